@@ -1,0 +1,34 @@
+/*
+ * kb_file — whole-file reads with a size cap and crash-safe replacement of
+ * a file (write a temporary file beside it, fsync, rename, fsync the
+ * directory), for the knowledge base and the files in the state dir.
+ */
+#ifndef KB_FILE_H
+#define KB_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Replace path with len bytes of data, file mode mode (exactly, umask not
+ * applied).  Readers see the old file or the new one, never a mix.  Returns
+ * 0, or KB_ERR_IO / KB_ERR_NOMEM with *cause (if cause is not NULL) set to
+ * a malloc'ed message naming the step and the reason (caller frees).  No
+ * temporary file is left behind, and the old file is untouched unless the
+ * failure is the final fsync of the directory (the new file is then in
+ * place but may not survive a crash).
+ */
+int	kb_file_write_atomic(const char *path, const void *data, size_t len,
+	    mode_t mode, char **cause);
+
+/*
+ * Read all of path into *buf (malloc'ed, NUL-terminated, caller frees),
+ * its length into *len.  Returns 0; KB_ERR_TOOBIG when the file has more
+ * than max bytes; KB_ERR_IO with errno set (ENOENT for a missing file);
+ * KB_ERR_NOMEM.  On failure *cause, if cause is not NULL, gets a malloc'ed
+ * message.
+ */
+int	kb_file_read(const char *path, size_t max, char **buf, size_t *len,
+	    char **cause);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * kb_int — the inside of one knowledge-base generation, shared by the kb/
+ * files that build and read it (kb.c, kb_load.c, kb_match.c, kb_suggest.c).
+ * Nothing outside kb/ includes this header.
+ */
+#ifndef KB_INT_H
+#define KB_INT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "kb/kb.h"
+
+struct kb_ac;
+struct kb_map;
+
+/* Longest normalized keyword or title kept (bytes). */
+#define KB_NORM_MAX		1024
+
+/* Bump allocator: everything of a generation freed at once. */
+struct kb_arena_chunk {
+	struct kb_arena_chunk *next;
+	size_t		 size, used;
+	unsigned char	 data[];
+};
+
+struct kb_arena {
+	struct kb_arena_chunk *head;
+	size_t		 total;		/* bytes allocated from malloc */
+};
+
+/* size bytes aligned for any type, or NULL; lives until cleanup. */
+void	*kb_arena_alloc(struct kb_arena *, size_t size);
+/* A NUL-terminated copy of len bytes of s, or NULL. */
+char	*kb_arena_strndup(struct kb_arena *, const char *s, size_t len);
+void	 kb_arena_cleanup(struct kb_arena *);
+
+/*
+ * Normalized text of a generation's items, made by the loader for the
+ * compilers and freed once they are done.
+ */
+struct kb_src {
+	size_t		 nkw;		/* keywords of all items, without an
+					   item's repeats after normalization */
+	const char	**kw;		/* normalized keyword bytes */
+	uint16_t	*kwlen;
+	uint32_t	*item_kw;	/* nitems + 1: item i has keywords
+					   [item_kw[i], item_kw[i + 1]) */
+	const char	**title;	/* normalized title of each item */
+	uint16_t	*titlelen;
+};
+
+/* Bigram index for suggestions (kb_suggest.c). */
+struct kb_suggest_index {
+	uint64_t	*keys;		/* sorted: a << 21 | b, or a << 21 for
+					   the unigram a */
+	uint32_t	*post_start;	/* nkeys + 1 */
+	uint32_t	*post;		/* item << 6 | string, ascending */
+	size_t		 nkeys;
+	uint32_t	*slot;		/* hash of keys: index + 1, 0 empty */
+	unsigned	 slot_bits;	/* the table has 1 << slot_bits */
+	uint32_t	*str_base;	/* nitems: first string of item i in
+					   nbi/nuni (title, then keywords) */
+	uint16_t	*nbi;		/* distinct bigrams of each string */
+	uint16_t	*nuni;		/* distinct codepoints of each string */
+	uint64_t	*stop;		/* filler bigrams/unigrams ignored */
+	size_t		 nstop;
+	size_t		 memory;
+};
+
+struct kb {
+	atomic_int	 refs;
+	uint64_t	 generation;
+	struct kb_arena	 arena;		/* items, replies, strings */
+	const char	*account;
+	struct kb_reply	 welcome;
+	struct kb_reply	 fallback;
+	struct kb_item	*items;
+	size_t		 nitems;
+	size_t		 nkeywords;	/* as written, over all items */
+	struct kb_map	*by_id;
+	struct kb_map	*by_menu;
+	struct kb_ac	*ac;
+	uint32_t	*own_start;	/* npatterns + 1 */
+	uint32_t	*owners;	/* items of each pattern, ascending */
+	size_t		 nowners;
+	struct kb_suggest_index sx;
+};
+
+/* An empty generation with one reference, or NULL. */
+struct kb *kb_new(uint64_t generation);
+
+/* Build the automaton and the pattern owner lists; returns a kb_err. */
+int	kb_match_build(struct kb *, const struct kb_src *);
+void	kb_match_cleanup(struct kb *);
+
+/* Build the suggestion index; returns a kb_err. */
+int	kb_suggest_build(struct kb *, const struct kb_src *);
+void	kb_suggest_cleanup(struct kb *);
+
+/*
+ * Up to KB_MAX_SUGGESTIONS non-expired items close to the normalized text
+ * (len bytes) into out, best first; returns how many.  Does not allocate.
+ */
+size_t	kb_suggest_query(const struct kb *, const char *norm, size_t len,
+	    time_t now, const struct kb_item **out);
+
+#endif

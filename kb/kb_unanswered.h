@@ -1,0 +1,91 @@
+/*
+ * kb_unanswered — the questions the knowledge base could not answer (those
+ * that got only suggestions or the fallback), counted by their normalized
+ * text for the admin page and `wxkbctl stats`.  No OpenID or other
+ * identity is kept.  The store is bounded: when it is full, a new question
+ * replaces the least-asked one (the longest unseen among equals).  It is
+ * kept across restarts in a JSON file of the state dir.  Not thread-safe.
+ */
+#ifndef KB_UNANSWERED_H
+#define KB_UNANSWERED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#define KB_UNANSWERED_MAX	1000	/* default number of questions */
+#define KB_UNANSWERED_TEXT	256	/* bytes of a question kept */
+#define KB_UNANSWERED_FILE_MAX	(4 * 1024 * 1024)
+
+struct kb_unanswered_entry {
+	char		 text[KB_UNANSWERED_TEXT + 1];	/* normalized */
+	uint32_t	 count;		/* times asked (saturates) */
+	time_t		 first_seen;
+	time_t		 last_seen;
+};
+
+struct kb_unanswered;
+
+/* An empty store of up to max questions (0: KB_UNANSWERED_MAX), or NULL. */
+struct kb_unanswered *kb_unanswered_new(size_t max);
+
+/*
+ * A store of KB_UNANSWERED_MAX questions filled from the file at path (see
+ * kb_unanswered_load()); NULL only when out of memory.  When the file
+ * exists but is refused, the store starts empty and *cause (if cause is not
+ * NULL) gets a malloc'ed reason to log; otherwise *cause is NULL.
+ */
+struct kb_unanswered *kb_unanswered_open(const char *path, char **cause);
+
+/* Free the store; NULL is a no-op. */
+void	kb_unanswered_free(struct kb_unanswered *);
+
+/* Forget every question. */
+void	kb_unanswered_clear(struct kb_unanswered *);
+
+/*
+ * Count one asking of the normalized text (NUL-terminated, such as
+ * kb_result.normalized; cut at a character after KB_UNANSWERED_TEXT bytes)
+ * at now.  Returns 0, or KB_ERR_SCHEMA when text is empty.
+ */
+int	kb_unanswered_record(struct kb_unanswered *, const char *text,
+	    time_t now);
+
+/* Number of questions held. */
+size_t	kb_unanswered_count(const struct kb_unanswered *);
+
+/*
+ * Up to max entries into out, most asked first (then most recent, then by
+ * text); returns how many.  The pointers stay valid until the store is
+ * next changed.
+ */
+size_t	kb_unanswered_sorted(const struct kb_unanswered *,
+	    const struct kb_unanswered_entry **out, size_t max);
+
+/*
+ * {"version": 1, "questions": [{"text", "count", "first_seen",
+ * "last_seen"}, ...]} with up to limit questions (0: all), sorted as
+ * kb_unanswered_sorted(); a new reference, or NULL when out of memory.
+ */
+json_t	*kb_unanswered_json(const struct kb_unanswered *, size_t limit);
+
+/*
+ * Replace the store's contents with the file at path (written by
+ * kb_unanswered_save()).  A missing file is an empty store (returns 0).
+ * A file that is unreadable, too large, not JSON or breaks the format
+ * leaves the store empty and returns KB_ERR_IO, KB_ERR_TOOBIG,
+ * KB_ERR_SYNTAX or KB_ERR_SCHEMA with *cause (malloc'ed, caller frees).
+ */
+int	kb_unanswered_load(struct kb_unanswered *, const char *path,
+	    char **cause);
+
+/*
+ * Write the store to path atomically, mode 0600.  Returns 0 or a kb_err
+ * with *cause (malloc'ed, caller frees).
+ */
+int	kb_unanswered_save(const struct kb_unanswered *, const char *path,
+	    char **cause);
+
+#endif
