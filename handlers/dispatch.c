@@ -1,0 +1,388 @@
+/*
+ * dispatch — choose and render the reply for one message.  The knowledge
+ * base decides what matches; this file decides what a resident sees.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/dispatch.h"
+#include "handlers/wx_cache.h"
+#include "handlers/wx_reply.h"
+#include "kb/kb.h"
+#include "kb/kb_norm.h"
+#include "kb/kb_unanswered.h"
+
+#define DISPATCH_USERS		4096
+#define DISPATCH_USER_BYTES	(1024 * 1024)
+
+static const char dispatch_media_text[] =
+    "您好，目前只能回答文字提问。请直接输入您想了解的内容，"
+    "例如“街道办电话”“怎么申请政府信息公开”。";
+static const char dispatch_suggest_head[] = "您是不是想问：\n";
+static const char dispatch_suggest_tail[] = "回复数字查看";
+static const char dispatch_more[] = "……（内容较长，完整内容见 %s ）";
+static const char dispatch_cut[] = "……";
+
+struct dispatch {
+	struct kb		*kb;
+	struct kb_unanswered	*unanswered;
+	struct wx_cache		*suggested;	/* user hash -> "id\nid\nid" */
+	unsigned char		 user_key[16];
+	dispatch_send_fn	 send;
+	void			*send_arg;
+	unsigned int		 rand_state;
+};
+
+struct dispatch *
+dispatch_new(void)
+{
+	struct dispatch *d;
+	unsigned char seed[32];
+	FILE *fp;
+
+	fp = fopen("/dev/urandom", "rb");
+	if (fp == NULL)
+		return NULL;
+	if (fread(seed, 1, sizeof seed, fp) != sizeof seed) {
+		fclose(fp);
+		return NULL;
+	}
+	fclose(fp);
+	d = calloc(1, sizeof *d);
+	if (d == NULL)
+		return NULL;
+	memcpy(d->user_key, seed, sizeof d->user_key);
+	memcpy(&d->rand_state, seed + 28, sizeof d->rand_state);
+	d->suggested = wx_cache_new(DISPATCH_USERS, DISPATCH_USER_BYTES,
+	    DISPATCH_SUGGEST_TTL, seed + 16);
+	if (d->suggested == NULL) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+dispatch_free(struct dispatch *d)
+{
+	if (d == NULL)
+		return;
+	kb_unref(d->kb);
+	wx_cache_free(d->suggested);
+	free(d);
+}
+
+void
+dispatch_set_kb(struct dispatch *d, struct kb *kb)
+{
+	if (kb != NULL)
+		kb_ref(kb);
+	kb_unref(d->kb);
+	d->kb = kb;
+}
+
+struct kb *
+dispatch_kb(const struct dispatch *d)
+{
+	return d->kb;
+}
+
+void
+dispatch_set_unanswered(struct dispatch *d, struct kb_unanswered *u)
+{
+	d->unanswered = u;
+}
+
+void
+dispatch_set_sender(struct dispatch *d, dispatch_send_fn fn, void *arg)
+{
+	d->send = fn;
+	d->send_arg = arg;
+}
+
+/* The per-user key: a keyed hash, so the OpenID itself is not stored. */
+static void
+dispatch_user(const struct dispatch *d, const char *openid, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)wx_siphash(
+	    d->user_key, openid, strlen(openid)));
+}
+
+/*
+ * Render text as a passive reply, splitting it when it is too long: the
+ * rest goes to the sender when there is one, or the text is shortened
+ * with a pointer to where the whole of it can be read.
+ */
+static int
+dispatch_text(struct dispatch *d, const struct wx_msg *msg, const char *text,
+    const char *more_url, struct wx_dispatch_out *out)
+{
+	struct wx_reply r;
+	char *buf = NULL;
+	size_t len = strlen(text), cut, taillen;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	r.type = WX_REPLY_TEXT;
+	r.content = text;
+	if (len > DISPATCH_MAX_TEXT) {
+		if (d->send != NULL) {
+			cut = wx_utf8_prefix(text, len, DISPATCH_MAX_TEXT);
+			for (size_t off = cut; off < len; off += taillen) {
+				taillen = wx_utf8_prefix(text + off,
+				    len - off, DISPATCH_MAX_TEXT);
+				if (taillen == 0 || d->send(d->send_arg,
+				    msg->from_user, text + off, taillen) != 0)
+					break;
+			}
+		} else {
+			size_t room = DISPATCH_MAX_TEXT - 200;
+
+			cut = wx_utf8_prefix(text, len, room);
+		}
+		buf = malloc(cut + 256 + (more_url != NULL ?
+		    strlen(more_url) : 0));
+		if (buf == NULL)
+			return -1;
+		memcpy(buf, text, cut);
+		buf[cut] = '\0';
+		if (d->send == NULL && more_url != NULL)
+			sprintf(buf + cut, dispatch_more, more_url);
+		else if (d->send == NULL)
+			strcpy(buf + cut, dispatch_cut);
+		r.content = buf;
+	}
+	rc = wx_reply_render(&r, msg->from_user, msg->to_user,
+	    msg->create_time, &out->xml, &out->len);
+	free(buf);
+	return rc == WX_REPLY_OK ? 0 : -1;
+}
+
+/* Render one knowledge-base reply object. */
+static int
+dispatch_kb_reply(struct dispatch *d, const struct wx_msg *msg,
+    const struct kb_reply *kr, const char *more_url,
+    struct wx_dispatch_out *out)
+{
+	struct wx_article arts[WX_REPLY_MAX_ARTICLES];
+	struct wx_reply r;
+	size_t i;
+
+	if (kr->type == KB_REPLY_TEXT)
+		return dispatch_text(d, msg, kr->content, more_url, out);
+	memset(&r, 0, sizeof r);
+	switch (kr->type) {
+	case KB_REPLY_NEWS:
+		r.type = WX_REPLY_NEWS;
+		break;
+	case KB_REPLY_IMAGE:
+		r.type = WX_REPLY_IMAGE;
+		break;
+	case KB_REPLY_VOICE:
+		r.type = WX_REPLY_VOICE;
+		break;
+	case KB_REPLY_VIDEO:
+		r.type = WX_REPLY_VIDEO;
+		break;
+	case KB_REPLY_MUSIC:
+		r.type = WX_REPLY_MUSIC;
+		break;
+	default:
+		return -1;
+	}
+	r.media_id = kr->media_id;
+	r.title = kr->title;
+	r.description = kr->description;
+	r.music_url = kr->music_url;
+	r.hq_music_url = kr->hq_music_url;
+	r.thumb_media_id = kr->thumb_media_id;
+	/* A reply to a resident's message may carry one article (§6.2). */
+	r.narticles = kr->narticles > 0 ? 1 : 0;
+	if (msg->type == WX_MSG_EVENT && kr->narticles > 1)
+		r.narticles = kr->narticles > WX_REPLY_MAX_ARTICLES ?
+		    WX_REPLY_MAX_ARTICLES : kr->narticles;
+	for (i = 0; i < r.narticles; i++) {
+		arts[i].title = kr->articles[i].title;
+		arts[i].description = kr->articles[i].description;
+		arts[i].pic_url = kr->articles[i].picurl;
+		arts[i].url = kr->articles[i].url;
+	}
+	r.articles = arts;
+	return wx_reply_render(&r, msg->from_user, msg->to_user,
+	    msg->create_time, &out->xml, &out->len) == WX_REPLY_OK ? 0 : -1;
+}
+
+/* Simple LCG: random_one needs variety, not unpredictability. */
+static size_t
+dispatch_pick(struct dispatch *d, size_t n)
+{
+	d->rand_state = d->rand_state * 1103515245u + 12345u;
+	return (size_t)(d->rand_state >> 8) % n;
+}
+
+static int
+dispatch_item(struct dispatch *d, const struct wx_msg *msg,
+    const struct kb_item *item, struct wx_dispatch_out *out)
+{
+	const struct kb_reply *kr = &item->replies[0];
+	const char *more = item->source_url;
+	size_t i;
+
+	snprintf(out->item, sizeof out->item, "%s", item->id);
+	if (item->reply_mode == KB_MODE_RANDOM_ONE)
+		kr = &item->replies[dispatch_pick(d, item->nreplies)];
+	else if (item->reply_mode == KB_MODE_ALL && d->send != NULL) {
+		for (i = 1; i < item->nreplies; i++) {
+			if (item->replies[i].type == KB_REPLY_TEXT)
+				(void)d->send(d->send_arg, msg->from_user,
+				    item->replies[i].content,
+				    strlen(item->replies[i].content));
+		}
+	}
+	return dispatch_kb_reply(d, msg, kr, more, out);
+}
+
+static int
+dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
+    const struct kb_result *res, time_t now, struct wx_dispatch_out *out)
+{
+	char text[1024], ids[3 * (KB_MAX_ID + 1) + 1], user[17];
+	size_t i, n = 0, idn = 0;
+
+	n += (size_t)snprintf(text, sizeof text, "%s", dispatch_suggest_head);
+	ids[0] = '\0';
+	for (i = 0; i < res->nsuggestions; i++) {
+		n += (size_t)snprintf(text + n, sizeof text - n, "%zu. %s\n",
+		    i + 1, res->suggestions[i]->title);
+		if (n >= sizeof text)
+			return -1;
+		idn += (size_t)snprintf(ids + idn, sizeof ids - idn, "%s\n",
+		    res->suggestions[i]->id);
+	}
+	snprintf(text + n, sizeof text - n, "%s", dispatch_suggest_tail);
+	dispatch_user(d, msg->from_user, user);
+	(void)wx_cache_put(d->suggested, user, ids, idn, now);
+	return dispatch_text(d, msg, text, NULL, out);
+}
+
+/*
+ * A reply of "1".."3" to a list sent within DISPATCH_SUGGEST_TTL: the item
+ * it names, or NULL.
+ */
+static const struct kb_item *
+dispatch_followup(struct dispatch *d, const struct wx_msg *msg,
+    const char *norm, time_t now)
+{
+	const void *val;
+	const char *p, *nl;
+	char user[17], id[KB_MAX_ID + 1];
+	size_t len, want, i;
+
+	if (norm[0] < '1' || norm[0] > '0' + KB_MAX_SUGGESTIONS ||
+	    norm[1] != '\0')
+		return NULL;
+	want = (size_t)(norm[0] - '1');
+	dispatch_user(d, msg->from_user, user);
+	if (!wx_cache_get(d->suggested, user, now, &val, &len))
+		return NULL;
+	for (p = val, i = 0; p < (const char *)val + len; p = nl + 1, i++) {
+		nl = memchr(p, '\n', (size_t)((const char *)val + len - p));
+		if (nl == NULL)
+			break;
+		if (i == want) {
+			snprintf(id, sizeof id, "%.*s", (int)(nl - p), p);
+			return kb_find_id(d->kb, id, now);
+		}
+	}
+	return NULL;
+}
+
+static int
+dispatch_text_msg(struct dispatch *d, const struct wx_msg *msg,
+    const char *text, time_t now, struct wx_dispatch_out *out)
+{
+	struct kb_result res;
+	const struct kb_item *item;
+
+	kb_query(d->kb, text, strlen(text), now, &res);
+	item = dispatch_followup(d, msg, res.normalized, now);
+	if (item != NULL) {
+		out->result = "followup";
+		return dispatch_item(d, msg, item, out);
+	}
+	switch (res.kind) {
+	case KB_RESULT_HIT:
+		out->result = "hit";
+		return dispatch_item(d, msg, res.item, out);
+	case KB_RESULT_SUGGEST:
+		out->result = "suggest";
+		if (d->unanswered != NULL)
+			kb_unanswered_record(d->unanswered, res.normalized,
+			    now);
+		return dispatch_suggest(d, msg, &res, now, out);
+	case KB_RESULT_MISS:
+	case KB_RESULT_EMPTY:
+		out->result = "miss";
+		if (d->unanswered != NULL && res.kind == KB_RESULT_MISS)
+			kb_unanswered_record(d->unanswered, res.normalized,
+			    now);
+		return dispatch_kb_reply(d, msg, kb_fallback(d->kb), NULL,
+		    out);
+	}
+	return -1;
+}
+
+int
+dispatch_message(void *arg, const struct wx_msg *msg, time_t now,
+    struct wx_dispatch_out *out)
+{
+	struct dispatch *d = arg;
+	const struct kb_item *item;
+
+	if (d->kb == NULL)
+		return -1;
+	switch (msg->type) {
+	case WX_MSG_TEXT:
+		if (msg->content == NULL)
+			return -1;
+		return dispatch_text_msg(d, msg, msg->content, now, out);
+	case WX_MSG_VOICE:
+		if (msg->recognition != NULL && *msg->recognition != '\0')
+			return dispatch_text_msg(d, msg, msg->recognition, now,
+			    out);
+		/* FALLTHROUGH */
+	case WX_MSG_IMAGE:
+	case WX_MSG_VIDEO:
+	case WX_MSG_SHORTVIDEO:
+	case WX_MSG_LOCATION:
+	case WX_MSG_LINK:
+		out->result = "media";
+		return dispatch_text(d, msg, dispatch_media_text, NULL, out);
+	case WX_MSG_EVENT:
+		break;
+	case WX_MSG_UNKNOWN:
+		out->result = "ignored";
+		return 0;
+	}
+	switch (msg->event) {
+	case WX_EV_SUBSCRIBE:
+	case WX_EV_SCAN:
+		out->result = "welcome";
+		return dispatch_kb_reply(d, msg, kb_welcome(d->kb), NULL, out);
+	case WX_EV_CLICK:
+		item = msg->event_key != NULL ?
+		    kb_find_menu_key(d->kb, msg->event_key, now) : NULL;
+		if (item == NULL) {
+			out->result = "menu_unknown";
+			return dispatch_kb_reply(d, msg, kb_fallback(d->kb),
+			    NULL, out);
+		}
+		out->result = "menu";
+		return dispatch_item(d, msg, item, out);
+	default:
+		/* Unsubscribe, VIEW, job reports...: nothing to say. */
+		out->result = "ignored";
+		return 0;
+	}
+}

@@ -1,0 +1,55 @@
+/*
+ * dispatch — reply = dispatch(msg): what a resident gets for a message or
+ * an event, from the current knowledge-base generation (DESIGN.md
+ * "Matching"; the knowledge-base issue, items 4-6).  Holds the per-user
+ * suggestion state that lets a resident answer "2" to a numbered list.
+ */
+#ifndef DISPATCH_H
+#define DISPATCH_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "handlers/wx_callback.h"
+
+/* Passive text above this many bytes is split (WeChat's limit ~2048). */
+#define DISPATCH_MAX_TEXT	2000
+/* How long a numbered suggestion list can be answered. */
+#define DISPATCH_SUGGEST_TTL	600
+
+struct kb;
+struct kb_unanswered;
+struct dispatch;
+
+/*
+ * Sends the parts of an answer after the first (customer-service API).
+ * Returns 0 when queued.  May be NULL: the text is then shortened.
+ */
+typedef int (*dispatch_send_fn)(void *arg, const char *openid,
+	    const char *text, size_t len);
+
+/* A new dispatcher without a knowledge base; NULL on allocation failure. */
+struct dispatch *dispatch_new(void);
+void	dispatch_free(struct dispatch *);
+
+/*
+ * Serve kb from now on: takes a reference of its own and drops the one on
+ * the previous generation (requests holding it finish on it).
+ */
+void	dispatch_set_kb(struct dispatch *, struct kb *kb);
+
+/* The generation served now (borrowed), or NULL. */
+struct kb *dispatch_kb(const struct dispatch *);
+
+/* Record misses and suggestions here (borrowed; may be NULL). */
+void	dispatch_set_unanswered(struct dispatch *, struct kb_unanswered *);
+
+/* Deliver the rest of long answers through fn (may be NULL). */
+void	dispatch_set_sender(struct dispatch *, dispatch_send_fn fn,
+	    void *arg);
+
+/* The wx_dispatch_fn of wx_callback: arg is a struct dispatch. */
+int	dispatch_message(void *arg, const struct wx_msg *msg, time_t now,
+	    struct wx_dispatch_out *out);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * wx_cache — a bounded map from string keys to byte values whose entries
+ * expire a fixed time after they were stored.  Used for the retry-safe
+ * reply cache, the replay (nonce) cache and per-user suggestion state.
+ * The hash is keyed with a random seed so chosen keys cannot collide on
+ * purpose.  Not thread-safe: callers serialize (see wx_cache_lock()).
+ */
+#ifndef WX_CACHE_H
+#define WX_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define WX_CACHE_MAX_KEY	512
+#define WX_CACHE_MAX_VALUE	(64 * 1024)
+
+struct wx_cache;
+
+/*
+ * A cache of at most max entries holding at most max_bytes of keys and
+ * values, each living ttl seconds.  When full, the oldest entries make
+ * room.  seed keys the hash (16 bytes).  NULL on allocation failure.
+ * Free with wx_cache_free().
+ */
+struct wx_cache *wx_cache_new(size_t max, size_t max_bytes, time_t ttl,
+	    const unsigned char seed[16]);
+void	wx_cache_free(struct wx_cache *);
+
+/*
+ * Look key up at time now.  Returns 1 and points *val and *len at the stored
+ * bytes (valid until the next put or expiry), or 0 when absent/expired.
+ */
+int	wx_cache_get(struct wx_cache *, const char *key, time_t now,
+	    const void **val, size_t *len);
+
+/*
+ * Store a copy of len bytes under key (replacing an older value) with its
+ * life starting at now.  Returns 0, or -1 when key or value is over its
+ * limit or memory is short.
+ */
+int	wx_cache_put(struct wx_cache *, const char *key, const void *val,
+	    size_t len, time_t now);
+
+/* Entries currently held (expired ones not yet reclaimed included). */
+size_t	wx_cache_count(const struct wx_cache *);
+
+/* SipHash-2-4 of n bytes under a 16-byte key. */
+uint64_t wx_siphash(const unsigned char key[16], const void *data,
+	    size_t n);
+
+#endif
