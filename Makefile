@@ -1,0 +1,141 @@
+# wxkb — build, test, install.  Plain GNU make; see README.md.
+#
+#   make            build build/wxkbd and build/wxkbctl (strict warnings)
+#   make deps       apt-get install the Debian packages that are missing
+#   make run        build and run wxkbd in the foreground on 127.0.0.1:8080
+#   make check      build and run every test; last line "N passed, N failed"
+#   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
+#   make install    PREFIX=/usr/local DESTDIR= ...
+#   make clean
+
+VERSION   := 0.1.0
+BUILD     ?= build
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SHAREDIR  ?= $(PREFIX)/share/wxkbd
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR   ?= /lib/systemd/system
+
+CC        ?= cc
+PKGS      := libevent libevent_pthreads libcurl jansson expat libutf8proc \
+             libsystemd
+DEB_PKGS  := build-essential pkg-config libevent-dev libcurl4-openssl-dev \
+             libmbedtls-dev libjansson-dev libexpat1-dev libutf8proc-dev \
+             libsystemd-dev libcmocka-dev
+
+WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wvla \
+             -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+             -Wcast-qual -Wwrite-strings -Wundef -Wnull-dereference \
+             -Werror
+HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+OPT       ?= -O2 -g
+SAN       ?=
+CFLAGS    ?=
+CFLAGS    += -std=c11 -D_GNU_SOURCE -DWXKB_VERSION='"$(VERSION)"' \
+             $(OPT) $(WARN) $(SAN) -I. \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Sanitizer builds drop _FORTIFY_SOURCE (it fights ASan's interceptors).
+ifeq ($(SAN),)
+CFLAGS    += $(HARDEN)
+endif
+LDFLAGS   += $(SAN) -pie -Wl,-z,relro,-z,now
+LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto -lpthread
+TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+KB_SRC      := $(sort $(wildcard kb/*.c))
+HANDLERS_SRC := $(sort $(wildcard handlers/*.c))
+DAEMON_SRC  := $(filter-out daemon/wxkbd.c daemon/wxkbctl.c, \
+                 $(sort $(wildcard daemon/*.c)))
+UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRC    := $(sort $(wildcard tests/tools/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBKB       := $(BUILD)/libkb.a
+LIBHANDLERS := $(BUILD)/libhandlers.a
+LIBDAEMON   := $(BUILD)/libdaemon.a
+LIBS        := $(LIBDAEMON) $(LIBHANDLERS) $(LIBKB)
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_BINS   := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
+
+.PHONY: all deps run check asan install clean bench bench-kb tests
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/wxkbd $(BUILD)/wxkbctl
+
+tests: all $(UNIT_BINS) $(TOOL_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBKB): $(call obj,$(KB_SRC))
+$(LIBHANDLERS): $(call obj,$(HANDLERS_SRC))
+$(LIBDAEMON): $(call obj,$(DAEMON_SRC))
+$(LIBS):
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(if $^,ar rcs $@ $^,ar rcs $@)
+
+$(BUILD)/wxkbd: $(call obj,daemon/wxkbd.c) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+$(BUILD)/wxkbctl: $(call obj,daemon/wxkbctl.c) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+run: deps all
+	mkdir -p $(BUILD)/run
+	test -f $(BUILD)/run/kb.json || cp kb/data/wanggezhuang.json $(BUILD)/run/kb.json
+	WXKB_KB=$(BUILD)/run/kb.json WXKB_STATE_DIR=$(BUILD)/run \
+	  $(BUILD)/wxkbd --config systemd/wxkbd.conf
+
+check: deps tests
+	@BUILD=$(BUILD) tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build-asan OPT='-O1 -g' \
+	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer' \
+	  check
+
+bench-kb: tests
+	$(BUILD)/tests/bench_kb kb/data/wanggezhuang.json
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/wxkbd $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/wxkbd $(BUILD)/wxkbctl $(DESTDIR)$(BINDIR)/
+	install -m 0644 kb/data/wanggezhuang.json $(DESTDIR)$(SHAREDIR)/
+	install -m 0644 systemd/wxkbd.service $(DESTDIR)$(UNITDIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/wxkbd/wxkbd.conf || \
+	  install -m 0640 systemd/wxkbd.conf $(DESTDIR)$(SYSCONFDIR)/wxkbd/
+	for m in docs/*.8 docs/*.1; do [ -f "$$m" ] || continue; \
+	  s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf build build-asan
+
+# Fuzzing and benchmarks keep their rules beside their sources.
+-include tests/fuzz/fuzz.mk
+-include tests/bench/bench.mk
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

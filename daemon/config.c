@@ -1,0 +1,535 @@
+/*
+ * config — load, override and validate wxkbd's configuration.  The table
+ * below is the only place a key, its default and its rule are written.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+
+#define CONFIG_MAX_FILE		(64 * 1024)
+#define CONFIG_MAX_VALUE	4096
+
+/* Where a key's value may also come from. */
+enum config_flag {
+	CONFIG_SECRET = 0x1,	/* never printed; wiped on cleanup */
+};
+
+struct config_key {
+	const char	*name;
+	size_t		 offset;	/* of the char * in struct config */
+	const char	*def;		/* NULL: no default */
+	int		 flags;
+	const char	*credential;	/* file in $CREDENTIALS_DIRECTORY */
+	const char	*help;
+};
+
+#define F(m) offsetof(struct config, m)
+static const struct config_key config_keys[] = {
+	{ "WXKB_LISTEN", F(listen), "127.0.0.1:8080", 0, NULL,
+	  "public listener host:port (behind the TLS proxy)" },
+	{ "WXKB_PATH", F(path), "/wechat", 0, NULL,
+	  "callback path set on the WeChat platform" },
+	{ "WXKB_TOKEN", F(token), NULL, CONFIG_SECRET, "token",
+	  "platform Token, 3-32 letters and digits (required)" },
+	{ "WXKB_APPID", F(appid), "", 0, NULL,
+	  "AppID (required for compat/safe and the API)" },
+	{ "WXKB_AES_KEY", F(aes_key), "", CONFIG_SECRET, "aes_key",
+	  "43-character EncodingAESKey (required for compat/safe)" },
+	{ "WXKB_MODE", F(mode_name), "plain", 0, NULL,
+	  "plain, compat or safe, as set on the platform" },
+	{ "WXKB_APPSECRET", F(appsecret), "", CONFIG_SECRET, "appsecret",
+	  "AppSecret for the active API (empty: API off)" },
+	{ "WXKB_API_BASE", F(api_base), "https://api.weixin.qq.com", 0, NULL,
+	  "base URL of the WeChat API" },
+	{ "WXKB_KB", F(kb), "/var/lib/wxkbd/kb.json", 0, NULL,
+	  "the live knowledge-base file" },
+	{ "WXKB_STATE_DIR", F(state_dir), "/var/lib/wxkbd", 0, NULL,
+	  "token cache, statistics, knowledge-base history" },
+	{ "WXKB_ADMIN_LISTEN", F(admin_listen), "127.0.0.1:8081", 0, NULL,
+	  "admin API, admin page and /metrics (empty: off)" },
+	{ "WXKB_ADMIN_TOKEN", F(admin_token), "", CONFIG_SECRET,
+	  "admin_token", "bearer token of the admin API" },
+	{ "WXKB_MAX_CLOCK_SKEW", F(max_clock_skew_text), "300", 0, NULL,
+	  "seconds a callback's timestamp may differ from now" },
+	{ "WXKB_LOG_LEVEL", F(log_level_name), "info", 0, NULL,
+	  "debug, info, notice, warning or err" },
+	{ "WXKB_WORKERS", F(workers_text), "1", 0, NULL,
+	  "event loops serving the public listener (1-64)" },
+};
+#undef F
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static char **
+config_slot(struct config *cfg, const struct config_key *k)
+{
+	return (char **)(void *)((char *)cfg + k->offset);
+}
+
+static const struct config_key *
+config_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strlen(config_keys[i].name) == len &&
+		    memcmp(config_keys[i].name, name, len) == 0)
+			return &config_keys[i];
+	}
+	return NULL;
+}
+
+static void
+config_fail(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause == NULL)
+		return;
+	free(*cause);
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+}
+
+static void
+config_set(struct config *cfg, const struct config_key *k, const char *v,
+    size_t len)
+{
+	char **slot = config_slot(cfg, k);
+
+	if (*slot != NULL) {
+		if (k->flags & CONFIG_SECRET)
+			mbedtls_platform_zeroize(*slot, strlen(*slot));
+		free(*slot);
+	}
+	*slot = strndup(v, len);
+	if (*slot == NULL)
+		fatal("strndup");
+}
+
+/*
+ * Parse one value as systemd's EnvironmentFile= does for the cases that
+ * matter here: surrounding blanks dropped, one pair of matching quotes
+ * removed.  Returns the value bounds in *v, *vlen.
+ */
+static int
+config_unquote(const char *s, size_t len, const char **v, size_t *vlen)
+{
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+	    s[len - 1] == '\r'))
+		len--;
+	if (len > 0 && (s[0] == '"' || s[0] == '\'')) {
+		if (len < 2 || s[len - 1] != s[0])
+			return -1;
+		s++;
+		len -= 2;
+	}
+	*v = s;
+	*vlen = len;
+	return 0;
+}
+
+static int
+config_parse_file(struct config *cfg, const char *path, int required,
+    char **cause)
+{
+	FILE *fp;
+	char *buf = NULL, *line, *next, *eq;
+	const char *v;
+	size_t n, vlen, klen;
+	const struct config_key *k;
+	int lineno = 0, r = -1;
+
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		if (errno == ENOENT && !required)
+			return 0;
+		config_fail(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(CONFIG_MAX_FILE + 1);
+	if (buf == NULL)
+		fatal("malloc");
+	n = fread(buf, 1, CONFIG_MAX_FILE + 1, fp);
+	if (ferror(fp)) {
+		config_fail(cause, "%s: read error", path);
+		goto out;
+	}
+	if (n > CONFIG_MAX_FILE) {
+		config_fail(cause, "%s: larger than %d bytes", path,
+		    CONFIG_MAX_FILE);
+		goto out;
+	}
+	if (memchr(buf, '\0', n) != NULL) {
+		config_fail(cause, "%s: contains a NUL byte", path);
+		goto out;
+	}
+	buf[n] = '\0';
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line == '\0' || *line == '#' || *line == ';' ||
+		    *line == '\r')
+			continue;
+		eq = strchr(line, '=');
+		if (eq == NULL) {
+			config_fail(cause, "%s:%d: expected KEY=value", path,
+			    lineno);
+			goto out;
+		}
+		klen = (size_t)(eq - line);
+		while (klen > 0 && (line[klen - 1] == ' ' ||
+		    line[klen - 1] == '\t'))
+			klen--;
+		k = config_find(line, klen);
+		if (k == NULL) {
+			config_fail(cause, "%s:%d: unknown key \"%.*s\"", path,
+			    lineno, (int)(klen > 64 ? 64 : klen), line);
+			goto out;
+		}
+		if (config_unquote(eq + 1, strlen(eq + 1), &v, &vlen) != 0) {
+			config_fail(cause, "%s:%d: %s: unbalanced quote",
+			    path, lineno, k->name);
+			goto out;
+		}
+		if (vlen > CONFIG_MAX_VALUE) {
+			config_fail(cause, "%s:%d: %s: value longer than %d "
+			    "bytes", path, lineno, k->name, CONFIG_MAX_VALUE);
+			goto out;
+		}
+		config_set(cfg, k, v, vlen);
+	}
+	r = 0;
+out:
+	if (buf != NULL) {
+		mbedtls_platform_zeroize(buf, CONFIG_MAX_FILE + 1);
+		free(buf);
+	}
+	fclose(fp);
+	return r;
+}
+
+/* Read a credential file: one value, a trailing newline dropped. */
+static int
+config_read_credential(struct config *cfg, const struct config_key *k,
+    const char *dir, char **cause)
+{
+	char path[PATH_MAX], buf[CONFIG_MAX_VALUE + 2];
+	FILE *fp;
+	size_t n;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir,
+	    k->credential) >= sizeof path) {
+		config_fail(cause, "CREDENTIALS_DIRECTORY: path too long");
+		return -1;
+	}
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		config_fail(cause, "%s: credential %s: %s", k->name,
+		    k->credential, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof buf, fp);
+	fclose(fp);
+	while (n > 0 && n <= CONFIG_MAX_VALUE + 1 &&
+	    (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n > CONFIG_MAX_VALUE) {
+		mbedtls_platform_zeroize(buf, sizeof buf);
+		config_fail(cause, "%s: credential %s longer than %d bytes",
+		    k->name, k->credential, CONFIG_MAX_VALUE);
+		return -1;
+	}
+	config_set(cfg, k, buf, n);
+	mbedtls_platform_zeroize(buf, sizeof buf);
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, char **cause)
+{
+	const struct config_key *k;
+	const char *dir, *env;
+	size_t i;
+
+	memset(cfg, 0, sizeof *cfg);
+	for (i = 0; i < NKEYS; i++) {
+		k = &config_keys[i];
+		if (k->def != NULL)
+			config_set(cfg, k, k->def, strlen(k->def));
+	}
+	if (config_parse_file(cfg, path != NULL ? path : CONFIG_DEFAULT_PATH,
+	    path != NULL, cause) != 0)
+		return -1;
+	dir = getenv("CREDENTIALS_DIRECTORY");
+	for (i = 0; dir != NULL && *dir != '\0' && i < NKEYS; i++) {
+		k = &config_keys[i];
+		if (k->credential != NULL &&
+		    config_read_credential(cfg, k, dir, cause) != 0)
+			return -1;
+	}
+	for (i = 0; i < NKEYS; i++) {
+		k = &config_keys[i];
+		env = getenv(k->name);
+		if (env == NULL)
+			continue;
+		if (strlen(env) > CONFIG_MAX_VALUE) {
+			config_fail(cause, "%s: value longer than %d bytes",
+			    k->name, CONFIG_MAX_VALUE);
+			return -1;
+		}
+		config_set(cfg, k, env, strlen(env));
+	}
+	return config_validate(cfg, cause);
+}
+
+static int
+config_alnum(const char *s, size_t min, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n < min || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!isascii((unsigned char)s[i]) ||
+		    !isalnum((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+config_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0' || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+config_split_hostport(const char *s, char **host, int *port)
+{
+	const char *colon, *h = s;
+	size_t hlen;
+	long p;
+
+	if (*s == '[') {
+		colon = strstr(s, "]:");
+		if (colon == NULL)
+			return -1;
+		h = s + 1;
+		hlen = (size_t)(colon - h);
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -1;
+		hlen = (size_t)(colon - s);
+		if (memchr(s, ':', hlen) != NULL)
+			return -1;	/* bare IPv6 needs brackets */
+	}
+	if (hlen == 0 || config_long(colon + 1, 1, 65535, &p) != 0)
+		return -1;
+	*host = strndup(h, hlen);
+	if (*host == NULL)
+		fatal("strndup");
+	*port = (int)p;
+	return 0;
+}
+
+static int
+config_check_listen(const char *key, const char *v, char **cause)
+{
+	char *host;
+	int port;
+
+	if (config_split_hostport(v, &host, &port) != 0) {
+		config_fail(cause, "%s: must be host:port or [ipv6]:port, "
+		    "port 1-65535", key);
+		return -1;
+	}
+	free(host);
+	return 0;
+}
+
+int
+config_validate(struct config *cfg, char **cause)
+{
+	long v;
+	int lvl;
+
+	if (strcmp(cfg->mode_name, "plain") == 0)
+		cfg->mode = CONFIG_MODE_PLAIN;
+	else if (strcmp(cfg->mode_name, "compat") == 0)
+		cfg->mode = CONFIG_MODE_COMPAT;
+	else if (strcmp(cfg->mode_name, "safe") == 0)
+		cfg->mode = CONFIG_MODE_SAFE;
+	else {
+		config_fail(cause, "WXKB_MODE: must be plain, compat or safe");
+		return -1;
+	}
+	if (cfg->token == NULL || *cfg->token == '\0') {
+		config_fail(cause, "WXKB_TOKEN: required (the platform Token)");
+		return -1;
+	}
+	if (!config_alnum(cfg->token, 3, 32)) {
+		config_fail(cause, "WXKB_TOKEN: must be 3-32 letters and "
+		    "digits");
+		return -1;
+	}
+	if (strlen(cfg->appid) > 64 || strspn(cfg->appid,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+	    != strlen(cfg->appid)) {
+		config_fail(cause, "WXKB_APPID: must be at most 64 letters, "
+		    "digits, '_' or '-'");
+		return -1;
+	}
+	if (cfg->mode != CONFIG_MODE_PLAIN) {
+		if (*cfg->appid == '\0') {
+			config_fail(cause, "WXKB_APPID: required in %s mode",
+			    cfg->mode_name);
+			return -1;
+		}
+		if (!config_alnum(cfg->aes_key, 43, 43)) {
+			config_fail(cause, "WXKB_AES_KEY: must be exactly 43 "
+			    "letters and digits in %s mode", cfg->mode_name);
+			return -1;
+		}
+	} else if (*cfg->aes_key != '\0' &&
+	    !config_alnum(cfg->aes_key, 43, 43)) {
+		config_fail(cause, "WXKB_AES_KEY: must be exactly 43 letters "
+		    "and digits");
+		return -1;
+	}
+	if (config_check_listen("WXKB_LISTEN", cfg->listen, cause) != 0)
+		return -1;
+	if (*cfg->admin_listen != '\0') {
+		if (config_check_listen("WXKB_ADMIN_LISTEN", cfg->admin_listen,
+		    cause) != 0)
+			return -1;
+		if (strlen(cfg->admin_token) < 16) {
+			config_fail(cause, "WXKB_ADMIN_TOKEN: required, at "
+			    "least 16 characters, when WXKB_ADMIN_LISTEN is "
+			    "set");
+			return -1;
+		}
+	}
+	if (cfg->path[0] != '/' || strlen(cfg->path) > 256 ||
+	    strpbrk(cfg->path, "?# \t\r\n") != NULL) {
+		config_fail(cause, "WXKB_PATH: must start with '/' and hold "
+		    "no '?', '#' or blanks");
+		return -1;
+	}
+	if (strncmp(cfg->api_base, "https://", 8) != 0 &&
+	    strncmp(cfg->api_base, "http://", 7) != 0) {
+		config_fail(cause, "WXKB_API_BASE: must start with https:// "
+		    "or http://");
+		return -1;
+	}
+	if (*cfg->kb == '\0' || *cfg->state_dir == '\0') {
+		config_fail(cause, "%s: must not be empty",
+		    *cfg->kb == '\0' ? "WXKB_KB" : "WXKB_STATE_DIR");
+		return -1;
+	}
+	if (config_long(cfg->max_clock_skew_text, 1, 86400, &v) != 0) {
+		config_fail(cause, "WXKB_MAX_CLOCK_SKEW: must be a number of "
+		    "seconds from 1 to 86400");
+		return -1;
+	}
+	cfg->max_clock_skew = v;
+	lvl = log_level_parse(cfg->log_level_name);
+	if (lvl < 0) {
+		config_fail(cause, "WXKB_LOG_LEVEL: must be debug, info, "
+		    "notice, warning or err");
+		return -1;
+	}
+	cfg->log_level = lvl;
+	if (config_long(cfg->workers_text, 1, 64, &v) != 0) {
+		config_fail(cause, "WXKB_WORKERS: must be a number from 1 "
+		    "to 64");
+		return -1;
+	}
+	cfg->workers = (int)v;
+	return 0;
+}
+
+void
+config_cleanup(struct config *cfg)
+{
+	const struct config_key *k;
+	char **slot;
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		k = &config_keys[i];
+		slot = config_slot(cfg, k);
+		if (*slot != NULL && (k->flags & CONFIG_SECRET))
+			mbedtls_platform_zeroize(*slot, strlen(*slot));
+		free(*slot);
+		*slot = NULL;
+	}
+}
+
+const char *
+config_mode_name(enum config_mode m)
+{
+	switch (m) {
+	case CONFIG_MODE_PLAIN:
+		return "plain";
+	case CONFIG_MODE_COMPAT:
+		return "compat";
+	case CONFIG_MODE_SAFE:
+		return "safe";
+	}
+	return "?";
+}
+
+void
+config_usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "Configuration keys (file, then environment; secrets "
+	    "also from $CREDENTIALS_DIRECTORY):\n");
+	for (i = 0; i < NKEYS; i++) {
+		fprintf(fp, "  %-20s %s", config_keys[i].name,
+		    config_keys[i].help);
+		if (config_keys[i].def != NULL && *config_keys[i].def != '\0')
+			fprintf(fp, " [%s]", config_keys[i].def);
+		if (config_keys[i].credential != NULL)
+			fprintf(fp, " (credential \"%s\")",
+			    config_keys[i].credential);
+		fputc('\n', fp);
+	}
+}

@@ -1,0 +1,15 @@
+/*
+ * ctl — the subcommands of wxkbctl.  Each takes the arguments after the
+ * subcommand name (argv[0] is the subcommand) and returns the exit status.
+ */
+#ifndef CTL_H
+#define CTL_H
+
+struct config;
+
+int	ctl_check(int argc, char **argv);
+int	ctl_query(int argc, char **argv);
+int	ctl_simulate(const struct config *, int argc, char **argv);
+int	ctl_reload(const struct config *, int argc, char **argv);
+
+#endif

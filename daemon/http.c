@@ -1,0 +1,168 @@
+/*
+ * http — listeners on libevent's evhttp.  Connections are bounded by the
+ * descriptor limit: when accept() runs out of descriptors the listener is
+ * paused for a second instead of spinning on the ready socket.
+ */
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "daemon/config.h"
+#include "daemon/http.h"
+#include "daemon/log.h"
+
+#define HTTP_FD_LIMIT	4096
+
+static void
+http_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct evconnlistener *l = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(l);
+}
+
+static void
+http_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	static const struct timeval pause = { 1, 0 };
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)arg;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM)
+		return;
+	log_warn("accept_paused", "accept: %s; pausing for a second",
+	    strerror(err));
+	evconnlistener_disable(l);
+	event_base_once(evconnlistener_get_base(l), -1, EV_TIMEOUT,
+	    http_resume_cb, l, &pause);
+}
+
+struct evhttp *
+http_listen(struct event_base *base, const char *hostport,
+    void (*cb)(struct evhttp_request *, void *), void *arg, char **cause)
+{
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct timeval tv = { HTTP_TIMEOUT, 0 };
+	char *host = NULL;
+	int port;
+
+	if (config_split_hostport(hostport, &host, &port) != 0) {
+		if (asprintf(cause, "%s: not host:port", hostport) == -1)
+			*cause = NULL;
+		return NULL;
+	}
+	http = evhttp_new(base);
+	if (http == NULL)
+		fatalx("evhttp_new failed");
+	evhttp_set_max_body_size(http, HTTP_MAX_BODY);
+	evhttp_set_max_headers_size(http, HTTP_MAX_HEADERS);
+	evhttp_set_timeout_tv(http, &tv);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(http, cb, arg);
+	bound = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
+	if (bound == NULL) {
+		if (asprintf(cause, "cannot listen on %s: %s", hostport,
+		    strerror(errno)) == -1)
+			*cause = NULL;
+		evhttp_free(http);
+		free(host);
+		return NULL;
+	}
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound),
+	    http_accept_error_cb);
+	free(host);
+	return http;
+}
+
+struct http_bound_list {
+	struct evhttp_bound_socket	*b[8];
+	size_t				 n;
+};
+
+static void
+http_collect_cb(struct evhttp_bound_socket *bound, void *arg)
+{
+	struct http_bound_list *l = arg;
+
+	if (l->n < sizeof l->b / sizeof l->b[0])
+		l->b[l->n++] = bound;
+}
+
+void
+http_stop_accepting(struct evhttp *http)
+{
+	struct http_bound_list l = { .n = 0 };
+	size_t i;
+
+	/* Close, not pause: a client gets "refused", never a late reset. */
+	evhttp_foreach_bound_socket(http, http_collect_cb, &l);
+	for (i = 0; i < l.n; i++)
+		evhttp_del_accept_socket(http, l.b[i]);
+}
+
+void
+http_send(struct evhttp_request *req, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+
+	evhttp_add_header(h, "Content-Type", content_type);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (len > 0)
+		evbuffer_add(out, body, len);
+	evhttp_send_reply(req, status, NULL, NULL);
+}
+
+void
+http_send_text(struct evhttp_request *req, int status, const char *text)
+{
+	http_send(req, status, "text/plain; charset=utf-8", text,
+	    strlen(text));
+}
+
+const char *
+http_path(struct evhttp_request *req, const char **query)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path;
+
+	*query = NULL;
+	if (uri == NULL)
+		return NULL;
+	path = evhttp_uri_get_path(uri);
+	*query = evhttp_uri_get_query(uri);
+	return path != NULL && *path != '\0' ? path : "/";
+}
+
+void
+http_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < HTTP_FD_LIMIT) {
+		rl.rlim_cur = rl.rlim_max < HTTP_FD_LIMIT ? rl.rlim_max :
+		    HTTP_FD_LIMIT;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}

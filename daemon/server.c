@@ -1,0 +1,465 @@
+/*
+ * server — the routes of the public and admin listeners, and the
+ * knowledge-base generations they serve.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "daemon/config.h"
+#include "daemon/http.h"
+#include "daemon/log.h"
+#include "daemon/metrics.h"
+#include "daemon/server.h"
+#include "handlers/dispatch.h"
+#include "handlers/wx_callback.h"
+#include "handlers/wx_sig.h"
+#include "kb/kb.h"
+#include "kb/kb_unanswered.h"
+
+#define SERVER_UID_KEY		"uid.key"
+#define SERVER_UNANSWERED	"unanswered.json"
+
+struct server {
+	struct event_base	*base;
+	const struct config	*cfg;
+	struct evhttp		*public;
+	struct evhttp		*admin;
+	struct wx_callback	*callback;
+	struct dispatch		*dispatch;
+	struct kb_unanswered	*unanswered;
+	char			*unanswered_path;
+	uint64_t		 generation;
+	uint64_t		 requests;
+	time_t			 last_reload;
+	int			 last_reload_ok;
+};
+
+static uint64_t
+server_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * The key that hashes OpenIDs in logs and state: kept in the state dir so
+ * that one resident keeps one hash across restarts; random if it cannot.
+ */
+static void
+server_uid_key(const struct config *cfg, unsigned char key[16])
+{
+	char path[4096];
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", cfg->state_dir, SERVER_UID_KEY);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd != -1) {
+		n = read(fd, key, 16);
+		close(fd);
+		if (n == 16)
+			return;
+	}
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || read(fd, key, 16) != 16)
+		fatal("/dev/urandom");
+	close(fd);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || write(fd, key, 16) != 16 || fsync(fd) != 0) {
+		log_warn("state_error", "cannot keep %s: %s; OpenID hashes "
+		    "change at restart", path, strerror(errno));
+	}
+	if (fd != -1)
+		close(fd);
+}
+
+int
+server_reload(struct server *s)
+{
+	struct kb_diag diag;
+	struct kb *kb = NULL;
+	char *text;
+	int r;
+
+	memset(&diag, 0, sizeof diag);
+	r = kb_load_file(s->cfg->kb, s->generation + 1, &kb, &diag);
+	s->last_reload = time(NULL);
+	s->last_reload_ok = r == KB_OK;
+	metrics_counter_inc(M_KB_RELOADS, r == KB_OK ? "result=\"ok\"" :
+	    "result=\"failed\"");
+	metrics_gauge_set(M_KB_LAST_RELOAD_OK, NULL, r == KB_OK ? 1 : 0);
+	metrics_gauge_set(M_KB_LAST_RELOAD_TIME, NULL,
+	    (double)s->last_reload);
+	text = kb_diag_format(&diag, s->cfg->kb);
+	if (r != KB_OK) {
+		log_err("reload_failed", "knowledge base %s not loaded, "
+		    "generation %" PRIu64 " keeps serving:\n%s", s->cfg->kb,
+		    s->generation, text != NULL ? text : "");
+		free(text);
+		kb_diag_cleanup(&diag);
+		return -1;
+	}
+	if (diag.nwarnings > 0)
+		log_warn("reload_warning", "%s", text != NULL ? text : "");
+	free(text);
+	kb_diag_cleanup(&diag);
+	s->generation++;
+	metrics_gauge_set(M_KB_GENERATION, NULL, (double)s->generation);
+	metrics_gauge_set(M_KB_ITEMS, NULL, (double)kb_nitems(kb));
+	dispatch_set_kb(s->dispatch, kb);
+	kb_unref(kb);
+	log_notice("reload", "knowledge base generation %" PRIu64 ": %zu "
+	    "items, %zu keywords", s->generation, kb_nitems(kb),
+	    kb_nkeywords(kb));
+	return 0;
+}
+
+static enum wx_method
+server_method(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET:
+		return WX_METHOD_GET;
+	case EVHTTP_REQ_POST:
+		return WX_METHOD_POST;
+	default:
+		return WX_METHOD_OTHER;
+	}
+}
+
+static void
+server_healthz(struct server *s, struct evhttp_request *req)
+{
+	struct kb *kb = dispatch_kb(s->dispatch);
+	char body[128];
+	int n;
+
+	if (server_method(req) != WX_METHOD_GET) {
+		http_send_text(req, 405, "method not allowed\n");
+		return;
+	}
+	n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"generation\":"
+	    "%" PRIu64 ",\"items\":%zu}\n", s->generation,
+	    kb != NULL ? kb_nitems(kb) : 0);
+	http_send(req, 200, "application/json", body, (size_t)n);
+}
+
+/* The counters a callback moves; labels come from fixed vocabularies. */
+static void
+server_count(const char *route, const struct wx_result *res,
+    uint64_t latency_us)
+{
+	char labels[METRICS_LABELS_MAX], status[8];
+
+	snprintf(status, sizeof status, "%d", res->status);
+	if (metrics_labels(labels, sizeof labels, "route", route, "status",
+	    status, NULL) == 0)
+		metrics_counter_inc(M_HTTP_REQUESTS, labels);
+	if (res->event == NULL)
+		return;
+	if (strcmp(res->event, "bad_signature") == 0)
+		metrics_counter_inc(M_BAD_SIGNATURES, NULL);
+	else if (strcmp(res->event, "stale_timestamp") == 0)
+		metrics_counter_inc(M_STALE_TIMESTAMPS, NULL);
+	else if (strcmp(res->event, "replay") == 0)
+		metrics_counter_inc(M_REPLAYS, NULL);
+	else if (strcmp(res->event, "decrypt_failed") == 0 &&
+	    metrics_labels(labels, sizeof labels, "reason", res->reason,
+	    NULL) == 0)
+		metrics_counter_inc(M_DECRYPT_FAILURES, labels);
+	if (res->retry)
+		metrics_counter_inc(M_RETRY_CACHE_HITS, NULL);
+	if (res->msg_type != NULL && res->status == 200 &&
+	    metrics_labels(labels, sizeof labels, "type", res->msg_type,
+	    NULL) == 0)
+		metrics_counter_inc(M_MESSAGES, labels);
+	if (res->kb_result != NULL && !res->retry &&
+	    metrics_labels(labels, sizeof labels, "result", res->kb_result,
+	    NULL) == 0)
+		metrics_counter_inc(M_KB_RESULTS, labels);
+	if (res->status == 200 && res->event != NULL &&
+	    strcmp(res->event, "verify") != 0)
+		metrics_histogram_observe(M_REPLY_LATENCY,
+		    (double)latency_us / 1e6);
+}
+
+/* One log line per callback: a warning for a refusal, info otherwise. */
+static void
+server_log_result(const struct wx_result *res, uint64_t latency_us)
+{
+	char lat[24], status[8];
+	struct log_kv kv[6];
+	size_t n = 0;
+
+	snprintf(lat, sizeof lat, "%" PRIu64, latency_us);
+	snprintf(status, sizeof status, "%d", res->status);
+	kv[n++] = (struct log_kv){ "STATUS", status };
+	kv[n++] = (struct log_kv){ "LATENCY_US", lat };
+	kv[n++] = (struct log_kv){ "MSG_TYPE", res->msg_type };
+	kv[n++] = (struct log_kv){ "KB_ITEM", res->kb_item };
+	kv[n++] = (struct log_kv){ "KB_RESULT", res->kb_result };
+	kv[n++] = (struct log_kv){ "USER_HASH", res->user };
+	if (res->status >= 400)
+		log_msg(LOG_WARNING, res->event, kv, n, "callback refused: %s",
+		    res->reason != NULL ? res->reason : "?");
+	else if (res->kb_result != NULL && (strcmp(res->kb_result, "miss") ==
+	    0 || strcmp(res->kb_result, "suggest") == 0))
+		log_msg(LOG_INFO, "kb_miss", kv, n, "no answer (%s)",
+		    res->kb_result);
+	else if (res->kb_item[0] != '\0')
+		log_msg(LOG_INFO, "kb_hit", kv, n, "answered %s",
+		    res->kb_item);
+	else
+		log_msg(LOG_INFO, res->event, kv, n, "callback %s",
+		    res->event != NULL ? res->event : "handled");
+}
+
+static void
+server_callback(struct server *s, struct evhttp_request *req,
+    const char *query)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct wx_result res;
+	size_t len = evbuffer_get_length(in);
+	const char *body;
+	uint64_t start = server_now_us(), took;
+
+	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
+	wx_callback_handle(s->callback, server_method(req), query, body, len,
+	    time(NULL), &res);
+	http_send(req, res.status, res.content_type, res.body, res.len);
+	took = server_now_us() - start;
+	server_count("callback", &res, took);
+	server_log_result(&res, took);
+	wx_result_cleanup(&res);
+}
+
+static void
+server_public_cb(struct evhttp_request *req, void *arg)
+{
+	struct server *s = arg;
+	const char *path, *query;
+
+	s->requests++;
+	path = http_path(req, &query);
+	if (path == NULL)
+		http_send_text(req, 400, "bad request\n");
+	else if (strcmp(path, s->cfg->path) == 0)
+		server_callback(s, req, query);
+	else if (strcmp(path, "/healthz") == 0) {
+		server_healthz(s, req);
+		metrics_counter_inc(M_HTTP_REQUESTS,
+		    "route=\"healthz\",status=\"200\"");
+	} else {
+		http_send_text(req, 404, "not found\n");
+		metrics_counter_inc(M_HTTP_REQUESTS,
+		    "route=\"other\",status=\"404\"");
+	}
+}
+
+/* 1 when the request carries "Authorization: Bearer <admin token>". */
+static int
+server_authorized(const struct server *s, struct evhttp_request *req)
+{
+	const char *h, *want = s->cfg->admin_token;
+	size_t n = strlen(want);
+
+	h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+		return 0;
+	h += 7;
+	return strlen(h) == n && wx_sig_equal(h, want, n);
+}
+
+static void
+server_metrics(struct evhttp_request *req)
+{
+	char *text;
+
+	if (server_method(req) != WX_METHOD_GET) {
+		http_send_text(req, 405, "method not allowed\n");
+		return;
+	}
+	text = metrics_render();
+	if (text == NULL) {
+		http_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	http_send(req, 200, METRICS_CONTENT_TYPE, text, strlen(text));
+	free(text);
+}
+
+static void
+server_admin_cb(struct evhttp_request *req, void *arg)
+{
+	struct server *s = arg;
+	const char *path, *query;
+
+	path = http_path(req, &query);
+	if (path == NULL) {
+		http_send_text(req, 400, "bad request\n");
+		return;
+	}
+	if (strcmp(path, "/healthz") == 0) {
+		server_healthz(s, req);
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		server_metrics(req);
+		return;
+	}
+	if (strncmp(path, "/api/", 5) != 0) {
+		http_send_text(req, 404, "not found\n");
+		return;
+	}
+	if (!server_authorized(s, req)) {
+		log_warn("admin_unauthorized", "admin call to %s without a "
+		    "valid token", path);
+		http_send_text(req, 401, "unauthorized\n");
+		return;
+	}
+	if (strcmp(path, "/api/kb/reload") == 0) {
+		if (server_method(req) != WX_METHOD_POST)
+			http_send_text(req, 405, "method not allowed\n");
+		else if (server_reload(s) == 0)
+			http_send(req, 200, "application/json",
+			    "{\"ok\":true}\n", 12);
+		else
+			http_send(req, 422, "application/json",
+			    "{\"ok\":false,\"error\":\"knowledge base invalid; "
+			    "see the journal\"}\n", 62);
+		return;
+	}
+	http_send_text(req, 404, "not found\n");
+}
+
+struct server *
+server_new(struct event_base *base, const struct config *cfg, char **cause)
+{
+	struct wx_callback_cfg cc;
+	struct server *s;
+	const char *why = NULL;
+	char *cause2 = NULL;
+
+	*cause = NULL;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		fatal("calloc");
+	s->base = base;
+	s->cfg = cfg;
+	s->dispatch = dispatch_new();
+	if (s->dispatch == NULL)
+		fatalx("cannot create the dispatcher");
+	if (server_reload(s) != 0) {
+		if (asprintf(cause, "knowledge base %s could not be loaded",
+		    cfg->kb) == -1)
+			*cause = NULL;
+		goto fail;
+	}
+	if (asprintf(&s->unanswered_path, "%s/%s", cfg->state_dir,
+	    SERVER_UNANSWERED) == -1)
+		fatal("asprintf");
+	s->unanswered = kb_unanswered_open(s->unanswered_path, &cause2);
+	if (s->unanswered == NULL)
+		fatalx("out of memory");
+	if (cause2 != NULL) {
+		log_warn("state_error", "unanswered questions start empty: %s",
+		    cause2);
+		free(cause2);
+	}
+	dispatch_set_unanswered(s->dispatch, s->unanswered);
+
+	memset(&cc, 0, sizeof cc);
+	cc.token = cfg->token;
+	cc.appid = cfg->appid;
+	cc.aes_key = cfg->aes_key;
+	cc.mode = (enum wx_mode)cfg->mode;
+	cc.max_skew = cfg->max_clock_skew;
+	cc.dispatch = dispatch_message;
+	cc.dispatch_arg = s->dispatch;
+	server_uid_key(cfg, cc.uid_key);
+	s->callback = wx_callback_new(&cc, &why);
+	memset(cc.uid_key, 0, sizeof cc.uid_key);
+	if (s->callback == NULL) {
+		if (asprintf(cause, "callback: %s", why) == -1)
+			*cause = NULL;
+		goto fail;
+	}
+	s->public = http_listen(base, cfg->listen, server_public_cb, s, cause);
+	if (s->public == NULL)
+		goto fail;
+	if (*cfg->admin_listen != '\0') {
+		s->admin = http_listen(base, cfg->admin_listen,
+		    server_admin_cb, s, cause);
+		if (s->admin == NULL)
+			goto fail;
+	}
+	return s;
+fail:
+	server_free(s);
+	return NULL;
+}
+
+void
+server_stop_accepting(struct server *s)
+{
+	if (s->public != NULL)
+		http_stop_accepting(s->public);
+	if (s->admin != NULL)
+		http_stop_accepting(s->admin);
+}
+
+void
+server_status(const struct server *s, char *buf, size_t len)
+{
+	struct kb *kb = dispatch_kb(s->dispatch);
+
+	snprintf(buf, len, "generation %" PRIu64 ", %zu items, %" PRIu64
+	    " requests", s->generation, kb != NULL ? kb_nitems(kb) : 0,
+	    s->requests);
+}
+
+void
+server_flush(struct server *s)
+{
+	char *cause = NULL;
+
+	if (s->unanswered != NULL &&
+	    kb_unanswered_save(s->unanswered, s->unanswered_path, &cause) != 0) {
+		log_warn("state_error", "unanswered questions not saved: %s",
+		    cause != NULL ? cause : "?");
+		free(cause);
+	}
+}
+
+void
+server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->public != NULL)
+		evhttp_free(s->public);
+	if (s->admin != NULL)
+		evhttp_free(s->admin);
+	wx_callback_free(s->callback);
+	dispatch_free(s->dispatch);
+	kb_unanswered_free(s->unanswered);
+	free(s->unanswered_path);
+	free(s);
+}

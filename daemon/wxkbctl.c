@@ -1,0 +1,94 @@
+/*
+ * wxkbctl — the operator's command line: check and query a knowledge base
+ * offline, act as WeChat against a running daemon, drive its admin API.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/config.h"
+#include "daemon/ctl.h"
+#include "daemon/log.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: wxkbctl [--config FILE] COMMAND [ARGS]\n\n"
+	    "Offline:\n"
+	    "  check FILE                 validate a knowledge-base file\n"
+	    "  query [--kb FILE] TEXT     what a resident sending TEXT gets\n"
+	    "Against a running wxkbd (reads its configuration, default %s):\n"
+	    "  simulate [--url URL] [--mode plain|compat|safe] [--openid ID]\n"
+	    "           [--event subscribe | --event click KEY | --verify]"
+	    " [TEXT]\n"
+	    "                             act as WeChat: sign, encrypt, send,\n"
+	    "                             verify and decrypt the reply\n"
+	    "  reload                     reload the knowledge base\n\n"
+	    "  --help, --version\n", CONFIG_DEFAULT_PATH);
+}
+
+/* Load the daemon's configuration or exit with its one-line error. */
+static void
+wxkbctl_config(struct config *cfg, const char *path)
+{
+	char *cause = NULL;
+
+	if (config_load(cfg, path, &cause) != 0) {
+		fprintf(stderr, "wxkbctl: %s\n", cause != NULL ? cause :
+		    "configuration error");
+		exit(1);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	const char *path = NULL, *cmd;
+	int i = 1, r;
+
+	log_init("wxkbctl", LOG_WARNING);
+	log_force_stderr(1);
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("wxkbctl %s\n", WXKB_VERSION);
+			return 0;
+		}
+		if ((strcmp(argv[i], "--config") == 0 ||
+		    strcmp(argv[i], "-c") == 0) && i + 1 < argc) {
+			path = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		usage(stderr);
+		return 2;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[i];
+	if (strcmp(cmd, "check") == 0)
+		return ctl_check(argc - i, argv + i);
+	if (strcmp(cmd, "query") == 0)
+		return ctl_query(argc - i, argv + i);
+	if (strcmp(cmd, "simulate") == 0 || strcmp(cmd, "reload") == 0) {
+		memset(&cfg, 0, sizeof cfg);
+		wxkbctl_config(&cfg, path);
+		if (strcmp(cmd, "simulate") == 0)
+			r = ctl_simulate(&cfg, argc - i, argv + i);
+		else
+			r = ctl_reload(&cfg, argc - i, argv + i);
+		config_cleanup(&cfg);
+		return r;
+	}
+	fprintf(stderr, "wxkbctl: unknown command \"%s\"\n\n", cmd);
+	usage(stderr);
+	return 2;
+}

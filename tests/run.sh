@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Run every test: the cmocka programs in $BUILD/tests/ and the scripts in
+# tests/integration/.  One line per program or script; the output of a
+# failing one is shown, the rest is kept quiet.  The last line is
+# "N passed, N failed", counting test cases.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/wxkb-tests.XXXXXX")
+trap 'rm -rf "$logdir"' EXIT
+passed=0
+failed=0
+
+# Count "ok"/"not ok" lines of TAP output in $1; a program that failed
+# without a "not ok" line still counts as one failure.
+tally() {
+	local log=$1 rc=$2 name=$3 p f
+	p=$(grep -cE '^ok [0-9]+' "$log")
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -eq 0 ]; then
+		printf 'ok    %-34s %3d passed\n' "$name" "$p"
+	else
+		printf 'FAIL  %-34s %3d passed, %d failed (exit %d)\n' \
+		    "$name" "$p" "$f" "$rc"
+		sed 's/^/      | /' "$log" | tail -n 80
+	fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$t" >"$logdir/$name.log" 2>&1
+	tally "$logdir/$name.log" $? "$name"
+done
+
+for t in tests/integration/*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	[ "$name" = lib ] && continue
+	timeout 600 bash "$t" >"$logdir/$name.log" 2>&1
+	tally "$logdir/$name.log" $? "$name"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
