@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Start-up checks, SIGHUP reload (a broken file keeps the old answers),
+# SIGTERM with requests in flight, --check-config and --help.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+
+"$WXKBD" --help | grep -q -- '--check-config'
+ok $? "wxkbd --help lists --check-config"
+"$WXKBD" --version | grep -q '^wxkbd '
+ok $? "wxkbd --version"
+
+# Each bad configuration stops the daemon with one line naming the key.
+bad() {
+	local want=$1; shift
+	local out
+	out=$(env -i PATH="$PATH" "$@" "$WXKBD" --config /dev/null \
+	    --check-config 2>&1)
+	local rc=$?
+	[ "$rc" -eq 1 ] && echo "$out" | grep -q "$want" && \
+	    [ "$(echo "$out" | wc -l)" -eq 1 ]
+	ok $? "refused with one line naming $want: $out"
+}
+bad WXKB_TOKEN WXKB_TOKEN='bad token!' WXKB_KB=kb/data/wanggezhuang.json
+bad WXKB_AES_KEY WXKB_TOKEN=abc123 WXKB_MODE=safe WXKB_APPID=wx1 WXKB_AES_KEY=short
+bad WXKB_MODE WXKB_TOKEN=abc123 WXKB_MODE=secure
+bad WXKB_APPID WXKB_TOKEN=abc123 WXKB_MODE=compat WXKB_AES_KEY=ThisIsAnOwnTestKeyForWeChatCryptoVectors012
+out=$(env -i PATH="$PATH" WXKB_TOKEN=abc123 WXKB_ADMIN_LISTEN= \
+    WXKB_KB=kb/data/wanggezhuang.json "$WXKBD" --config /dev/null --check-config 2>&1)
+ok $? "--check-config accepts a good configuration: $out"
+
+start_wxkbd || { ok 1 "wxkbd starts"; finish; }
+ok 0 "wxkbd starts"
+ask() {
+	"$WXKBCTL" --config "$WORK/wxkbd.conf" simulate "$1" 2>&1
+}
+ask '传真' | grep -q 87841022
+ok $? "generation 1 answers 传真"
+
+# A broken file: the old generation keeps serving.
+cp "$WORK/state/kb.json" "$WORK/kb.good"
+printf '{"version": 1, "items": [' >"$WORK/state/kb.json"
+kill -HUP "$WXKBD_PID"
+sleep 0.5
+ask '传真' | grep -q 87841022
+ok $? "after a SIGHUP with a broken file the old answers are served"
+grep -q 'reload_failed\|not loaded' "$WORK/wxkbd.log"
+ok $? "the failed reload is logged"
+curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":1'
+ok $? "the generation is still 1"
+
+# A good new file: served as generation 2.
+sed 's/87841022/87840000/g' "$WORK/kb.good" >"$WORK/state/kb.json"
+kill -HUP "$WXKBD_PID"
+sleep 0.5
+curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":2'
+ok $? "a valid file is served as generation 2"
+ask '传真' | grep -q 87840000
+ok $? "generation 2 answers from the new file"
+
+# The admin reload needs the token.
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$ADMIN_PORT/api/kb/reload")
+is "$code" 401 "admin reload without a token is 401"
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer wrong-token-wrong-token' "http://127.0.0.1:$ADMIN_PORT/api/kb/reload")
+is "$code" 401 "admin reload with a wrong token is 401"
+"$WXKBCTL" --config "$WORK/wxkbd.conf" reload >/dev/null 2>&1
+ok $? "wxkbctl reload"
+curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":3'
+ok $? "wxkbctl reload made generation 3"
+
+# SIGTERM while requests are in flight: they are answered, exit 0.
+for i in 1 2 3 4 5; do
+	( ask "电话$i" >"$WORK/inflight.$i" 2>&1 ) &
+done
+kill -TERM "$WXKBD_PID"
+wait "$WXKBD_PID"
+rc=$?
+WXKBD_PID=
+wait
+is "$rc" 0 "SIGTERM exits 0"
+n=0
+for i in 1 2 3 4 5; do
+	sed 's/^/# /' "$WORK/inflight.$i"
+	grep -q 'MsgType' "$WORK/inflight.$i" && n=$((n + 1))
+	grep -q 'Connection refused\|Could not connect' "$WORK/inflight.$i" && n=$((n + 1))
+done
+is "$n" 5 "every request sent around SIGTERM was answered or refused at connect, none cut"
+finish
