@@ -2,7 +2,7 @@
 # Run every test: the cmocka programs in $BUILD/tests/ and the scripts in
 # tests/integration/.  One line per program or script; the output of a
 # failing one is shown, the rest is kept quiet.  The last line is
-# "N passed, N failed", counting test cases.
+# "N passed, N failed, N skipped", counting test cases.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -11,18 +11,24 @@ logdir=$(mktemp -d "${TMPDIR:-/tmp}/wxkb-tests.XXXXXX")
 trap 'rm -rf "$logdir"' EXIT
 passed=0
 failed=0
+skipped=0
 
 # Count "ok"/"not ok" lines of TAP output in $1; a program that failed
 # without a "not ok" line still counts as one failure.
 tally() {
-	local log=$1 rc=$2 name=$3 p f
+	local log=$1 rc=$2 name=$3 p f s
 	p=$(grep -cE '^ok [0-9]+' "$log")
-	f=$(grep -cE '^not ok [0-9]+' "$log")
+	s=$(grep -cE '^(not )?ok [0-9]+.*# SKIP' "$log")
+	f=$(($(grep -cE '^not ok [0-9]+' "$log") - \
+	    $(grep -cE '^not ok [0-9]+.*# SKIP' "$log")))
+	p=$((p - $(grep -cE '^ok [0-9]+.*# SKIP' "$log")))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 	if [ "$f" -eq 0 ]; then
-		printf 'ok    %-34s %3d passed\n' "$name" "$p"
+		printf 'ok    %-34s %3d passed%s\n' "$name" "$p" \
+		    "$([ "$s" -gt 0 ] && echo ", $s skipped")"
 	else
 		printf 'FAIL  %-34s %3d passed, %d failed (exit %d)\n' \
 		    "$name" "$p" "$f" "$rc"
@@ -45,5 +51,5 @@ for t in tests/integration/*.sh; do
 	tally "$logdir/$name.log" $? "$name"
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
