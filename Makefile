@@ -33,6 +33,7 @@ OPT       ?= -O2 -g
 SAN       ?=
 CFLAGS    ?=
 CFLAGS    += -std=c11 -D_GNU_SOURCE -DWXKB_VERSION='"$(VERSION)"' \
+             -DWXKB_SHAREDIR='"$(SHAREDIR)"' \
              $(OPT) $(WARN) $(SAN) -I. \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # Sanitizer builds drop _FORTIFY_SOURCE (it fights ASan's interceptors).
@@ -125,7 +126,9 @@ install: all
 	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BUILD)/wxkbd $(BUILD)/wxkbctl $(DESTDIR)$(BINDIR)/
 	install -m 0644 kb/data/wanggezhuang.json $(DESTDIR)$(SHAREDIR)/
-	install -m 0644 systemd/wxkbd.service $(DESTDIR)$(UNITDIR)/
+	sed 's|/usr/local/bin/|$(BINDIR)/|' systemd/wxkbd.service \
+	  >$(DESTDIR)$(UNITDIR)/wxkbd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/wxkbd.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/wxkbd/wxkbd.conf || \
 	  install -m 0640 systemd/wxkbd.conf $(DESTDIR)$(SYSCONFDIR)/wxkbd/
 	for m in docs/*.8 docs/*.1; do [ -f "$$m" ] || continue; \

@@ -27,8 +27,14 @@
 #include "handlers/wx_callback.h"
 #include "handlers/wx_sig.h"
 #include "kb/kb.h"
+#include "kb/kb_file.h"
 #include "kb/kb_unanswered.h"
 
+#ifndef WXKB_SHAREDIR
+#define WXKB_SHAREDIR		"/usr/local/share/wxkbd"
+#endif
+/* The shipped knowledge base a first start begins with. */
+#define SERVER_SHIPPED_KB	WXKB_SHAREDIR "/wanggezhuang.json"
 #define SERVER_UID_KEY		"uid.key"
 #define SERVER_UNANSWERED	"unanswered.json"
 
@@ -86,6 +92,36 @@ server_uid_key(const struct config *cfg, unsigned char key[16])
 	}
 	if (fd != -1)
 		close(fd);
+}
+
+/*
+ * On the first start the live file does not exist yet: begin with a copy
+ * of the shipped knowledge base, so that edits never touch the original.
+ */
+static void
+server_seed_kb(const struct config *cfg)
+{
+	char *buf = NULL, *cause = NULL;
+	size_t len;
+
+	if (access(cfg->kb, F_OK) == 0 || errno != ENOENT)
+		return;
+	if (kb_file_read(SERVER_SHIPPED_KB, KB_MAX_FILE, &buf, &len,
+	    &cause) != 0) {
+		log_warn("kb_seed_failed", "%s is missing and the shipped "
+		    "knowledge base cannot be read: %s", cfg->kb,
+		    cause != NULL ? cause : "?");
+		free(cause);
+		return;
+	}
+	if (kb_file_write_atomic(cfg->kb, buf, len, 0600, &cause) != 0) {
+		log_warn("kb_seed_failed", "cannot create %s: %s", cfg->kb,
+		    cause != NULL ? cause : "?");
+		free(cause);
+	} else
+		log_notice("kb_seeded", "created %s from %s", cfg->kb,
+		    SERVER_SHIPPED_KB);
+	free(buf);
 }
 
 int
@@ -366,6 +402,7 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	s->dispatch = dispatch_new();
 	if (s->dispatch == NULL)
 		fatalx("cannot create the dispatcher");
+	server_seed_kb(cfg);
 	if (server_reload(s) != 0) {
 		if (asprintf(cause, "knowledge base %s could not be loaded",
 		    cfg->kb) == -1)
