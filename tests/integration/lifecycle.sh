@@ -81,7 +81,7 @@ n=0
 for i in 1 2 3 4 5; do
 	sed 's/^/# /' "$WORK/inflight.$i"
 	grep -q 'MsgType' "$WORK/inflight.$i" && n=$((n + 1))
-	grep -q 'Connection refused\|Could not connect' "$WORK/inflight.$i" && n=$((n + 1))
+	grep -q "Connection refused\|Could not connect\|Couldn't connect" "$WORK/inflight.$i" && n=$((n + 1))
 done
 is "$n" 5 "every request sent around SIGTERM was answered or refused at connect, none cut"
 finish
