@@ -11,5 +11,6 @@ int	ctl_check(int argc, char **argv);
 int	ctl_query(int argc, char **argv);
 int	ctl_simulate(const struct config *, int argc, char **argv);
 int	ctl_reload(const struct config *, int argc, char **argv);
+int	ctl_stats(const struct config *, int argc, char **argv);
 
 #endif

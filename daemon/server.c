@@ -18,6 +18,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include <jansson.h>
+
 #include "daemon/config.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
@@ -341,6 +343,29 @@ server_metrics(struct evhttp_request *req)
 	free(text);
 }
 
+/* GET /api/stats/unanswered: what residents asked that got no answer. */
+static void
+server_unanswered(struct server *s, struct evhttp_request *req)
+{
+	json_t *j;
+	char *text;
+
+	if (server_method(req) != WX_METHOD_GET) {
+		http_send_text(req, 405, "method not allowed\n");
+		return;
+	}
+	j = kb_unanswered_json(s->unanswered, 0);
+	text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (text == NULL) {
+		http_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	http_send(req, 200, "application/json; charset=utf-8", text,
+	    strlen(text));
+	free(text);
+}
+
 static void
 server_admin_cb(struct evhttp_request *req, void *arg)
 {
@@ -380,6 +405,10 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 			http_send(req, 422, "application/json",
 			    "{\"ok\":false,\"error\":\"knowledge base invalid; "
 			    "see the journal\"}\n", 62);
+		return;
+	}
+	if (strcmp(path, "/api/stats/unanswered") == 0) {
+		server_unanswered(s, req);
 		return;
 	}
 	http_send_text(req, 404, "not found\n");

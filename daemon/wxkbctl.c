@@ -24,7 +24,9 @@ usage(FILE *fp)
 	    " [TEXT]\n"
 	    "                             act as WeChat: sign, encrypt, send,\n"
 	    "                             verify and decrypt the reply\n"
-	    "  reload                     reload the knowledge base\n\n"
+	    "  reload                     reload the knowledge base\n"
+	    "  stats                      questions residents asked that got"
+	    " no answer\n\n"
 	    "  --help, --version\n", CONFIG_DEFAULT_PATH);
 }
 
@@ -78,13 +80,16 @@ main(int argc, char **argv)
 		return ctl_check(argc - i, argv + i);
 	if (strcmp(cmd, "query") == 0)
 		return ctl_query(argc - i, argv + i);
-	if (strcmp(cmd, "simulate") == 0 || strcmp(cmd, "reload") == 0) {
+	if (strcmp(cmd, "simulate") == 0 || strcmp(cmd, "reload") == 0 ||
+	    strcmp(cmd, "stats") == 0) {
 		memset(&cfg, 0, sizeof cfg);
 		wxkbctl_config(&cfg, path);
 		if (strcmp(cmd, "simulate") == 0)
 			r = ctl_simulate(&cfg, argc - i, argv + i);
-		else
+		else if (strcmp(cmd, "reload") == 0)
 			r = ctl_reload(&cfg, argc - i, argv + i);
+		else
+			r = ctl_stats(&cfg, argc - i, argv + i);
 		config_cleanup(&cfg);
 		return r;
 	}
