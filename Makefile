@@ -51,6 +51,13 @@ DAEMON_SRC  := $(filter-out daemon/wxkbd.c daemon/wxkbctl.c, \
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC    := $(sort $(wildcard tests/tools/*.c))
 
+# Quiet by default: "CC file"; V=1 shows whole commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 LIBKB       := $(BUILD)/libkb.a
@@ -62,6 +69,8 @@ TOOL_BINS   := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
 .PHONY: all deps run check asan install clean bench bench-kb tests
 .DEFAULT_GOAL := all
+# Keep test objects between runs (they are intermediate to make).
+.SECONDARY:
 
 all: $(BUILD)/wxkbd $(BUILD)/wxkbctl
 
@@ -69,29 +78,32 @@ tests: all $(UNIT_BINS) $(TOOL_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIBKB): $(call obj,$(KB_SRC))
 $(LIBHANDLERS): $(call obj,$(HANDLERS_SRC))
 $(LIBDAEMON): $(call obj,$(DAEMON_SRC))
 $(LIBS):
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(if $^,ar rcs $@ $^,ar rcs $@)
+	$(Q)rm -f $@
+	$(Q)$(if $^,ar rcs $@ $^,ar rcs $@)
 
 $(BUILD)/wxkbd: $(call obj,daemon/wxkbd.c) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 $(BUILD)/wxkbctl: $(call obj,daemon/wxkbctl.c) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -113,7 +125,7 @@ check: deps tests
 	@BUILD=$(BUILD) tests/run.sh
 
 asan:
-	$(MAKE) BUILD=build-asan OPT='-O1 -g' \
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g' \
 	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer' \
 	  check
 
