@@ -61,6 +61,9 @@ is "$STATUS" 400 "a message without FromUserName is 400"
 head -c 65537 /dev/zero | tr '\0' 'a' >"$WORK/big"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST --data-binary @"$WORK/big" "$URL?$(plain_query "$now" 1006)")
 is "$code" 413 "a body of 64 KiB + 1 is 413"
+big=$(head -c 9000 /dev/zero | tr '\0' a)
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "X-Big: $big" "http://127.0.0.1:$PORT/healthz")
+is "$code" 400 "headers over 8 KiB are refused with 400"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X PUT --data x "$URL?$(plain_query "$now" 1007)")
 is "$code" 405 "PUT is 405"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/nope")
