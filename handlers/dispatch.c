@@ -15,6 +15,8 @@
 
 #define DISPATCH_USERS		4096
 #define DISPATCH_USER_BYTES	(1024 * 1024)
+/* Bytes of a title in a suggestion list: head, 3 lines, tail < 1 KiB. */
+#define DISPATCH_TITLE_MAX	240
 
 static const char dispatch_media_text[] =
     "您好，目前只能回答文字提问。请直接输入您想了解的内容，"
@@ -228,11 +230,17 @@ dispatch_item(struct dispatch *d, const struct wx_msg *msg,
 	const struct kb_reply *kr = &item->replies[0];
 	const char *more = item->source_url;
 	size_t i;
+	int r;
 
 	snprintf(out->item, sizeof out->item, "%s", item->id);
 	if (item->reply_mode == KB_MODE_RANDOM_ONE)
 		kr = &item->replies[dispatch_pick(d, item->nreplies)];
-	else if (item->reply_mode == KB_MODE_ALL && d->send != NULL) {
+	r = dispatch_kb_reply(d, msg, kr, more, out);
+	/*
+	 * The other replies of "all" only after the first, whose own rest
+	 * (when long) has just been sent: the resident reads them in order.
+	 */
+	if (r == 0 && item->reply_mode == KB_MODE_ALL && d->send != NULL) {
 		for (i = 1; i < item->nreplies; i++) {
 			if (item->replies[i].type == KB_REPLY_TEXT)
 				(void)d->send(d->send_arg, msg->from_user,
@@ -240,7 +248,7 @@ dispatch_item(struct dispatch *d, const struct wx_msg *msg,
 				    strlen(item->replies[i].content));
 		}
 	}
-	return dispatch_kb_reply(d, msg, kr, more, out);
+	return r;
 }
 
 static int
@@ -248,13 +256,19 @@ dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
     const struct kb_result *res, time_t now, struct wx_dispatch_out *out)
 {
 	char text[1024], ids[3 * (KB_MAX_ID + 1) + 1], user[17];
-	size_t i, n = 0, idn = 0;
+	const char *title;
+	size_t i, n = 0, idn = 0, tlen;
 
 	n += (size_t)snprintf(text, sizeof text, "%s", dispatch_suggest_head);
 	ids[0] = '\0';
 	for (i = 0; i < res->nsuggestions; i++) {
-		n += (size_t)snprintf(text + n, sizeof text - n, "%zu. %s\n",
-		    i + 1, res->suggestions[i]->title);
+		/* Titles have no length limit: cut so three lines fit. */
+		title = res->suggestions[i]->title;
+		tlen = wx_utf8_prefix(title, strlen(title),
+		    DISPATCH_TITLE_MAX);
+		n += (size_t)snprintf(text + n, sizeof text - n,
+		    "%zu. %.*s%s\n", i + 1, (int)tlen, title,
+		    title[tlen] != '\0' ? dispatch_cut : "");
 		if (n >= sizeof text)
 			return -1;
 		idn += (size_t)snprintf(ids + idn, sizeof ids - idn, "%s\n",
