@@ -4,6 +4,7 @@
  * paused for a second instead of spinning on the ready socket.
  */
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <event2/util.h>
 
 #include "daemon/config.h"
 #include "daemon/http.h"
@@ -50,12 +52,47 @@ http_accept_error_cb(struct evconnlistener *l, void *arg)
 	    http_resume_cb, l, &pause);
 }
 
+/* A listening socket on host:port, shared by workers when reuseport. */
+static struct evconnlistener *
+http_bind(struct event_base *base, const char *host, int port,
+    int reuseport, char **cause)
+{
+	struct evutil_addrinfo hints, *ai = NULL;
+	struct evconnlistener *l;
+	char portstr[8];
+	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+	    LEV_OPT_REUSEABLE;
+	int r;
+
+	if (reuseport)
+		flags |= LEV_OPT_REUSEABLE_PORT;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV;
+	snprintf(portstr, sizeof portstr, "%d", port);
+	r = evutil_getaddrinfo(host, portstr, &hints, &ai);
+	if (r != 0) {
+		if (asprintf(cause, "cannot resolve %s: %s", host,
+		    evutil_gai_strerror(r)) == -1)
+			*cause = NULL;
+		return NULL;
+	}
+	l = evconnlistener_new_bind(base, NULL, NULL, flags, 128,
+	    ai->ai_addr, (int)ai->ai_addrlen);
+	if (l == NULL && asprintf(cause, "cannot listen on %s:%d: %s", host,
+	    port, strerror(errno)) == -1)
+		*cause = NULL;
+	evutil_freeaddrinfo(ai);
+	return l;
+}
+
 struct evhttp *
-http_listen(struct event_base *base, const char *hostport,
+http_listen(struct event_base *base, const char *hostport, int reuseport,
     void (*cb)(struct evhttp_request *, void *), void *arg, char **cause)
 {
 	struct evhttp *http;
-	struct evhttp_bound_socket *bound;
+	struct evconnlistener *l;
 	struct timeval tv = { HTTP_TIMEOUT, 0 };
 	char *host = NULL;
 	int port;
@@ -65,6 +102,10 @@ http_listen(struct event_base *base, const char *hostport,
 			*cause = NULL;
 		return NULL;
 	}
+	l = http_bind(base, host, port, reuseport, cause);
+	free(host);
+	if (l == NULL)
+		return NULL;
 	http = evhttp_new(base);
 	if (http == NULL)
 		fatalx("evhttp_new failed");
@@ -76,18 +117,14 @@ http_listen(struct event_base *base, const char *hostport,
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 	    EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, cb, arg);
-	bound = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
-	if (bound == NULL) {
-		if (asprintf(cause, "cannot listen on %s: %s", hostport,
-		    strerror(errno)) == -1)
+	if (evhttp_bind_listener(http, l) == NULL) {
+		if (asprintf(cause, "cannot serve %s", hostport) == -1)
 			*cause = NULL;
+		evconnlistener_free(l);
 		evhttp_free(http);
-		free(host);
 		return NULL;
 	}
-	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound),
-	    http_accept_error_cb);
-	free(host);
+	evconnlistener_set_error_cb(l, http_accept_error_cb);
 	return http;
 }
 

@@ -18,12 +18,14 @@ struct evhttp_request;
 
 /*
  * A new evhttp on base listening on "host:port" with the limits above,
- * every method let through to cb (so that we answer 405 ourselves).
- * Returns NULL with *cause (malloc'ed) set on failure.
+ * every method let through to cb (so that we answer 405 ourselves).  With
+ * reuseport, several workers' listeners share the port (SO_REUSEPORT) and
+ * the kernel spreads connections over them.  Returns NULL with *cause
+ * (malloc'ed) set on failure.
  */
 struct evhttp *http_listen(struct event_base *base, const char *hostport,
-	    void (*cb)(struct evhttp_request *, void *), void *arg,
-	    char **cause);
+	    int reuseport, void (*cb)(struct evhttp_request *, void *),
+	    void *arg, char **cause);
 
 /*
  * Close the listening sockets: new clients are refused, connections

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ struct server {
 	struct kb_unanswered	*unanswered;
 	char			*unanswered_path;
 	uint64_t		 generation;
-	uint64_t		 requests;
+	_Atomic uint64_t	 requests;	/* counted by every worker */
 	time_t			 last_reload;
 	int			 last_reload_ok;
 };
@@ -183,7 +184,7 @@ server_method(struct evhttp_request *req)
 static void
 server_healthz(struct server *s, struct evhttp_request *req)
 {
-	struct kb *kb = dispatch_kb(s->dispatch);
+	struct kb *kb;
 	char body[128];
 	int n;
 
@@ -191,9 +192,11 @@ server_healthz(struct server *s, struct evhttp_request *req)
 		http_send_text(req, 405, "method not allowed\n");
 		return;
 	}
+	kb = dispatch_kb_acquire(s->dispatch);
 	n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"generation\":"
-	    "%" PRIu64 ",\"items\":%zu}\n", s->generation,
-	    kb != NULL ? kb_nitems(kb) : 0);
+	    "%" PRIu64 ",\"items\":%zu}\n", kb != NULL ? kb_generation(kb) :
+	    0, kb != NULL ? kb_nitems(kb) : 0);
+	kb_unref(kb);
 	http_send(req, 200, "application/json", body, (size_t)n);
 }
 
@@ -287,13 +290,13 @@ server_callback(struct server *s, struct evhttp_request *req,
 	wx_result_cleanup(&res);
 }
 
-static void
+void
 server_public_cb(struct evhttp_request *req, void *arg)
 {
 	struct server *s = arg;
 	const char *path, *query;
 
-	s->requests++;
+	atomic_fetch_add(&s->requests, 1);
 	path = http_path(req, &query);
 	if (path == NULL)
 		http_send_text(req, 400, "bad request\n");
@@ -354,7 +357,7 @@ server_unanswered(struct server *s, struct evhttp_request *req)
 		http_send_text(req, 405, "method not allowed\n");
 		return;
 	}
-	j = kb_unanswered_json(s->unanswered, 0);
+	j = dispatch_unanswered_json(s->dispatch, 0);
 	text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (text == NULL) {
@@ -467,11 +470,12 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 			*cause = NULL;
 		goto fail;
 	}
-	s->public = http_listen(base, cfg->listen, server_public_cb, s, cause);
+	s->public = http_listen(base, cfg->listen, cfg->workers > 1,
+	    server_public_cb, s, cause);
 	if (s->public == NULL)
 		goto fail;
 	if (*cfg->admin_listen != '\0') {
-		s->admin = http_listen(base, cfg->admin_listen,
+		s->admin = http_listen(base, cfg->admin_listen, 0,
 		    server_admin_cb, s, cause);
 		if (s->admin == NULL)
 			goto fail;
@@ -494,11 +498,12 @@ server_stop_accepting(struct server *s)
 void
 server_status(const struct server *s, char *buf, size_t len)
 {
-	struct kb *kb = dispatch_kb(s->dispatch);
+	struct kb *kb = dispatch_kb_acquire(s->dispatch);
 
 	snprintf(buf, len, "generation %" PRIu64 ", %zu items, %" PRIu64
 	    " requests", s->generation, kb != NULL ? kb_nitems(kb) : 0,
-	    s->requests);
+	    (uint64_t)atomic_load(&s->requests));
+	kb_unref(kb);
 }
 
 void
@@ -506,8 +511,8 @@ server_flush(struct server *s)
 {
 	char *cause = NULL;
 
-	if (s->unanswered != NULL &&
-	    kb_unanswered_save(s->unanswered, s->unanswered_path, &cause) != 0) {
+	if (dispatch_unanswered_save(s->dispatch, s->unanswered_path,
+	    &cause) != 0) {
 		log_warn("state_error", "unanswered questions not saved: %s",
 		    cause != NULL ? cause : "?");
 		free(cause);

@@ -9,6 +9,7 @@
 
 struct config;
 struct event_base;
+struct evhttp_request;
 struct server;
 
 /*
@@ -36,5 +37,11 @@ void	server_status(const struct server *, char *buf, size_t len);
 void	server_flush(struct server *);
 
 void	server_free(struct server *);
+
+/*
+ * The public listener's request handler (arg is the server); workers bind
+ * their own listeners to it.  Safe to run on several threads at once.
+ */
+void	server_public_cb(struct evhttp_request *, void *arg);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include "daemon/config.h"
 #include "daemon/http.h"
@@ -16,6 +17,7 @@
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/server.h"
+#include "daemon/worker.h"
 #include "kb/kb.h"
 
 /*
@@ -31,6 +33,7 @@
 struct wxkbd {
 	struct event_base	*base;
 	struct server		*server;
+	struct workers		*workers;	/* NULL with one loop */
 	int			 stopping;
 };
 
@@ -99,6 +102,7 @@ wxkbd_close_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	server_stop_accepting(w->server);
+	workers_stop(w->workers);
 	event_base_loopexit(w->base, &drain);
 }
 
@@ -217,6 +221,9 @@ main(int argc, char **argv)
 	http_raise_fd_limit();
 
 	memset(&w, 0, sizeof w);
+	/* Workers share the server: libevent's own locks must be on. */
+	if (cfg.workers > 1 && evthread_use_pthreads() != 0)
+		fatalx("libevent without thread support");
 	w.base = event_base_new();
 	if (w.base == NULL)
 		fatalx("event_base_new failed");
@@ -225,6 +232,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "wxkbd: %s\n", cause != NULL ? cause :
 		    "cannot start");
 		free(cause);
+		event_base_free(w.base);
+		config_cleanup(&cfg);
+		return 1;
+	}
+	w.workers = workers_start(w.server, &cfg, cfg.workers, &cause);
+	if (w.workers == NULL && cause != NULL) {
+		fprintf(stderr, "wxkbd: %s\n", cause);
+		free(cause);
+		server_free(w.server);
 		event_base_free(w.base);
 		config_cleanup(&cfg);
 		return 1;
@@ -247,6 +263,7 @@ main(int argc, char **argv)
 	wxkbd_ready(&w);
 	event_base_dispatch(w.base);
 	notify_watchdog_stop();
+	workers_join(w.workers);
 
 	server_flush(w.server);
 	log_notice("stopped", "wxkbd stopped");

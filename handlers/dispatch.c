@@ -2,6 +2,7 @@
  * dispatch — choose and render the reply for one message.  The knowledge
  * base decides what matches; this file decides what a resident sees.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,12 @@ struct dispatch {
 	dispatch_send_fn	 send;
 	void			*send_arg;
 	unsigned int		 rand_state;
+	/*
+	 * Workers share one dispatcher: the lock guards kb (swapped by
+	 * reloads), suggested, unanswered and rand_state.  A request takes a
+	 * reference on kb under it and works on that generation unlocked.
+	 */
+	pthread_mutex_t		 lock;
 };
 
 struct dispatch *
@@ -56,6 +63,7 @@ dispatch_new(void)
 		return NULL;
 	memcpy(d->user_key, seed, sizeof d->user_key);
 	memcpy(&d->rand_state, seed + 28, sizeof d->rand_state);
+	pthread_mutex_init(&d->lock, NULL);
 	d->suggested = wx_cache_new(DISPATCH_USERS, DISPATCH_USER_BYTES,
 	    DISPATCH_SUGGEST_TTL, seed + 16);
 	if (d->suggested == NULL) {
@@ -72,22 +80,69 @@ dispatch_free(struct dispatch *d)
 		return;
 	kb_unref(d->kb);
 	wx_cache_free(d->suggested);
+	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
 
 void
 dispatch_set_kb(struct dispatch *d, struct kb *kb)
 {
+	struct kb *old;
+
 	if (kb != NULL)
 		kb_ref(kb);
-	kb_unref(d->kb);
+	pthread_mutex_lock(&d->lock);
+	old = d->kb;
 	d->kb = kb;
+	pthread_mutex_unlock(&d->lock);
+	kb_unref(old);
 }
 
 struct kb *
-dispatch_kb(const struct dispatch *d)
+dispatch_kb_acquire(struct dispatch *d)
 {
-	return d->kb;
+	struct kb *kb;
+
+	pthread_mutex_lock(&d->lock);
+	kb = d->kb;
+	if (kb != NULL)
+		kb_ref(kb);
+	pthread_mutex_unlock(&d->lock);
+	return kb;
+}
+
+json_t *
+dispatch_unanswered_json(struct dispatch *d, size_t limit)
+{
+	json_t *j = NULL;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->unanswered != NULL)
+		j = kb_unanswered_json(d->unanswered, limit);
+	pthread_mutex_unlock(&d->lock);
+	return j;
+}
+
+int
+dispatch_unanswered_save(struct dispatch *d, const char *path,
+    char **cause)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->unanswered != NULL)
+		r = kb_unanswered_save(d->unanswered, path, cause);
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+static void
+dispatch_record(struct dispatch *d, const char *normalized, time_t now)
+{
+	pthread_mutex_lock(&d->lock);
+	if (d->unanswered != NULL)
+		kb_unanswered_record(d->unanswered, normalized, now);
+	pthread_mutex_unlock(&d->lock);
 }
 
 void
@@ -219,8 +274,13 @@ dispatch_kb_reply(struct dispatch *d, const struct wx_msg *msg,
 static size_t
 dispatch_pick(struct dispatch *d, size_t n)
 {
+	unsigned int r;
+
+	pthread_mutex_lock(&d->lock);
 	d->rand_state = d->rand_state * 1103515245u + 12345u;
-	return (size_t)(d->rand_state >> 8) % n;
+	r = d->rand_state;
+	pthread_mutex_unlock(&d->lock);
+	return (size_t)(r >> 8) % n;
 }
 
 static int
@@ -276,7 +336,9 @@ dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
 	}
 	snprintf(text + n, sizeof text - n, "%s", dispatch_suggest_tail);
 	dispatch_user(d, msg->from_user, user);
+	pthread_mutex_lock(&d->lock);
 	(void)wx_cache_put(d->suggested, user, ids, idn, now);
+	pthread_mutex_unlock(&d->lock);
 	return dispatch_text(d, msg, text, NULL, out);
 }
 
@@ -285,8 +347,8 @@ dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
  * it names, or NULL.
  */
 static const struct kb_item *
-dispatch_followup(struct dispatch *d, const struct wx_msg *msg,
-    const char *norm, time_t now)
+dispatch_followup(struct dispatch *d, const struct kb *kb,
+    const struct wx_msg *msg, const char *norm, time_t now)
 {
 	const void *val;
 	const char *p, *nl;
@@ -298,29 +360,36 @@ dispatch_followup(struct dispatch *d, const struct wx_msg *msg,
 		return NULL;
 	want = (size_t)(norm[0] - '1');
 	dispatch_user(d, msg->from_user, user);
-	if (!wx_cache_get(d->suggested, user, now, &val, &len))
-		return NULL;
-	for (p = val, i = 0; p < (const char *)val + len; p = nl + 1, i++) {
-		nl = memchr(p, '\n', (size_t)((const char *)val + len - p));
-		if (nl == NULL)
-			break;
-		if (i == want) {
-			snprintf(id, sizeof id, "%.*s", (int)(nl - p), p);
-			return kb_find_id(d->kb, id, now);
+	id[0] = '\0';
+	pthread_mutex_lock(&d->lock);
+	if (wx_cache_get(d->suggested, user, now, &val, &len)) {
+		for (p = val, i = 0; p < (const char *)val + len;
+		    p = nl + 1, i++) {
+			nl = memchr(p, '\n', (size_t)((const char *)val + len -
+			    p));
+			if (nl == NULL)
+				break;
+			if (i == want) {
+				snprintf(id, sizeof id, "%.*s", (int)(nl - p),
+				    p);
+				break;
+			}
 		}
 	}
-	return NULL;
+	pthread_mutex_unlock(&d->lock);
+	return id[0] != '\0' ? kb_find_id(kb, id, now) : NULL;
 }
 
 static int
-dispatch_text_msg(struct dispatch *d, const struct wx_msg *msg,
-    const char *text, time_t now, struct wx_dispatch_out *out)
+dispatch_text_msg(struct dispatch *d, const struct kb *kb,
+    const struct wx_msg *msg, const char *text, time_t now,
+    struct wx_dispatch_out *out)
 {
 	struct kb_result res;
 	const struct kb_item *item;
 
-	kb_query(d->kb, text, strlen(text), now, &res);
-	item = dispatch_followup(d, msg, res.normalized, now);
+	kb_query(kb, text, strlen(text), now, &res);
+	item = dispatch_followup(d, kb, msg, res.normalized, now);
 	if (item != NULL) {
 		out->result = "followup";
 		return dispatch_item(d, msg, item, out);
@@ -331,40 +400,34 @@ dispatch_text_msg(struct dispatch *d, const struct wx_msg *msg,
 		return dispatch_item(d, msg, res.item, out);
 	case KB_RESULT_SUGGEST:
 		out->result = "suggest";
-		if (d->unanswered != NULL)
-			kb_unanswered_record(d->unanswered, res.normalized,
-			    now);
+		dispatch_record(d, res.normalized, now);
 		return dispatch_suggest(d, msg, &res, now, out);
 	case KB_RESULT_MISS:
 	case KB_RESULT_EMPTY:
 		out->result = "miss";
-		if (d->unanswered != NULL && res.kind == KB_RESULT_MISS)
-			kb_unanswered_record(d->unanswered, res.normalized,
-			    now);
-		return dispatch_kb_reply(d, msg, kb_fallback(d->kb), NULL,
-		    out);
+		if (res.kind == KB_RESULT_MISS)
+			dispatch_record(d, res.normalized, now);
+		return dispatch_kb_reply(d, msg, kb_fallback(kb), NULL, out);
 	}
 	return -1;
 }
 
-int
-dispatch_message(void *arg, const struct wx_msg *msg, time_t now,
-    struct wx_dispatch_out *out)
+static int
+dispatch_on(struct dispatch *d, const struct kb *kb, const struct wx_msg *msg,
+    time_t now, struct wx_dispatch_out *out)
 {
-	struct dispatch *d = arg;
 	const struct kb_item *item;
 
-	if (d->kb == NULL)
-		return -1;
 	switch (msg->type) {
 	case WX_MSG_TEXT:
 		if (msg->content == NULL)
 			return -1;
-		return dispatch_text_msg(d, msg, msg->content, now, out);
+		return dispatch_text_msg(d, kb, msg, msg->content, now,
+		    out);
 	case WX_MSG_VOICE:
 		if (msg->recognition != NULL && *msg->recognition != '\0')
-			return dispatch_text_msg(d, msg, msg->recognition, now,
-			    out);
+			return dispatch_text_msg(d, kb, msg, msg->recognition,
+			    now, out);
 		/* FALLTHROUGH */
 	case WX_MSG_IMAGE:
 	case WX_MSG_VIDEO:
@@ -383,13 +446,13 @@ dispatch_message(void *arg, const struct wx_msg *msg, time_t now,
 	case WX_EV_SUBSCRIBE:
 	case WX_EV_SCAN:
 		out->result = "welcome";
-		return dispatch_kb_reply(d, msg, kb_welcome(d->kb), NULL, out);
+		return dispatch_kb_reply(d, msg, kb_welcome(kb), NULL, out);
 	case WX_EV_CLICK:
 		item = msg->event_key != NULL ?
-		    kb_find_menu_key(d->kb, msg->event_key, now) : NULL;
+		    kb_find_menu_key(kb, msg->event_key, now) : NULL;
 		if (item == NULL) {
 			out->result = "menu_unknown";
-			return dispatch_kb_reply(d, msg, kb_fallback(d->kb),
+			return dispatch_kb_reply(d, msg, kb_fallback(kb),
 			    NULL, out);
 		}
 		out->result = "menu";
@@ -399,4 +462,19 @@ dispatch_message(void *arg, const struct wx_msg *msg, time_t now,
 		out->result = "ignored";
 		return 0;
 	}
+}
+
+int
+dispatch_message(void *arg, const struct wx_msg *msg, time_t now,
+    struct wx_dispatch_out *out)
+{
+	struct dispatch *d = arg;
+	struct kb *kb = dispatch_kb_acquire(d);
+	int r;
+
+	if (kb == NULL)
+		return -1;
+	r = dispatch_on(d, kb, msg, now, out);
+	kb_unref(kb);
+	return r;
 }

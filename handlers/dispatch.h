@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "handlers/wx_callback.h"
 
 /* Passive text above this many bytes is split (WeChat's limit ~2048). */
@@ -38,8 +40,16 @@ void	dispatch_free(struct dispatch *);
  */
 void	dispatch_set_kb(struct dispatch *, struct kb *kb);
 
-/* The generation served now (borrowed), or NULL. */
-struct kb *dispatch_kb(const struct dispatch *);
+/* A reference on the generation served now (kb_unref it), or NULL. */
+struct kb *dispatch_kb_acquire(struct dispatch *);
+
+/*
+ * The unanswered store, read or saved under the dispatcher's lock while
+ * workers record into it: kb_unanswered_json() and kb_unanswered_save().
+ */
+json_t	*dispatch_unanswered_json(struct dispatch *, size_t limit);
+int	dispatch_unanswered_save(struct dispatch *, const char *path,
+	    char **cause);
 
 /* Record misses and suggestions here (borrowed; may be NULL). */
 void	dispatch_set_unanswered(struct dispatch *, struct kb_unanswered *);

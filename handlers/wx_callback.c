@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct wx_callback {
 	struct wx_crypto *crypto;	/* NULL without an AES key */
 	struct wx_cache	*retry;		/* dedup key -> plain reply */
 	struct wx_cache	*nonces;	/* "ts:nonce" -> dedup key */
+	pthread_mutex_t	 lock;		/* the two caches, across workers */
 	wx_dispatch_fn	 dispatch;
 	void		*dispatch_arg;
 };
@@ -69,6 +71,7 @@ wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
 	memcpy(cb->uid_key, cfg->uid_key, sizeof cb->uid_key);
 	cb->dispatch = cfg->dispatch;
 	cb->dispatch_arg = cfg->dispatch_arg;
+	pthread_mutex_init(&cb->lock, NULL);
 	if (cb->token == NULL || cb->appid == NULL) {
 		*cause = "out of memory";
 		goto fail;
@@ -125,6 +128,7 @@ wx_callback_free(struct wx_callback *cb)
 	wx_crypto_free(cb->crypto);
 	wx_cache_free(cb->retry);
 	wx_cache_free(cb->nonces);
+	pthread_mutex_destroy(&cb->lock);
 	free(cb);
 }
 
@@ -429,8 +433,9 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
     time_t now, struct wx_post *p, struct wx_result *res)
 {
 	struct wx_dispatch_out d;
-	const void *cached, *seen;
-	size_t cachedlen, seenlen;
+	const void *seen;
+	char *cached;
+	size_t cachedlen = 0, seenlen;
 	char nkey[WX_MAX_NONCE_LEN + 32];
 	int replayed;
 
@@ -456,9 +461,11 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 	 * this very message: then it is WeChat retrying, answered below.
 	 */
 	snprintf(nkey, sizeof nkey, "%s:%s", p->qs.timestamp, p->qs.nonce);
+	pthread_mutex_lock(&cb->lock);
 	replayed = wx_cache_get(cb->nonces, nkey, now, &seen, &seenlen);
 	if (replayed && (seenlen != strlen(p->key) ||
 	    memcmp(seen, p->key, seenlen) != 0)) {
+		pthread_mutex_unlock(&cb->lock);
 		wx_refuse(res, 403, "replay", "nonce reused for another "
 		    "message");
 		return;
@@ -466,13 +473,25 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 	if (!replayed)
 		(void)wx_cache_put(cb->nonces, nkey, p->key, strlen(p->key),
 		    now);
-
-	if (wx_cache_get(cb->retry, p->key, now, &cached, &cachedlen)) {
+	/* Copy the answer out: the cache may change once unlocked. */
+	cached = NULL;
+	if (wx_cache_get(cb->retry, p->key, now, &seen, &seenlen)) {
+		cached = malloc(seenlen + 1);
+		if (cached != NULL)
+			memcpy(cached, seen, seenlen);
+		cachedlen = seenlen;
 		res->retry = 1;
+	}
+	pthread_mutex_unlock(&cb->lock);
+	if (res->retry) {
 		res->event = "retry";
 		res->kb_result = "retry";
-		(void)wx_answer(cb, p, cachedlen > 0 ? cached : NULL,
-		    cachedlen, now, res);
+		if (cached == NULL)
+			wx_refuse(res, 500, "internal_error", "out of memory");
+		else
+			(void)wx_answer(cb, p, cachedlen > 0 ? cached : NULL,
+			    cachedlen, now, res);
+		free(cached);
 		return;
 	}
 
@@ -486,8 +505,10 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 	res->kb_result = d.result;
 	snprintf(res->kb_item, sizeof res->kb_item, "%s", d.item);
 	/* An empty value stands for "success" in the cache. */
+	pthread_mutex_lock(&cb->lock);
 	(void)wx_cache_put(cb->retry, p->key, d.xml != NULL ? d.xml : "",
 	    d.xml != NULL ? d.len : 0, now);
+	pthread_mutex_unlock(&cb->lock);
 	(void)wx_answer(cb, p, d.xml, d.len, now, res);
 	free(d.xml);
 }
