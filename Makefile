@@ -48,6 +48,7 @@ KB_SRC      := $(sort $(wildcard kb/*.c))
 HANDLERS_SRC := $(sort $(wildcard handlers/*.c))
 DAEMON_SRC  := $(filter-out daemon/wxkbd.c daemon/wxkbctl.c, \
                  $(sort $(wildcard daemon/*.c)))
+ADMIN_FILES := $(sort $(wildcard daemon/admin/*))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC    := $(sort $(wildcard tests/tools/*.c))
 
@@ -83,7 +84,15 @@ $(BUILD)/%.o: %.c
 
 $(LIBKB): $(call obj,$(KB_SRC))
 $(LIBHANDLERS): $(call obj,$(HANDLERS_SRC))
-$(LIBDAEMON): $(call obj,$(DAEMON_SRC))
+$(LIBDAEMON): $(call obj,$(DAEMON_SRC)) $(BUILD)/gen/admin_assets.o
+# The admin page is compiled in (daemon/embed.sh).
+$(BUILD)/gen/admin_assets.c: daemon/embed.sh $(ADMIN_FILES)
+	@mkdir -p $(dir $@)
+	$(Q)sh daemon/embed.sh $(ADMIN_FILES) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/admin_assets.o: $(BUILD)/gen/admin_assets.c
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
 $(LIBS):
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@
