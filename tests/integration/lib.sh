@@ -57,10 +57,22 @@ free_port() {
 }
 
 # start_wxkbd [KEY=value ...]: run wxkbd with a fresh config; exports
-# PORT, ADMIN_PORT, URL and the secrets used.
+# PORT, ADMIN_PORT, URL and the secrets used.  A port taken between our
+# probe and the bind (another test on the machine) means another try.
 start_wxkbd() {
+	local try
+	for try in 1 2 3 4 5; do
+		start_wxkbd_once "$@" && return 0
+		grep -q 'Address already in use' "$WORK/wxkbd.log" || break
+	done
+	echo "# wxkbd did not start:"; sed 's/^/# /' "$WORK/wxkbd.log"
+	return 1
+}
+
+start_wxkbd_once() {
 	PORT=$(free_port)
 	ADMIN_PORT=$(free_port)
+	while [ "$ADMIN_PORT" = "$PORT" ]; do ADMIN_PORT=$(free_port); done
 	TOKEN=${TOKEN:-itoken2020}
 	APPID=${APPID:-wx0123456789abcdef}
 	AES_KEY=${AES_KEY:-ThisIsAnOwnTestKeyForWeChatCryptoVectors012}
@@ -87,9 +99,12 @@ start_wxkbd() {
 		if curl -s -m 1 -o /dev/null "http://127.0.0.1:$PORT/healthz"; then
 			return 0
 		fi
+		kill -0 "$WXKBD_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "# wxkbd did not start:"; sed 's/^/# /' "$WORK/wxkbd.log"
+	kill "$WXKBD_PID" 2>/dev/null
+	wait "$WXKBD_PID" 2>/dev/null
+	WXKBD_PID=
 	return 1
 }
 
