@@ -12,5 +12,8 @@ int	ctl_query(int argc, char **argv);
 int	ctl_simulate(const struct config *, int argc, char **argv);
 int	ctl_reload(const struct config *, int argc, char **argv);
 int	ctl_stats(const struct config *, int argc, char **argv);
+int	ctl_push(const struct config *, int argc, char **argv);
+int	ctl_menu(const struct config *, int argc, char **argv);
+int	ctl_import(const struct config *, int argc, char **argv);
 
 #endif

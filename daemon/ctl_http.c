@@ -29,7 +29,7 @@ ctl_http_write_cb(char *data, size_t size, size_t n, void *arg)
 
 int
 ctl_http(const char *method, const char *url, const char *type,
-    const char *body, size_t len, const char *bearer,
+    const char *body, size_t len, const char *bearer, long timeout,
     struct ctl_http_reply *reply)
 {
 	struct curl_slist *hdrs = NULL;
@@ -45,7 +45,7 @@ ctl_http(const char *method, const char *url, const char *type,
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ctl_http_write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);

@@ -178,7 +178,8 @@ sim_verify(struct sim *s)
 	if (asprintf(&url, "%s?signature=%s&timestamp=%s&nonce=%s&echostr=%s",
 	    s->url, sig, s->ts, s->nonce, echo) == -1)
 		return 1;
-	if (ctl_http("GET", url, NULL, NULL, 0, NULL, &rep) == 0) {
+	if (ctl_http("GET", url, NULL, NULL, 0, NULL, CTL_HTTP_TIMEOUT,
+	    &rep) == 0) {
 		if (rep.status != 200)
 			fprintf(stderr, "wxkbctl simulate: URL verification "
 			    "answered HTTP %ld\n", rep.status);
@@ -254,7 +255,8 @@ sim_send(struct sim *s, const char *event, const char *key,
 		    sig, s->ts, s->nonce, s->openid, msig) == -1)
 			goto out;
 	}
-	if (ctl_http("POST", url, "text/xml", body, blen, NULL, &rep) != 0)
+	if (ctl_http("POST", url, "text/xml", body, blen, NULL,
+	    CTL_HTTP_TIMEOUT, &rep) != 0)
 		goto out;
 	if (rep.status != 200) {
 		fprintf(stderr, "wxkbctl simulate: wxkbd answered HTTP %ld: "

@@ -26,7 +26,14 @@ usage(FILE *fp)
 	    "                             verify and decrypt the reply\n"
 	    "  reload                     reload the knowledge base\n"
 	    "  stats                      questions residents asked that got"
-	    " no answer\n\n"
+	    " no answer\n"
+	    "  push ARTICLE.json [--publish] [--mass-send] [--preview OPENID]\n"
+	    "                             upload an article as a draft; publish,"
+	    "\n                             preview or send it to followers\n"
+	    "  menu sync | show           create the menu from the knowledge"
+	    " base,\n                             or show the live one\n"
+	    "  import-autoreply OUT.json  the platform's auto-reply rules as a\n"
+	    "                             knowledge-base file\n\n"
 	    "  --help, --version\n", CONFIG_DEFAULT_PATH);
 }
 
@@ -43,12 +50,28 @@ wxkbctl_config(struct config *cfg, const char *path)
 	}
 }
 
+/* Commands that read the daemon's configuration to reach it. */
+struct ctl_online {
+	const char	*name;
+	int		(*fn)(const struct config *, int, char **);
+};
+static const struct ctl_online online[] = {
+	{ "simulate", ctl_simulate },
+	{ "reload", ctl_reload },
+	{ "stats", ctl_stats },
+	{ "push", ctl_push },
+	{ "menu", ctl_menu },
+	{ "import-autoreply", ctl_import },
+	{ NULL, NULL },
+};
+
 int
 main(int argc, char **argv)
 {
 	struct config cfg;
 	const char *path = NULL, *cmd;
 	int i = 1, r;
+	const struct ctl_online *c;
 
 	log_init("wxkbctl", LOG_WARNING);
 	log_force_stderr(1);
@@ -80,16 +103,12 @@ main(int argc, char **argv)
 		return ctl_check(argc - i, argv + i);
 	if (strcmp(cmd, "query") == 0)
 		return ctl_query(argc - i, argv + i);
-	if (strcmp(cmd, "simulate") == 0 || strcmp(cmd, "reload") == 0 ||
-	    strcmp(cmd, "stats") == 0) {
+	for (c = online; c->name != NULL; c++) {
+		if (strcmp(cmd, c->name) != 0)
+			continue;
 		memset(&cfg, 0, sizeof cfg);
 		wxkbctl_config(&cfg, path);
-		if (strcmp(cmd, "simulate") == 0)
-			r = ctl_simulate(&cfg, argc - i, argv + i);
-		else if (strcmp(cmd, "reload") == 0)
-			r = ctl_reload(&cfg, argc - i, argv + i);
-		else
-			r = ctl_stats(&cfg, argc - i, argv + i);
+		r = c->fn(&cfg, argc - i, argv + i);
 		config_cleanup(&cfg);
 		return r;
 	}

@@ -275,8 +275,8 @@ wx_cs_interaction(struct wx_cs *cs, const char *openid, enum wx_cs_event ev,
 	}
 }
 
-void
-wx_cs_observe(struct wx_cs *cs, const struct wx_msg *msg, time_t now)
+int
+wx_cs_event_of(const struct wx_msg *msg, enum wx_cs_event *ev)
 {
 	switch (msg->type) {
 	case WX_MSG_TEXT:
@@ -286,12 +286,12 @@ wx_cs_observe(struct wx_cs *cs, const struct wx_msg *msg, time_t now)
 	case WX_MSG_SHORTVIDEO:
 	case WX_MSG_LOCATION:
 	case WX_MSG_LINK:
-		wx_cs_interaction(cs, msg->from_user, WX_CS_MESSAGE, now);
-		return;
+		*ev = WX_CS_MESSAGE;
+		return 1;
 	case WX_MSG_EVENT:
 		break;
 	case WX_MSG_UNKNOWN:
-		return;
+		return 0;
 	}
 	switch (msg->event) {
 	case WX_EV_SUBSCRIBE:
@@ -299,14 +299,23 @@ wx_cs_observe(struct wx_cs *cs, const struct wx_msg *msg, time_t now)
 	case WX_EV_CLICK:
 	case WX_EV_SCANCODE_PUSH:
 	case WX_EV_SCANCODE_WAITMSG:
-		wx_cs_interaction(cs, msg->from_user, WX_CS_EVENT, now);
-		break;
+		*ev = WX_CS_EVENT;
+		return 1;
 	case WX_EV_UNSUBSCRIBE:
-		wx_cs_interaction(cs, msg->from_user, WX_CS_GONE, now);
-		break;
+		*ev = WX_CS_GONE;
+		return 1;
 	default:
-		break;
+		return 0;
 	}
+}
+
+void
+wx_cs_observe(struct wx_cs *cs, const struct wx_msg *msg, time_t now)
+{
+	enum wx_cs_event ev;
+
+	if (wx_cs_event_of(msg, &ev))
+		wx_cs_interaction(cs, msg->from_user, ev, now);
 }
 
 /* 1 when the window lets one more message through at now. */

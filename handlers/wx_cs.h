@@ -80,6 +80,13 @@ void	wx_cs_interaction(struct wx_cs *, const char *openid,
 void	wx_cs_observe(struct wx_cs *, const struct wx_msg *msg, time_t now);
 
 /*
+ * What msg means for the windows, without touching any state (so another
+ * thread can decide and hand the event over): 1 and *ev, or 0 when it
+ * changes nothing.
+ */
+int	wx_cs_event_of(const struct wx_msg *msg, enum wx_cs_event *ev);
+
+/*
  * Queue len bytes of text for openid (a dispatch_send_fn: arg is the
  * struct wx_cs).  Text over WX_CS_MAX_TEXT is split at UTF-8 boundaries.
  * Returns 0 when queued; -1 when it cannot be delivered (window known to

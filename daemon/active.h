@@ -1,0 +1,46 @@
+/*
+ * active — the WeChat active API inside wxkbd: the one token holder, the
+ * customer-service sender for long answers, article push and menu sync
+ * for the admin API.  All API work runs on the main event loop; workers
+ * hand their part to it through a queue.
+ */
+#ifndef ACTIVE_H
+#define ACTIVE_H
+
+#include <time.h>
+
+#include "handlers/wx_callback.h"
+
+struct config;
+struct dispatch;
+struct event_base;
+struct evhttp_request;
+struct active;
+
+/*
+ * Start the API client on base (the main loop) when WXKB_APPSECRET is
+ * set: returns the new object, or NULL with *cause NULL when the API is
+ * off, NULL with *cause (malloc'ed) on failure.  Long answers of d are
+ * then delivered through the customer-service API.
+ */
+struct active *active_new(struct event_base *base, const struct config *cfg,
+	    const unsigned char uid_key[16], struct dispatch *d, char **cause);
+void	active_free(struct active *);
+
+/*
+ * The wx_dispatch_fn for wx_callback when the API is on (arg is the
+ * active): notes the resident's interaction for the customer-service
+ * windows, then answers with dispatch_message().  Any thread.
+ */
+int	active_dispatch(void *arg, const struct wx_msg *msg, time_t now,
+	    struct wx_dispatch_out *out);
+
+/*
+ * Answer the admin API paths that need WeChat: POST /api/push,
+ * POST /api/menu/sync, GET /api/menu, POST /api/import-autoreply.
+ * a may be NULL (API off: 503).  Returns 1 when it took the request.
+ */
+int	active_route(struct active *a, struct evhttp_request *req,
+	    const char *path);
+
+#endif
