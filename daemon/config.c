@@ -90,7 +90,7 @@ config_find(const char *name, size_t len)
 	return NULL;
 }
 
-static void
+static void __attribute__((format(printf, 2, 3)))
 config_fail(char **cause, const char *fmt, ...)
 {
 	va_list ap;
