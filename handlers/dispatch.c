@@ -12,6 +12,7 @@
 #include "handlers/wx_reply.h"
 #include "kb/kb.h"
 #include "kb/kb_norm.h"
+#include "kb/kb_stats.h"
 #include "kb/kb_unanswered.h"
 
 #define DISPATCH_USERS		4096
@@ -30,6 +31,7 @@ static const char dispatch_cut[] = "……";
 struct dispatch {
 	struct kb		*kb;
 	struct kb_unanswered	*unanswered;
+	struct kb_stats		*stats;
 	struct wx_cache		*suggested;	/* user hash -> "id\nid\nid" */
 	unsigned char		 user_key[16];
 	dispatch_send_fn	 send;
@@ -37,8 +39,9 @@ struct dispatch {
 	unsigned int		 rand_state;
 	/*
 	 * Workers share one dispatcher: the lock guards kb (swapped by
-	 * reloads), suggested, unanswered and rand_state.  A request takes a
-	 * reference on kb under it and works on that generation unlocked.
+	 * reloads), suggested, unanswered, stats and rand_state.  A request
+	 * takes a reference on kb under it and works on that generation
+	 * unlocked.
 	 */
 	pthread_mutex_t		 lock;
 };
@@ -134,6 +137,68 @@ dispatch_unanswered_save(struct dispatch *d, const char *path,
 		r = kb_unanswered_save(d->unanswered, path, cause);
 	pthread_mutex_unlock(&d->lock);
 	return r;
+}
+
+json_t *
+dispatch_stats_json(struct dispatch *d)
+{
+	json_t *j = NULL;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->stats != NULL)
+		j = kb_stats_json(d->stats);
+	pthread_mutex_unlock(&d->lock);
+	return j;
+}
+
+int
+dispatch_stats_save(struct dispatch *d, const char *path, char **cause)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->stats != NULL)
+		r = kb_stats_save(d->stats, path, cause);
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+void
+dispatch_set_stats(struct dispatch *d, struct kb_stats *stats)
+{
+	d->stats = stats;
+}
+
+/*
+ * Count what a message got: questions by outcome, items by servings (menu
+ * clicks serve an item but ask nothing).
+ */
+static void
+dispatch_count(struct dispatch *d, const struct wx_dispatch_out *out,
+    time_t now)
+{
+	enum kb_stats_outcome o = KB_STATS_ANSWERED;
+	int question = 1;
+
+	if (out->result == NULL)
+		return;
+	if (strcmp(out->result, "suggest") == 0)
+		o = KB_STATS_SUGGESTED;
+	else if (strcmp(out->result, "miss") == 0)
+		o = KB_STATS_UNANSWERED;
+	else if (strcmp(out->result, "menu") == 0)
+		question = 0;
+	else if (strcmp(out->result, "hit") != 0 &&
+	    strcmp(out->result, "followup") != 0)
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (d->stats != NULL) {
+		if (question)
+			kb_stats_question(d->stats, o, now);
+		if (out->item[0] != '\0')
+			(void)kb_stats_hit(d->stats, out->item);
+	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 static void
@@ -311,30 +376,42 @@ dispatch_item(struct dispatch *d, const struct wx_msg *msg,
 	return r;
 }
 
-static int
-dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
-    const struct kb_result *res, time_t now, struct wx_dispatch_out *out)
+size_t
+dispatch_suggest_text(const struct kb_result *res, char *text, size_t size)
 {
-	char text[1024], ids[3 * (KB_MAX_ID + 1) + 1], user[17];
 	const char *title;
-	size_t i, n = 0, idn = 0, tlen;
+	size_t i, n = 0, tlen;
 
-	n += (size_t)snprintf(text, sizeof text, "%s", dispatch_suggest_head);
-	ids[0] = '\0';
-	for (i = 0; i < res->nsuggestions; i++) {
+	n += (size_t)snprintf(text, size, "%s", dispatch_suggest_head);
+	for (i = 0; i < res->nsuggestions && n < size; i++) {
 		/* Titles have no length limit: cut so three lines fit. */
 		title = res->suggestions[i]->title;
 		tlen = wx_utf8_prefix(title, strlen(title),
 		    DISPATCH_TITLE_MAX);
-		n += (size_t)snprintf(text + n, sizeof text - n,
+		n += (size_t)snprintf(text + n, size - n,
 		    "%zu. %.*s%s\n", i + 1, (int)tlen, title,
 		    title[tlen] != '\0' ? dispatch_cut : "");
-		if (n >= sizeof text)
-			return -1;
+	}
+	if (n < size)
+		n += (size_t)snprintf(text + n, size - n, "%s",
+		    dispatch_suggest_tail);
+	return n < size ? n : 0;
+}
+
+static int
+dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
+    const struct kb_result *res, time_t now, struct wx_dispatch_out *out)
+{
+	char text[DISPATCH_SUGGEST_MAX], ids[3 * (KB_MAX_ID + 1) + 1];
+	char user[17];
+	size_t i, idn = 0;
+
+	if (dispatch_suggest_text(res, text, sizeof text) == 0)
+		return -1;
+	ids[0] = '\0';
+	for (i = 0; i < res->nsuggestions; i++)
 		idn += (size_t)snprintf(ids + idn, sizeof ids - idn, "%s\n",
 		    res->suggestions[i]->id);
-	}
-	snprintf(text + n, sizeof text - n, "%s", dispatch_suggest_tail);
 	dispatch_user(d, msg->from_user, user);
 	pthread_mutex_lock(&d->lock);
 	(void)wx_cache_put(d->suggested, user, ids, idn, now);
@@ -475,6 +552,8 @@ dispatch_message(void *arg, const struct wx_msg *msg, time_t now,
 	if (kb == NULL)
 		return -1;
 	r = dispatch_on(d, kb, msg, now, out);
+	if (r == 0)
+		dispatch_count(d, out, now);
 	kb_unref(kb);
 	return r;
 }

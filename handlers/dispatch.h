@@ -18,8 +18,12 @@
 #define DISPATCH_MAX_TEXT	2000
 /* How long a numbered suggestion list can be answered. */
 #define DISPATCH_SUGGEST_TTL	600
+/* Bytes of a suggestion list, NUL included. */
+#define DISPATCH_SUGGEST_MAX	1024
 
 struct kb;
+struct kb_result;
+struct kb_stats;
 struct kb_unanswered;
 struct dispatch;
 
@@ -50,6 +54,29 @@ struct kb *dispatch_kb_acquire(struct dispatch *);
 json_t	*dispatch_unanswered_json(struct dispatch *, size_t limit);
 int	dispatch_unanswered_save(struct dispatch *, const char *path,
 	    char **cause);
+
+/*
+ * The statistics, read or saved under the dispatcher's lock while workers
+ * count into them: kb_stats_json() (NULL without statistics) and
+ * kb_stats_save() (0 without statistics).
+ */
+json_t	*dispatch_stats_json(struct dispatch *);
+int	dispatch_stats_save(struct dispatch *, const char *path,
+	    char **cause);
+
+/*
+ * Count questions by outcome and items by servings here (borrowed; may be
+ * NULL).
+ */
+void	dispatch_set_stats(struct dispatch *, struct kb_stats *);
+
+/*
+ * The numbered list a resident gets for a SUGGEST result, as sent: into
+ * text (size bytes, DISPATCH_SUGGEST_MAX is enough), NUL-terminated.
+ * Returns its length, or 0 when it does not fit.
+ */
+size_t	dispatch_suggest_text(const struct kb_result *, char *text,
+	    size_t size);
 
 /* Record misses and suggestions here (borrowed; may be NULL). */
 void	dispatch_set_unanswered(struct dispatch *, struct kb_unanswered *);

@@ -38,13 +38,14 @@ struct ld {
 	struct kb_src	 src;
 };
 
+/* "revision" is kept by the admin API (docs/admin-api.md). */
 static const char *const ld_top_keys[] = {
-	"version", "account", "welcome", "fallback", "items", NULL
+	"version", "revision", "account", "welcome", "fallback", "items", NULL
 };
 static const char *const ld_item_keys[] = {
 	"id", "title", "keywords", "match", "priority", "menu_key",
 	"menu_group", "reply", "reply_mode", "source", "source_url",
-	"updated", "valid_until", NULL
+	"updated", "valid_until", "revision", NULL
 };
 static const char *const ld_article_keys[] = {
 	"title", "description", "url", "picurl", NULL
@@ -261,6 +262,16 @@ ld_valid_id(const char *s, size_t len)
 			return 0;
 	}
 	return 1;
+}
+
+/* An optional "revision": an integer from 0 on. */
+static void
+ld_revision(struct ld *ld, json_t *obj)
+{
+	json_t *j = json_object_get(obj, "revision");
+
+	if (j != NULL && (!json_is_integer(j) || json_integer_value(j) < 0))
+		ld_error(ld, "revision: must be an integer from 0 on");
 }
 
 static void
@@ -585,6 +596,7 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 			    other + 1);
 	}
 	ld_unknown_keys(ld, it, "", ld_item_keys);
+	ld_revision(ld, it);
 
 	item->title = ld_str(ld, it, "", "title", 1, 0);
 	if (item->title != NULL) {
@@ -741,6 +753,7 @@ ld_root(struct ld *ld, json_t *root)
 		ld_error(ld, "version: missing (must be 1)");
 	else if (!json_is_integer(j) || json_integer_value(j) != 1)
 		ld_error(ld, "version: must be 1");
+	ld_revision(ld, root);
 	ld->kb->account = ld_str(ld, root, "", "account", 1, 0);
 	ld_top_reply(ld, root, "welcome", &ld->kb->welcome);
 	ld_top_reply(ld, root, "fallback", &ld->kb->fallback);

@@ -1,0 +1,119 @@
+/*
+ * admin_api — the JSON API of the admin listener (docs/admin-api.md), from
+ * method, path, query, If-Match, Content-Type and body to status, headers
+ * and body.  The caller checks the bearer token and logs what the result
+ * asks it to; this module knows nothing of libevent or the journal, so
+ * tests and fuzzers drive it directly.
+ *
+ * A write edits the knowledge-base file as a JSON document (kb_doc),
+ * validates the result exactly as `wxkbctl check` does (kb_load_buffer),
+ * keeps the version it replaces (kb_history), replaces the file
+ * atomically and has it served as a new generation, and only then
+ * answers.  Requests are handled one at a time (the admin listener runs
+ * on the main loop): not thread-safe.
+ */
+#ifndef ADMIN_API_H
+#define ADMIN_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "kb/kb.h"
+
+#define ADMIN_API_MAX_BODY	(1024 * 1024)	/* larger: 413 */
+#define ADMIN_API_MAX_HEADERS	3
+
+struct dispatch;
+struct admin_api;
+
+enum admin_method {
+	ADMIN_GET = 0,
+	ADMIN_POST,
+	ADMIN_PUT,
+	ADMIN_DELETE,
+	ADMIN_OTHER,		/* always 405 */
+};
+
+/*
+ * Serve the knowledge-base file as a new generation.  Returns 0 with its
+ * number in *generation, or -1 when it could not be loaded (the callee
+ * logs why; the old generation keeps serving).
+ */
+typedef int (*admin_reload_fn)(void *arg, uint64_t *generation);
+
+struct admin_api_cfg {
+	const char	*kb_path;	/* WXKB_KB */
+	const char	*state_dir;	/* WXKB_STATE_DIR: history/ */
+	struct dispatch	*dispatch;	/* served generation, statistics */
+	admin_reload_fn	 reload;
+	void		*reload_arg;
+};
+
+/* One request; every pointer is borrowed for the call. */
+struct admin_request {
+	enum admin_method method;
+	const char	*path;		/* as sent, still percent-encoded */
+	const char	*query;		/* NULL when none */
+	const char	*if_match;	/* the header, or NULL */
+	const char	*content_type;	/* the header, or NULL */
+	const char	*body;
+	size_t		 len;
+	time_t		 now;
+};
+
+enum admin_log {
+	ADMIN_LOG_NONE = 0,
+	ADMIN_LOG_NOTICE,
+	ADMIN_LOG_WARNING,
+	ADMIN_LOG_ERR,
+};
+
+struct admin_header {
+	const char	*name;		/* static */
+	char		 value[128];
+};
+
+/* The answer, and what to log; release with admin_result_cleanup(). */
+struct admin_result {
+	int		 status;
+	const char	*content_type;	/* static */
+	char		*body;		/* malloc'ed */
+	size_t		 len;
+	struct admin_header headers[ADMIN_API_MAX_HEADERS];	/* ETag, ... */
+	size_t		 nheaders;
+
+	/*
+	 * What to log: nothing (event NULL); a change, "kb_audit" at
+	 * ADMIN_LOG_NOTICE with the fields below; or a failure,
+	 * "kb_save_failed" (warning) or "reload_failed" (err).
+	 */
+	const char	*event;
+	enum admin_log	 log;
+	const char	*action;	/* "create", "update", "delete",
+					   "settings", "restore" or NULL */
+	char		 item[KB_MAX_ID + 1];	/* "" when not one item */
+	int64_t		 old_revision;
+	int64_t		 new_revision;
+	char		*message;	/* malloc'ed line to log, or NULL */
+};
+
+/*
+ * A new API over the file cfg->kb_path.  cfg's strings are copied; the
+ * dispatcher and the callback must outlive the API.  Returns NULL with
+ * *cause (malloc'ed) when out of memory; a history index that cannot be
+ * read is no failure, but *warning (malloc'ed, else NULL) says so.
+ */
+struct admin_api *admin_api_new(const struct admin_api_cfg *cfg,
+	    char **cause, char **warning);
+
+/* Free; NULL is a no-op. */
+void	admin_api_free(struct admin_api *);
+
+/* Handle one request; res is filled in every case. */
+void	admin_api_handle(struct admin_api *, const struct admin_request *req,
+	    struct admin_result *res);
+
+void	admin_result_cleanup(struct admin_result *);
+
+#endif
