@@ -21,16 +21,20 @@
 
 #include <jansson.h>
 
+#include "daemon/active.h"
+#include "daemon/admin_page.h"
 #include "daemon/config.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/server.h"
+#include "handlers/admin_api.h"
 #include "handlers/dispatch.h"
 #include "handlers/wx_callback.h"
 #include "handlers/wx_sig.h"
 #include "kb/kb.h"
 #include "kb/kb_file.h"
+#include "kb/kb_stats.h"
 #include "kb/kb_unanswered.h"
 
 #ifndef WXKB_SHAREDIR
@@ -40,6 +44,13 @@
 #define SERVER_SHIPPED_KB	WXKB_SHAREDIR "/wanggezhuang.json"
 #define SERVER_UID_KEY		"uid.key"
 #define SERVER_UNANSWERED	"unanswered.json"
+#define SERVER_STATS		"stats.json"
+/*
+ * Bodies the admin listener reads; each route refuses more than its own
+ * limit with a 413 of its own (ADMIN_API_MAX_BODY for the knowledge base,
+ * 4 MiB for an article push).
+ */
+#define SERVER_ADMIN_MAX_BODY	(5 * 1024 * 1024)
 
 struct server {
 	struct event_base	*base;
@@ -50,6 +61,10 @@ struct server {
 	struct dispatch		*dispatch;
 	struct kb_unanswered	*unanswered;
 	char			*unanswered_path;
+	struct kb_stats		*stats;
+	char			*stats_path;
+	struct admin_api	*admin_api;
+	struct active		*active;	/* NULL: API off */
 	uint64_t		 generation;
 	_Atomic uint64_t	 requests;	/* counted by every worker */
 	time_t			 last_reload;
@@ -346,32 +361,96 @@ server_metrics(struct evhttp_request *req)
 	free(text);
 }
 
-/* GET /api/stats/unanswered: what residents asked that got no answer. */
-static void
-server_unanswered(struct server *s, struct evhttp_request *req)
+static enum admin_method
+server_admin_method(struct evhttp_request *req)
 {
-	json_t *j;
-	char *text;
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET:
+		return ADMIN_GET;
+	case EVHTTP_REQ_POST:
+		return ADMIN_POST;
+	case EVHTTP_REQ_PUT:
+		return ADMIN_PUT;
+	case EVHTTP_REQ_DELETE:
+		return ADMIN_DELETE;
+	default:
+		return ADMIN_OTHER;
+	}
+}
 
-	if (server_method(req) != WX_METHOD_GET) {
-		http_send_text(req, 405, "method not allowed\n");
+/* The admin API's reload: serve the file as a new generation. */
+static int
+server_admin_reload_cb(void *arg, uint64_t *generation)
+{
+	struct server *s = arg;
+
+	if (server_reload(s) != 0)
+		return -1;
+	*generation = s->generation;
+	return 0;
+}
+
+/* Log what an admin API call asks to: an audit line or a failure. */
+static void
+server_admin_log(const struct admin_result *res)
+{
+	char oldrev[24], newrev[24];
+	struct log_kv kv[4];
+	size_t n = 0;
+
+	if (res->event == NULL || res->log == ADMIN_LOG_NONE)
+		return;
+	if (res->log != ADMIN_LOG_NOTICE) {
+		log_msg(res->log == ADMIN_LOG_ERR ? LOG_ERR : LOG_WARNING,
+		    res->event, NULL, 0, "%s", res->message != NULL ?
+		    res->message : "admin API failure");
 		return;
 	}
-	j = dispatch_unanswered_json(s->dispatch, 0);
-	text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (text == NULL) {
-		http_send_text(req, 500, "out of memory\n");
-		return;
-	}
-	http_send(req, 200, "application/json; charset=utf-8", text,
-	    strlen(text));
-	free(text);
+	snprintf(oldrev, sizeof oldrev, "%" PRId64, res->old_revision);
+	snprintf(newrev, sizeof newrev, "%" PRId64, res->new_revision);
+	kv[n++] = (struct log_kv){ "ITEM", res->item };
+	kv[n++] = (struct log_kv){ "ACTION", res->action };
+	kv[n++] = (struct log_kv){ "OLD_REVISION", oldrev };
+	kv[n++] = (struct log_kv){ "NEW_REVISION", newrev };
+	log_msg(LOG_NOTICE, res->event, kv, n, "%s", res->message != NULL ?
+	    res->message : "knowledge base changed");
+}
+
+/* The knowledge-base and statistics routes of the admin API. */
+static void
+server_admin_api(struct server *s, struct evhttp_request *req,
+    const char *path, const char *query)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	struct admin_request ar;
+	struct admin_result res;
+	size_t i;
+
+	memset(&ar, 0, sizeof ar);
+	ar.method = server_admin_method(req);
+	ar.path = path;
+	ar.query = query;
+	ar.if_match = evhttp_find_header(in, "If-Match");
+	ar.content_type = evhttp_find_header(in, "Content-Type");
+	ar.len = evbuffer_get_length(body);
+	ar.body = ar.len > 0 ? (const char *)evbuffer_pullup(body, -1) : "";
+	ar.now = time(NULL);
+	admin_api_handle(s->admin_api, &ar, &res);
+	for (i = 0; i < res.nheaders; i++)
+		evhttp_add_header(out, res.headers[i].name,
+		    res.headers[i].value);
+	http_send(req, res.status, res.content_type, res.body, res.len);
+	server_admin_log(&res);
+	admin_result_cleanup(&res);
 }
 
 static void
 server_admin_cb(struct evhttp_request *req, void *arg)
 {
+	static const char unauthorized[] =
+	    "{\"error\":\"no or wrong admin token\"}\n";
 	struct server *s = arg;
 	const char *path, *query;
 
@@ -388,39 +467,33 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 		server_metrics(req);
 		return;
 	}
+	if (admin_page_serve(req, path))
+		return;
 	if (strncmp(path, "/api/", 5) != 0) {
 		http_send_text(req, 404, "not found\n");
 		return;
 	}
 	if (!server_authorized(s, req)) {
+		/* A warning: rate-limited per event by the log module. */
 		log_warn("admin_unauthorized", "admin call to %s without a "
 		    "valid token", path);
-		http_send_text(req, 401, "unauthorized\n");
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer");
+		http_send(req, 401, "application/json; charset=utf-8",
+		    unauthorized, sizeof unauthorized - 1);
 		return;
 	}
-	if (strcmp(path, "/api/kb/reload") == 0) {
-		if (server_method(req) != WX_METHOD_POST)
-			http_send_text(req, 405, "method not allowed\n");
-		else if (server_reload(s) == 0)
-			http_send(req, 200, "application/json",
-			    "{\"ok\":true}\n", 12);
-		else
-			http_send(req, 422, "application/json",
-			    "{\"ok\":false,\"error\":\"knowledge base invalid; "
-			    "see the journal\"}\n", 62);
+	if (active_route(s->active, req, path))
 		return;
-	}
-	if (strcmp(path, "/api/stats/unanswered") == 0) {
-		server_unanswered(s, req);
-		return;
-	}
-	http_send_text(req, 404, "not found\n");
+	/* Everything else, and 404 for unknown paths, is the API's. */
+	server_admin_api(s, req, path, query);
 }
 
 struct server *
 server_new(struct event_base *base, const struct config *cfg, char **cause)
 {
 	struct wx_callback_cfg cc;
+	struct admin_api_cfg ac;
 	struct server *s;
 	const char *why = NULL;
 	char *cause2 = NULL;
@@ -453,6 +526,17 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 		free(cause2);
 	}
 	dispatch_set_unanswered(s->dispatch, s->unanswered);
+	if (asprintf(&s->stats_path, "%s/%s", cfg->state_dir,
+	    SERVER_STATS) == -1)
+		fatal("asprintf");
+	s->stats = kb_stats_open(s->stats_path, &cause2);
+	if (s->stats == NULL)
+		fatalx("out of memory");
+	if (cause2 != NULL) {
+		log_warn("state_error", "statistics start empty: %s", cause2);
+		free(cause2);
+	}
+	dispatch_set_stats(s->dispatch, s->stats);
 
 	memset(&cc, 0, sizeof cc);
 	cc.token = cfg->token;
@@ -463,6 +547,15 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	cc.dispatch = dispatch_message;
 	cc.dispatch_arg = s->dispatch;
 	server_uid_key(cfg, cc.uid_key);
+	s->active = active_new(base, cfg, cc.uid_key, s->dispatch, cause);
+	if (s->active != NULL) {
+		/* Note each resident's window before answering. */
+		cc.dispatch = active_dispatch;
+		cc.dispatch_arg = s->active;
+	} else if (*cause != NULL) {
+		memset(cc.uid_key, 0, sizeof cc.uid_key);
+		goto fail;
+	}
 	s->callback = wx_callback_new(&cc, &why);
 	memset(cc.uid_key, 0, sizeof cc.uid_key);
 	if (s->callback == NULL) {
@@ -475,10 +568,24 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	if (s->public == NULL)
 		goto fail;
 	if (*cfg->admin_listen != '\0') {
+		ac.kb_path = cfg->kb;
+		ac.state_dir = cfg->state_dir;
+		ac.dispatch = s->dispatch;
+		ac.reload = server_admin_reload_cb;
+		ac.reload_arg = s;
+		s->admin_api = admin_api_new(&ac, cause, &cause2);
+		if (s->admin_api == NULL)
+			goto fail;
+		if (cause2 != NULL) {
+			log_warn("state_error", "knowledge-base history: %s",
+			    cause2);
+			free(cause2);
+		}
 		s->admin = http_listen(base, cfg->admin_listen, 0,
 		    server_admin_cb, s, cause);
 		if (s->admin == NULL)
 			goto fail;
+		evhttp_set_max_body_size(s->admin, SERVER_ADMIN_MAX_BODY);
 	}
 	return s;
 fail:
@@ -516,6 +623,12 @@ server_flush(struct server *s)
 		log_warn("state_error", "unanswered questions not saved: %s",
 		    cause != NULL ? cause : "?");
 		free(cause);
+		cause = NULL;
+	}
+	if (dispatch_stats_save(s->dispatch, s->stats_path, &cause) != 0) {
+		log_warn("state_error", "statistics not saved: %s",
+		    cause != NULL ? cause : "?");
+		free(cause);
 	}
 }
 
@@ -529,8 +642,12 @@ server_free(struct server *s)
 	if (s->admin != NULL)
 		evhttp_free(s->admin);
 	wx_callback_free(s->callback);
+	active_free(s->active);
 	dispatch_free(s->dispatch);
 	kb_unanswered_free(s->unanswered);
 	free(s->unanswered_path);
+	admin_api_free(s->admin_api);
+	kb_stats_free(s->stats);
+	free(s->stats_path);
 	free(s);
 }

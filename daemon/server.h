@@ -33,7 +33,10 @@ void	server_stop_accepting(struct server *);
 /* "generation N, M items, K requests" for the service status line. */
 void	server_status(const struct server *, char *buf, size_t len);
 
-/* Save state that must survive a restart (unanswered questions). */
+/*
+ * Save state that must survive a restart (unanswered questions,
+ * statistics).
+ */
 void	server_flush(struct server *);
 
 void	server_free(struct server *);

@@ -1,0 +1,579 @@
+'use strict';
+// A small stand-in for wxkbd's admin listener: the JSON API of
+// docs/admin-api.md kept in memory, and the page's static files at
+// /admin/ with the same security headers.  For developing the page and
+// for running the browser test without the daemon.  Loopback only.
+//
+//   node mock_api.js [PORT]        serve until stopped
+//   node mock_api.js PORT http://127.0.0.1:ADMIN_PORT
+//                                  the page from daemon/admin/, /api/
+//                                  passed to a running wxkbd as it is
+//   require('./mock_api').start({port, token, proxy}) -> {url, close()}
+
+const http = require('node:http');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const ADMIN_DIR = path.join(ROOT, 'daemon', 'admin');
+const KB_FILE = path.join(ROOT, 'kb', 'data', 'wanggezhuang.json');
+const MAX_BODY = 1 << 20;
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; " +
+    "base-uri 'none'; form-action 'none'";
+const TYPES = {
+	'.html': 'text/html; charset=utf-8',
+	'.js': 'text/javascript; charset=utf-8',
+	'.css': 'text/css; charset=utf-8',
+	'.svg': 'image/svg+xml',
+};
+const ITEM_KEYS = new Set(['id', 'title', 'keywords', 'match', 'priority',
+	'menu_key', 'menu_group', 'reply', 'reply_mode', 'source', 'source_url',
+	'updated', 'valid_until', 'revision', 'expired']);
+
+function norm(s) {
+	return String(s)
+		.replace(/[\uFF01-\uFF5E]/g,
+		    (c) => String.fromCharCode(c.charCodeAt(0) - 0xFEE0))
+		.replace(/\u3000/g, ' ')
+		.toLowerCase()
+		.replace(/[\s\p{P}\p{S}]/gu, '');
+}
+
+// Lexicographic: is A ranked above B?
+function better(a, b) {
+	for (let j = 0; j < a.length; j++) {
+		if (a[j] !== b[j])
+			return a[j] > b[j];
+	}
+	return false;
+}
+
+function today() {
+	return new Date().toISOString().slice(0, 10);
+}
+
+function clone(x) {
+	return JSON.parse(JSON.stringify(x));
+}
+
+class Kb {
+	constructor(file) {
+		const kb = JSON.parse(fs.readFileSync(file, 'utf8'));
+		this.revision = 1;
+		this.generation = 1;
+		this.account = kb.account;
+		this.welcome = kb.welcome;
+		this.fallback = kb.fallback;
+		this.items = kb.items.map((it) => ({ ...it, revision: 1 }));
+		// As in kb_history.h: kept versions, each saying how it
+		// came to be; the live one is noted in `made`.
+		this.history = [];
+		this.made = { saved: new Date().toISOString(), action: 'file',
+			item: null };
+		this.hits = new Map([['contact', 12], ['contact-address', 7],
+			['report-about', 3]]);
+		this.unanswered = new Map([
+			['请问垃圾分类几点收', { count: 2 }],
+			['社区医院几点开门', { count: 1 }],
+		]);
+		const d = new Date();
+		this.days = [];
+		for (let i = 6; i >= 0; i--) {
+			const day = new Date(d.getTime() - i * 86400000);
+			this.days.push({
+				date: day.toISOString().slice(0, 10),
+				answered: 20 + i, suggested: 3, unanswered: i % 3,
+			});
+		}
+		for (const v of this.unanswered.values()) {
+			v.first_seen = new Date(d.getTime() - 86400000).toISOString();
+			v.last_seen = d.toISOString();
+		}
+	}
+
+	// Keep the live version before ACTION on ITEM replaces it.
+	snapshot(action, item, restored) {
+		this.history.unshift({
+			revision: this.revision, ...this.made,
+			state: clone({ items: this.items, welcome: this.welcome,
+				fallback: this.fallback }),
+		});
+		this.history.length = Math.min(this.history.length, 50);
+		this.made = { saved: new Date().toISOString(), action, item };
+		if (restored !== undefined)
+			this.made.restored = restored;
+	}
+
+	out(it) {
+		return { ...it, expired: Boolean(it.valid_until) &&
+		    it.valid_until < today() };
+	}
+
+	find(id) {
+		return this.items.find((it) => it.id === id);
+	}
+
+	// Problems with ITEM replacing the item at index AT (-1: added).
+	check(item, at) {
+		const p = [];
+		for (const k of Object.keys(item)) {
+			if (!ITEM_KEYS.has(k))
+				p.push(`unknown key "${k}"`);
+		}
+		if (typeof item.id !== 'string' || !/^[a-z0-9-]{1,64}$/.test(item.id))
+			p.push('id: must be 1 to 64 characters of a-z, 0-9 and "-"');
+		if (typeof item.title !== 'string' || item.title === '')
+			p.push(`item ${item.id}: title: missing`);
+		if (!Array.isArray(item.keywords) || item.keywords.length < 1 ||
+		    item.keywords.length > 32)
+			p.push(`item ${item.id}: keywords: must hold 1 to 32 strings`);
+		else {
+			for (const k of item.keywords) {
+				if (typeof k !== 'string' || k === '' ||
+				    Buffer.byteLength(k) > 64 || norm(k) === '')
+					p.push(`item ${item.id}: keywords: "${k}" must be 1 to 64 bytes`);
+			}
+		}
+		if (item.match !== undefined && item.match !== 'contains' &&
+		    item.match !== 'exact')
+			p.push(`item ${item.id}: match: must be "contains" or "exact"`);
+		if (item.priority !== undefined && !Number.isInteger(item.priority))
+			p.push(`item ${item.id}: priority: must be an integer`);
+		const r = item.reply;
+		if (!r || typeof r !== 'object')
+			p.push(`item ${item.id}: reply: missing`);
+		else if (!Array.isArray(r) && r.type === 'text' &&
+		    (typeof r.content !== 'string' || r.content === ''))
+			p.push(`item ${item.id}: reply: content: missing`);
+		if (item.valid_until !== undefined &&
+		    !/^\d{4}-\d{2}-\d{2}$/.test(item.valid_until))
+			p.push(`item ${item.id}: valid_until: "${item.valid_until}" is not a date YYYY-MM-DD`);
+		this.items.forEach((o, i) => {
+			if (i === at)
+				return;
+			if (at === -1 && o.id === item.id)
+				p.push(`item ${item.id}: id: duplicate`);
+			if (item.menu_key && o.menu_key === item.menu_key)
+				p.push(`item ${item.id}: menu_key: "${item.menu_key}" is also the menu_key of item ${o.id}`);
+			if (item.match === 'exact' && o.match === 'exact' &&
+			    Array.isArray(item.keywords)) {
+				for (const k of item.keywords) {
+					if (o.keywords.some((x) => norm(x) === norm(k)))
+						p.push(`item ${item.id}: keywords: "${k}" is also an exact keyword of item ${o.id}`);
+				}
+			}
+		});
+		return p;
+	}
+
+	query(q) {
+		const n = norm(q);
+		if (n === '')
+			return { normalized: n, result: 'empty', item: null,
+				exact: false, score: 0, suggestions: [],
+				reply: this.fallback };
+		let best = null;
+		this.items.forEach((it, i) => {
+			if (it.valid_until && it.valid_until < today())
+				return;
+			let score = 0;
+			let exact = false;
+			for (const k of it.keywords) {
+				const nk = norm(k);
+				if (it.match === 'exact') {
+					if (nk === n) {
+						exact = true;
+						score = nk.length;
+					}
+				} else if (n.includes(nk)) {
+					score += nk.length;
+				}
+			}
+			if (score === 0)
+				return;
+			const key = [exact ? 1 : 0, score, it.priority || 0, -i];
+			if (!best || better(key, best.key))
+				best = { it, exact, score, key };
+		});
+		if (best) {
+			this.hits.set(best.it.id, (this.hits.get(best.it.id) || 0) + 1);
+			return { normalized: n, result: 'hit', item: this.out(best.it),
+				exact: best.exact, score: best.score, suggestions: [],
+				reply: best.it.reply };
+		}
+		const u = this.unanswered.get(q) ||
+		    { count: 0, first_seen: new Date().toISOString() };
+		u.count++;
+		u.last_seen = new Date().toISOString();
+		this.unanswered.set(q, u);
+		return { normalized: n, result: 'miss', item: null, exact: false,
+			score: 0, suggestions: [], reply: this.fallback };
+	}
+}
+
+function send(res, status, obj, headers = {}) {
+	const body = Buffer.from(JSON.stringify(obj));
+	res.writeHead(status, {
+		'Content-Type': 'application/json; charset=utf-8',
+		'Content-Length': body.length,
+		'Cache-Control': 'no-store',
+		'X-Content-Type-Options': 'nosniff',
+		...headers,
+	});
+	res.end(body);
+}
+
+function fail(res, status, error, extra = {}) {
+	send(res, status, { error, ...extra });
+}
+
+function readBody(req) {
+	return new Promise((resolve, reject) => {
+		const chunks = [];
+		let n = 0;
+		req.on('data', (c) => {
+			n += c.length;
+			if (n > MAX_BODY) {
+				reject(Object.assign(new Error('too big'), { status: 413 }));
+				req.destroy();
+				return;
+			}
+			chunks.push(c);
+		});
+		req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+		req.on('error', reject);
+	});
+}
+
+async function jsonBody(req, res) {
+	if (!/^application\/json\b/i.test(req.headers['content-type'] || '')) {
+		fail(res, 415, 'the body must be application/json');
+		return undefined;
+	}
+	let text;
+	try {
+		text = await readBody(req);
+	} catch (e) {
+		fail(res, 413, 'the body is over 1 MiB');
+		return undefined;
+	}
+	try {
+		return JSON.parse(text);
+	} catch (e) {
+		fail(res, 400, 'the body is not JSON');
+		return undefined;
+	}
+}
+
+function ifMatch(req, res) {
+	const h = req.headers['if-match'];
+	if (h === undefined) {
+		fail(res, 428, 'a write needs If-Match with the revision it edited');
+		return undefined;
+	}
+	const v = Number(String(h).replace(/^W\//, '').replace(/"/g, ''));
+	if (!Number.isInteger(v)) {
+		fail(res, 400, 'If-Match must be a revision number');
+		return undefined;
+	}
+	return v;
+}
+
+function serveStatic(req, res, p, dir) {
+	if (p === '/admin') {
+		res.writeHead(301, { Location: '/admin/' });
+		res.end();
+		return;
+	}
+	let name = p.slice('/admin/'.length) || 'index.html';
+	if (!/^[a-z0-9_-]+\.[a-z]+$/.test(name) || !TYPES[path.extname(name)]) {
+		res.writeHead(404, { 'Content-Type': 'text/plain' });
+		res.end('not found\n');
+		return;
+	}
+	let data;
+	try {
+		data = fs.readFileSync(path.join(dir, name));
+	} catch (e) {
+		res.writeHead(404, { 'Content-Type': 'text/plain' });
+		res.end('not found\n');
+		return;
+	}
+	res.writeHead(200, {
+		'Content-Type': TYPES[path.extname(name)],
+		'Content-Length': data.length,
+		'Content-Security-Policy': CSP,
+		'X-Content-Type-Options': 'nosniff',
+		'Referrer-Policy': 'no-referrer',
+		'Cache-Control': 'no-cache',
+	});
+	res.end(req.method === 'HEAD' ? undefined : data);
+}
+
+async function api(kb, opts, req, res, url) {
+	const p = url.pathname;
+	const m = req.method;
+	const auth = req.headers.authorization || '';
+	if (auth !== `Bearer ${opts.token}`) {
+		fail(res, 401, 'wrong or missing admin token');
+		return;
+	}
+	let mm;
+	if (p === '/api/kb') {
+		if (m === 'GET')
+			return send(res, 200, {
+				revision: kb.revision, generation: kb.generation,
+				account: kb.account, welcome: kb.welcome,
+				fallback: kb.fallback, items: kb.items.length,
+			}, { ETag: `"${kb.revision}"` });
+		return fail(res, 405, 'method not allowed');
+	}
+	if (p === '/api/kb/items') {
+		if (m === 'GET') {
+			const words = (url.searchParams.get('q') || '')
+				.split(/\s+/).map(norm).filter(Boolean);
+			const items = kb.items.filter((it) => {
+				const hay = norm([it.id, it.title, ...it.keywords,
+					JSON.stringify(it.reply)].join(' '));
+				return words.every((w) => hay.includes(w));
+			});
+			return send(res, 200, { revision: kb.revision,
+				items: items.map((it) => kb.out(it)) },
+			    { ETag: `"${kb.revision}"` });
+		}
+		if (m === 'POST') {
+			const rev = ifMatch(req, res);
+			if (rev === undefined)
+				return;
+			const item = await jsonBody(req, res);
+			if (item === undefined)
+				return;
+			if (item && kb.find(item.id))
+				return fail(res, 409, `an item with id ${item.id} exists`,
+				    { current: kb.out(kb.find(item.id)) });
+			const problems = kb.check(item || {}, -1);
+			if (problems.length)
+				return fail(res, 422, 'the item is not valid', { details: problems });
+			kb.snapshot('create', item.id);
+			kb.revision++;
+			kb.generation++;
+			delete item.expired;
+			item.revision = kb.revision;
+			kb.items.push(item);
+			return send(res, 201, { revision: kb.revision, item: kb.out(item) });
+		}
+		return fail(res, 405, 'method not allowed');
+	}
+	mm = /^\/api\/kb\/items\/([^/]+)$/.exec(p);
+	if (mm) {
+		const id = decodeURIComponent(mm[1]);
+		const at = kb.items.findIndex((it) => it.id === id);
+		if (m === 'GET') {
+			if (at < 0)
+				return fail(res, 404, `no item ${id}`);
+			return send(res, 200, { revision: kb.revision,
+				item: kb.out(kb.items[at]) },
+			    { ETag: `"${kb.items[at].revision}"` });
+		}
+		if (m === 'PUT' || m === 'DELETE') {
+			const rev = ifMatch(req, res);
+			if (rev === undefined)
+				return;
+			let item;
+			if (m === 'PUT') {
+				item = await jsonBody(req, res);
+				if (item === undefined)
+					return;
+			}
+			if (at < 0)
+				return fail(res, 412, `item ${id} was deleted`, { current: null });
+			if (kb.items[at].revision !== rev)
+				return fail(res, 412,
+				    `item ${id} changed since revision ${rev}`,
+				    { current: kb.out(kb.items[at]) });
+			if (m === 'DELETE') {
+				kb.snapshot('delete', id);
+				kb.revision++;
+				kb.generation++;
+				kb.items.splice(at, 1);
+				return send(res, 200, { revision: kb.revision });
+			}
+			if (!item || typeof item !== 'object' || item.id !== id)
+				return fail(res, 400, 'the item id must equal the path');
+			delete item.expired;
+			delete item.revision;
+			const problems = kb.check(item, at);
+			if (problems.length)
+				return fail(res, 422, 'the change would make the knowledge base invalid',
+				    { details: problems });
+			kb.snapshot('update', id);
+			kb.revision++;
+			kb.generation++;
+			item.revision = kb.revision;
+			kb.items[at] = item;
+			return send(res, 200, { revision: kb.revision, item: kb.out(item) });
+		}
+		return fail(res, 405, 'method not allowed');
+	}
+	if (p === '/api/kb/history' && m === 'GET')
+		return send(res, 200, { revision: kb.revision,
+			versions: kb.history.map((v) => {
+				const o = { ...v };
+				delete o.state;
+				return o;
+			}) });
+	mm = /^\/api\/kb\/history\/(\d+)\/restore$/.exec(p);
+	if (mm && m === 'POST') {
+		const v = kb.history.find((x) => x.revision === Number(mm[1]));
+		if (!v)
+			return fail(res, 404, `no version ${mm[1]} in the history`);
+		kb.snapshot('restore', null, v.revision);
+		kb.revision++;
+		kb.generation++;
+		const st = clone(v.state);
+		kb.items = st.items.map((it) => ({ ...it, revision: kb.revision }));
+		kb.welcome = st.welcome;
+		kb.fallback = st.fallback;
+		return send(res, 200, { revision: kb.revision });
+	}
+	if (p === '/api/kb/reload' && m === 'POST')
+		return send(res, 200, { generation: ++kb.generation });
+	if (p === '/api/query' && m === 'GET')
+		return send(res, 200, kb.query(url.searchParams.get('q') || ''));
+	if (p === '/api/stats/unanswered' && m === 'GET')
+		return send(res, 200, { version: 1, questions:
+			[...kb.unanswered].map(([text, v]) => ({ text, ...v })) });
+	if (p === '/api/stats/items' && m === 'GET')
+		return send(res, 200, {
+			items: [...kb.hits].map(([id, hits]) => ({ id,
+				title: kb.find(id) ? kb.find(id).title : id, hits })),
+			days: kb.days,
+		});
+	if (p === '/api/stats/export' && m === 'GET') {
+		const month = url.searchParams.get('month') || '';
+		if (!/^\d{4}-\d{2}$/.test(month))
+			return fail(res, 400, 'month must be YYYY-MM');
+		const rows = ['date,answered,suggested,unanswered,answer_rate'];
+		for (const d of kb.days.filter((x) => x.date.startsWith(month))) {
+			const t = d.answered + d.suggested + d.unanswered;
+			rows.push(`${d.date},${d.answered},${d.suggested},${d.unanswered},${(d.answered / t).toFixed(3)}`);
+		}
+		rows.push('', 'question,count');
+		for (const [q, v] of kb.unanswered)
+			rows.push(`"${q.replace(/"/g, '""')}",${v.count}`);
+		const body = Buffer.from(`${rows.join('\r\n')}\r\n`);
+		res.writeHead(200, {
+			'Content-Type': 'text/csv; charset=utf-8',
+			'Content-Disposition': `attachment; filename="wxkb-${month}.csv"`,
+			'Content-Length': body.length,
+		});
+		res.end(body);
+		return;
+	}
+	if (p === '/api/push' && m === 'POST') {
+		const a = await jsonBody(req, res);
+		if (a === undefined)
+			return;
+		if (!opts.pushWired)
+			return fail(res, 404, 'no such path');
+		// The shape of wx_push_report_json().
+		const st = (on) => (on ? 'done' : '-');
+		return send(res, 200, {
+			ok: true, key: 'mock-push-1', message: 'pushed',
+			steps: { thumb: st(a.thumb), draft: 'done',
+				publish: st(a.publish), preview: st(a.preview_openid),
+				mass_send: st(a.mass_send) },
+			draft_media_id: 'mock-draft-1',
+			publish_id: a.publish ? 'mock-publish-1' : undefined,
+			article_url: a.publish ? 'https://mp.weixin.qq.com/s/mock' : undefined,
+		});
+	}
+	if (p === '/api/menu/sync' && m === 'POST') {
+		if (!opts.pushWired)
+			return fail(res, 404, 'no such path');
+		return send(res, 200, { menu: { button: [
+			{ name: '年度报告', key: 'REPORT' },
+			{ name: '办事', sub_button: [{ name: '联系我们', key: 'CONTACT' }] },
+		] } });
+	}
+	return fail(res, 404, 'no such path');
+}
+
+// Forward a request to the daemon at BASE (loopback only), unchanged.
+function passOn(base, req, res) {
+	const to = new URL(req.url, base);
+	if (to.hostname !== '127.0.0.1') {
+		fail(res, 502, 'the proxy only forwards to 127.0.0.1');
+		return;
+	}
+	const out = http.request(to, { method: req.method, headers: req.headers,
+		timeout: 30000 }, (up) => {
+		res.writeHead(up.statusCode, up.headers);
+		up.pipe(res);
+	});
+	out.on('timeout', () => out.destroy(new Error('timeout')));
+	out.on('error', (e) => {
+		if (!res.headersSent)
+			fail(res, 502, `wxkbd: ${e.message}`);
+		else
+			res.destroy();
+	});
+	req.pipe(out);
+}
+
+function start(o = {}) {
+	const opts = {
+		port: 0, token: 'mock-admin-token', kbFile: KB_FILE,
+		adminDir: ADMIN_DIR, pushWired: false, ...o,
+	};
+	const kb = new Kb(opts.kbFile);
+	const server = http.createServer((req, res) => {
+		const url = new URL(req.url, 'http://127.0.0.1');
+		const p = url.pathname;
+		if (p === '/admin' || p.startsWith('/admin/')) {
+			if (req.method !== 'GET' && req.method !== 'HEAD')
+				return fail(res, 405, 'method not allowed');
+			return serveStatic(req, res, p, opts.adminDir);
+		}
+		if (p === '/healthz')
+			return send(res, 200, { generation: kb.generation });
+		if (p.startsWith('/api/') && opts.proxy) {
+			passOn(opts.proxy, req, res);
+			return;
+		}
+		if (p.startsWith('/api/')) {
+			api(kb, opts, req, res, url).catch((e) => {
+				if (!res.headersSent)
+					fail(res, 500, String(e && e.message));
+			});
+			return;
+		}
+		fail(res, 404, 'no such path');
+	});
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(opts.port, '127.0.0.1', () => {
+			const { port } = server.address();
+			resolve({
+				url: `http://127.0.0.1:${port}`, port,
+				token: opts.token, kb,
+				close: () => new Promise((r) => {
+					server.closeAllConnections();
+					server.close(() => r());
+				}),
+			});
+		});
+	});
+}
+
+module.exports = { start, norm };
+
+if (require.main === module) {
+	const port = Number(process.argv[2] || 0);
+	const proxy = process.argv[3];
+	start({ port, proxy, pushWired: process.env.MOCK_PUSH === '1' }).then((m) => {
+		console.log(proxy ? `the page on ${m.url}/admin/, the API of ${proxy}` :
+		    `mock admin API on ${m.url}/admin/ token ${m.token}`);
+	});
+}
