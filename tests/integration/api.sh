@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The daemon with the active API on, against the fake WeChat API on
+# loopback: one token for everything, a long answer delivered whole
+# through customer-service messages, a resident answered at once while the
+# API stalls, and push / menu sync driven by wxkbctl through the daemon.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+
+FAKE="$BUILD/tests/fake_wechat"
+"$FAKE" --port 0 --log "$WORK/api.log" --appid wx0123456789abcdef \
+    --secret itestsecret >"$WORK/fake.out" 2>&1 &
+fakepid=$!
+trap 'kill $fakepid 2>/dev/null; cleanup' EXIT
+for _ in $(seq 1 50); do grep -q '^PORT=' "$WORK/fake.out" && break; sleep 0.1; done
+APIPORT=$(sed -n 's/^PORT=//p' "$WORK/fake.out")
+API="http://127.0.0.1:$APIPORT"
+control() { curl -s -m 5 -X POST -d "$1" "$API/control" >/dev/null; }
+count() { curl -s -m 5 "$API/control/stats" | grep -o "\"$1\":[0-9]*" | cut -d: -f2; }
+
+# A knowledge base with one very long answer.
+mkdir -p "$WORK/state"
+long=$(printf '王哥庄街道政务公开第%03d条说明。' $(seq 1 100))
+sed "s|\"items\": \[|\"items\": [{\"id\": \"long\", \"title\": \"长回答\", \"keywords\": [\"长回答测试\"], \"reply\": {\"type\": \"text\", \"content\": \"$long\"}},|" \
+    kb/data/wanggezhuang.json >"$WORK/state/kb.json"
+"$WXKBCTL" check "$WORK/state/kb.json" >/dev/null
+ok $? "the test knowledge base with a ${#long}-character answer is valid"
+
+start_wxkbd "WXKB_APPSECRET=itestsecret" "WXKB_API_BASE=$API" || { ok 1 "start"; finish; }
+ok 0 "wxkbd starts with the API on"
+sleep 0.5
+is "$(count /cgi-bin/stable_token)" 1 "a cold start fetches one token"
+
+"$WXKBCTL" --config "$WORK/wxkbd.conf" simulate --openid oLongAnswer1 '长回答测试' >"$WORK/long.out" 2>&1
+ok $? "a resident asks for the long answer"
+for _ in $(seq 1 50); do
+	[ "$(grep -c 'custom/send' "$WORK/api.log")" -ge 2 ] && break
+	sleep 0.1
+done
+passive=$(sed -n '2,$p' "$WORK/long.out" | tr -d '\n')
+rest=$(grep 'custom/send' "$WORK/api.log" | grep -o '"content":"[^"]*"' | sed 's/"content":"//; s/"$//' | tr -d '\n')
+is "$passive$rest" "$long" "passive part + customer-service parts, in order, make the whole answer"
+grep 'custom/send' "$WORK/api.log" | grep -q '"touser":"oLongAnswer1"'
+ok $? "the parts go to the resident who asked"
+
+control '{"slow":10}'
+start=$(date +%s%N)
+"$WXKBCTL" --config "$WORK/wxkbd.conf" simulate --openid oLongAnswer2 '长回答测试' >/dev/null
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$took" -lt 1000 ]
+ok $? "with the API stalled for 10 s a resident is answered at once (${took} ms with the client's own start-up)"
+control '{"clear":true}'
+
+cat >"$WORK/article.json" <<'JSON'
+{"title": "王哥庄街道2020年政府信息公开工作年度报告",
+ "author": "王哥庄街道办事处", "digest": "一文看懂",
+ "content": "<p>报告全文见崂山政务网。</p>",
+ "content_source_url": "http://www.laoshan.gov.cn/",
+ "thumb": "cover.jpg"}
+JSON
+cp tests/data/push/cover.jpg "$WORK/cover.jpg"
+out=$("$WXKBCTL" --config "$WORK/wxkbd.conf" push "$WORK/article.json" --publish 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+ok $rc "wxkbctl push --publish walks thumb, draft and publish"
+for p in material/add_material draft/add freepublish/submit; do
+	grep -q "cgi-bin/$p" "$WORK/api.log"
+	ok $? "push called $p"
+done
+n=$(grep -c 'draft/add' "$WORK/api.log")
+"$WXKBCTL" --config "$WORK/wxkbd.conf" push "$WORK/article.json" --publish >/dev/null 2>&1
+is "$(grep -c 'draft/add' "$WORK/api.log")" "$n" "repeating the push sends nothing twice"
+
+out=$("$WXKBCTL" --config "$WORK/wxkbd.conf" menu sync 2>&1)
+ok $? "wxkbctl menu sync: $out"
+grep 'menu/create' "$WORK/api.log" | grep -q '"key":"CONTACT"'
+ok $? "the menu holds the knowledge base's menu keys"
+is "$(count /cgi-bin/stable_token)" 1 "everything ran on the one token"
+stop_wxkbd
+ok $? "wxkbd stops cleanly with the API on"
+grep -q 'itestsecret' "$WORK/wxkbd.log"
+ok $((! $?)) "the AppSecret is not in the log"
+finish
