@@ -44,6 +44,9 @@ static int	wx_crypto_cbc(const unsigned char *, int,
 		    const unsigned char *, unsigned char *, size_t);
 static int	wx_crypto_b64_ok(const char *, size_t);
 static int	wx_crypto_is_space(char);
+static int	wx_crypto_b64_decode(const char *, size_t, unsigned char *,
+		    size_t *);
+static void	wx_crypto_b64_encode(const unsigned char *, size_t, char *);
 
 /* The 6-bit value of a Base64 character, or -1. */
 static int
@@ -222,6 +225,71 @@ wx_crypto_b64_ok(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * Decode len characters that passed wx_crypto_b64_ok(); '=' only as the
+ * last one or two.  Not constant-time, unlike mbedtls 2.28's codec: the
+ * text is ciphertext, which is public.  Returns 0 or -1.
+ */
+static int
+wx_crypto_b64_decode(const char *s, size_t len, unsigned char *out,
+    size_t *outlen)
+{
+	size_t		i, pad = 0, n;
+	uint32_t	q;
+	int		j, v;
+
+	*outlen = 0;
+	if (len >= 1 && s[len - 1] == '=')
+		pad++;
+	if (len >= 2 && s[len - 2] == '=')
+		pad++;
+	n = len - pad;
+	for (i = 0; i < len; i += 4) {
+		q = 0;
+		for (j = 0; j < 4; j++) {
+			v = i + (size_t)j < n ?
+			    wx_crypto_b64val((unsigned char)s[i + j]) : 0;
+			if (v < 0)
+				return -1;
+			q = q << 6 | (uint32_t)v;
+		}
+		out[(*outlen)++] = (unsigned char)(q >> 16);
+		if (i + 2 < n)
+			out[(*outlen)++] = (unsigned char)(q >> 8);
+		if (i + 3 < n)
+			out[(*outlen)++] = (unsigned char)q;
+	}
+	return 0;
+}
+
+/* Base64 of len bytes into out (4 * ceil(len / 3) + 1 bytes). */
+static void
+wx_crypto_b64_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t		i;
+	uint32_t	q;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		q = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		*out++ = abc[q >> 18];
+		*out++ = abc[(q >> 12) & 63];
+		*out++ = abc[(q >> 6) & 63];
+		*out++ = abc[q & 63];
+	}
+	if (i < len) {
+		q = (uint32_t)in[i] << 16;
+		if (i + 1 < len)
+			q |= (uint32_t)in[i + 1] << 8;
+		*out++ = abc[q >> 18];
+		*out++ = abc[(q >> 12) & 63];
+		*out++ = i + 1 < len ? abc[(q >> 6) & 63] : '=';
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
 int
 wx_crypto_decrypt(const struct wx_crypto *c, const char *b64, size_t b64len,
     char **msg, size_t *msglen)
@@ -258,8 +326,7 @@ wx_crypto_decrypt(const struct wx_crypto *c, const char *b64, size_t b64len,
 		r = WX_CRYPTO_ERR_NOMEM;
 		goto out;
 	}
-	r = mbedtls_base64_decode(ct, b64len / 4 * 3 + 1, &ctlen,
-	    (const unsigned char *)b64, b64len);
+	r = wx_crypto_b64_decode(b64, b64len, ct, &ctlen);
 	if (r != 0) {
 		r = WX_CRYPTO_ERR_BASE64;
 		goto out;
@@ -386,14 +453,7 @@ wx_crypto_encrypt_prefix(const struct wx_crypto *c,
 		r = WX_CRYPTO_ERR_NOMEM;
 		goto out;
 	}
-	r = mbedtls_base64_encode((unsigned char *)*b64, olen, &olen, ct,
-	    total);
-	if (r != 0) {
-		free(*b64);
-		*b64 = NULL;
-		r = WX_CRYPTO_ERR_NOMEM;
-		goto out;
-	}
+	wx_crypto_b64_encode(ct, total, *b64);
 	r = WX_CRYPTO_OK;
 out:
 	if (frame != NULL) {

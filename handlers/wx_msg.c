@@ -6,7 +6,9 @@
  * count are checked as elements arrive.
  */
 #include <expat.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <string.h>
 #include <strings.h>
 
@@ -468,6 +470,21 @@ msg_build(const struct parse_state *st, struct wx_msg **out)
 	return WX_MSG_OK;
 }
 
+static unsigned long
+wx_msg_salt(void)
+{
+	static _Atomic unsigned long salt;
+	unsigned long v = salt;
+
+	while (v == 0) {
+		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+			v = 0;
+		v |= 1;
+		salt = v;
+	}
+	return v;
+}
+
 int
 wx_msg_parse(const char *xml, size_t len, struct wx_msg **out)
 {
@@ -497,12 +514,17 @@ wx_msg_parse(const char *xml, size_t len, struct wx_msg **out)
 		r = WX_MSG_ERR_SYNTAX;
 		goto out;
 	}
-	/* Heap, not stack: the records alone are several KiB. */
-	st = calloc(1, sizeof(*st));
+	/*
+	 * Heap, not stack: the records alone are several KiB.  Only the
+	 * head is zeroed; records are written before they are read.
+	 */
+	st = malloc(sizeof(*st));
 	if (st == NULL) {
 		r = WX_MSG_ERR_NOMEM;
 		goto out;
 	}
+	memset(st, 0, offsetof(struct parse_state, recs));
+	st->nrecs = 0;
 	st->text.max = WX_MSG_MAX_BYTES;
 	st->store.max = STORE_MAX;
 	st->parser = XML_ParserCreate("UTF-8");
@@ -510,6 +532,8 @@ wx_msg_parse(const char *xml, size_t len, struct wx_msg **out)
 		r = WX_MSG_ERR_NOMEM;
 		goto out;
 	}
+	/* A salt drawn once: expat would make a getrandom() call per parser. */
+	XML_SetHashSalt(st->parser, wx_msg_salt());
 	XML_SetUserData(st->parser, st);
 	XML_SetElementHandler(st->parser, start_cb, end_cb);
 	XML_SetCharacterDataHandler(st->parser, text_cb);

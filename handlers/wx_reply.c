@@ -118,27 +118,35 @@ static size_t
 rb_cdata_body(struct rbuf *b, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t		 n = strlen(s), i = 0, k, kept = 0;
+	size_t		 n = strlen(s), i = 0, k, kept = 0, run = 0;
 	unsigned	 brackets = 0;	/* trailing ']' written */
 	uint32_t	 c;
 
+	/* Characters are copied in runs: one append per run, not per byte. */
 	while (i < n) {
-		k = utf8_decode(u + i, n - i, &c);
-		if (k == 0) {
-			i++;
+		if (u[i] < 0x80) {
+			c = u[i];
+			k = 1;
+		} else
+			k = utf8_decode(u + i, n - i, &c);
+		if (k == 0 || !xml_char_ok(c)) {
+			rb_add(b, s + run, i - run);
+			kept += i - run;
+			i += k == 0 ? 1 : k;
+			run = i;
 			continue;
 		}
-		if (!xml_char_ok(c)) {
-			i += k;
-			continue;
-		}
-		if (c == '>' && brackets >= 2)
+		if (c == '>' && brackets >= 2) {
+			rb_add(b, s + run, i - run);
+			kept += i - run;
+			run = i;
 			rb_str(b, "]]><![CDATA[");
+		}
 		brackets = c == ']' ? brackets + 1 : 0;
-		rb_add(b, s + i, k);
-		kept += k;
 		i += k;
 	}
+	rb_add(b, s + run, i - run);
+	kept += i - run;
 	return kept;
 }
 
@@ -344,6 +352,10 @@ cdata_exact(const char *s)
 	if (n == 0 || strstr(s, "]]>") != NULL)
 		return 0;
 	while (i < n) {
+		if (u[i] >= 0x20 && u[i] < 0x80) {
+			i++;
+			continue;
+		}
 		k = utf8_decode(u + i, n - i, &c);
 		if (k == 0 || !xml_char_ok(c))
 			return 0;
@@ -381,14 +393,16 @@ wx_reply_envelope(const char *encrypt, const char *msg_signature,
 		rc = WX_REPLY_ERR_INVALID;
 		goto out;
 	}
-	rb_str(&b, "<xml>");
-	rb_cdata(&b, "Encrypt", encrypt);
-	rb_cdata(&b, "MsgSignature", msg_signature);
-	rb_str(&b, "<TimeStamp>");
+	/* cdata_exact() passed: the strings go in as they are. */
+	rb_str(&b, "<xml><Encrypt><![CDATA[");
+	rb_str(&b, encrypt);
+	rb_str(&b, "]]></Encrypt><MsgSignature><![CDATA[");
+	rb_str(&b, msg_signature);
+	rb_str(&b, "]]></MsgSignature><TimeStamp>");
 	rb_str(&b, timestamp);
-	rb_str(&b, "</TimeStamp>");
-	rb_cdata(&b, "Nonce", nonce);
-	rb_str(&b, "</xml>");
+	rb_str(&b, "</TimeStamp><Nonce><![CDATA[");
+	rb_str(&b, nonce);
+	rb_str(&b, "]]></Nonce></xml>");
 	rc = b.err;
 out:
 	if (rc != WX_REPLY_OK) {
