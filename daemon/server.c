@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,11 @@ server_reload(struct server *s)
 	metrics_gauge_set(M_KB_ITEMS, NULL, (double)kb_nitems(kb));
 	dispatch_set_kb(s->dispatch, kb);
 	kb_unref(kb);
+	/*
+	 * The old generation's pages stay in malloc's heap once freed; give
+	 * them back, or every reload of a large file grows the process.
+	 */
+	malloc_trim(0);
 	log_notice("reload", "knowledge base generation %" PRIu64 ": %zu "
 	    "items, %zu keywords", s->generation, kb_nitems(kb),
 	    kb_nkeywords(kb));

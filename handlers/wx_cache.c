@@ -14,9 +14,16 @@ struct wx_entry {
 	uint64_t	 hash;
 	time_t		 stored;
 	size_t		 keylen, vallen;
-	unsigned char	*val;
+	unsigned char	*val;		/* right after key, same allocation */
 	char		 key[];		/* keylen + 1 bytes */
 };
+
+/*
+ * What an entry really costs: its header, key and value, and malloc's own
+ * bookkeeping (about two words) — so max_bytes bounds resident memory.
+ */
+#define WX_ENTRY_COST(keylen, vallen) \
+	(sizeof(struct wx_entry) + (keylen) + 1 + (vallen) + 16)
 
 struct wx_cache {
 	struct wx_entry	**buckets;
@@ -124,8 +131,7 @@ wx_cache_unlink(struct wx_cache *c, struct wx_entry *e)
 	else
 		c->newest = e->older;
 	c->count--;
-	c->bytes -= e->keylen + e->vallen;
-	free(e->val);
+	c->bytes -= WX_ENTRY_COST(e->keylen, e->vallen);
 	free(e);
 }
 
@@ -212,19 +218,15 @@ wx_cache_put(struct wx_cache *c, const char *key, const void *val,
 	e = wx_cache_find(c, key, keylen, h);
 	if (e != NULL)
 		wx_cache_unlink(c, e);
-	if (keylen + len > c->max_bytes)
+	if (WX_ENTRY_COST(keylen, len) > c->max_bytes)
 		return -1;
 	while (c->count >= c->max ||
-	    c->bytes + keylen + len > c->max_bytes)
+	    c->bytes + WX_ENTRY_COST(keylen, len) > c->max_bytes)
 		wx_cache_unlink(c, c->oldest);
-	e = malloc(sizeof *e + keylen + 1);
+	e = malloc(sizeof *e + keylen + 1 + len);
 	if (e == NULL)
 		return -1;
-	e->val = malloc(len > 0 ? len : 1);
-	if (e->val == NULL) {
-		free(e);
-		return -1;
-	}
+	e->val = (unsigned char *)e->key + keylen + 1;
 	if (len > 0)
 		memcpy(e->val, val, len);
 	memcpy(e->key, key, keylen + 1);
@@ -242,8 +244,14 @@ wx_cache_put(struct wx_cache *c, const char *key, const void *val,
 		c->oldest = e;
 	c->newest = e;
 	c->count++;
-	c->bytes += keylen + len;
+	c->bytes += WX_ENTRY_COST(keylen, len);
 	return 0;
+}
+
+size_t
+wx_cache_entry_cost(size_t keylen, size_t vallen)
+{
+	return WX_ENTRY_COST(keylen, vallen);
 }
 
 size_t

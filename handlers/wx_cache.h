@@ -18,8 +18,8 @@
 struct wx_cache;
 
 /*
- * A cache of at most max entries holding at most max_bytes of keys and
- * values, each living ttl seconds.  When full, the oldest entries make
+ * A cache of at most max entries taking at most max_bytes of memory
+ * (entries, keys and values counted), each living ttl seconds.  When full, the oldest entries make
  * room.  seed keys the hash (16 bytes).  NULL on allocation failure.
  * Free with wx_cache_free().
  */
@@ -41,6 +41,9 @@ int	wx_cache_get(struct wx_cache *, const char *key, time_t now,
  */
 int	wx_cache_put(struct wx_cache *, const char *key, const void *val,
 	    size_t len, time_t now);
+
+/* The bytes one entry with these lengths counts against max_bytes. */
+size_t	wx_cache_entry_cost(size_t keylen, size_t vallen);
 
 /* Entries currently held (expired ones not yet reclaimed included). */
 size_t	wx_cache_count(const struct wx_cache *);

@@ -20,7 +20,7 @@
 /* WeChat retries three times over ~15 s; keep answers well past that. */
 #define WX_RETRY_TTL		60
 #define WX_RETRY_MAX		16384
-#define WX_RETRY_BYTES		(8 * 1024 * 1024)
+#define WX_RETRY_BYTES		(4 * 1024 * 1024)
 #define WX_NONCE_MAX		65536
 #define WX_NONCE_BYTES		(4 * 1024 * 1024)
 #define WX_MAX_NONCE_LEN	64

@@ -246,35 +246,44 @@ test_evict_count(void **state)
 static void
 test_evict_bytes(void **state)
 {
+	/* Room for two entries of a 2-byte key and an 8-byte value. */
+	size_t room = 2 * wx_cache_entry_cost(2, 8);
 	struct wx_cache *c;
 
 	(void)state;
-	c = wx_cache_new(100, 20, TTL, seed);
+	c = wx_cache_new(100, room, TTL, seed);
 	assert_non_null(c);
-	assert_int_equal(put_str(c, "k1", "12345678", T0), 0);	/* 10 */
-	assert_int_equal(put_str(c, "k2", "12345678", T0), 0);	/* 20 */
+	assert_int_equal(put_str(c, "k1", "12345678", T0), 0);
+	assert_int_equal(put_str(c, "k2", "12345678", T0), 0);
 	assert_int_equal(wx_cache_count(c), 2);
-	assert_int_equal(put_str(c, "k3", "1", T0), 0);		/* 3 */
+	/* A third, even a small one, pushes the oldest out. */
+	assert_int_equal(put_str(c, "k3", "1", T0), 0);
 	check(c, "k1", T0, NULL);
 	check(c, "k2", T0, "12345678");
 	check(c, "k3", T0, "1");
-	/* Exactly max_bytes alone fits and pushes everything else out. */
-	assert_int_equal(put_str(c, "big", "12345678901234567", T0), 0);
-	assert_int_equal(wx_cache_count(c), 1);
-	check(c, "k2", T0, NULL);
-	check(c, "k3", T0, NULL);
-	check(c, "big", T0, "12345678901234567");
-	assert_int_equal(put_str(c, "s", "1", T0), 0);
-	check(c, "big", T0, NULL);
-	assert_int_equal(put_str(c, "t", "1", T0), 0);
-	/* A replace frees the old value's bytes before making room. */
-	assert_int_equal(put_str(c, "s", "12345678901234567", T0), 0);
-	check(c, "t", T0, "1");
 	assert_int_equal(wx_cache_count(c), 2);
-	/* One byte more no longer fits beside "t": "t" goes, "s" stays. */
-	assert_int_equal(put_str(c, "s", "123456789012345678", T0), 0);
-	check(c, "t", T0, NULL);
-	check(c, "s", T0, "123456789012345678");
+	/* An entry that takes the whole budget pushes everything else out. */
+	{
+		size_t vlen = room - wx_cache_entry_cost(3, 0);
+		char *big = malloc(vlen + 1);
+
+		assert_non_null(big);
+		memset(big, 'x', vlen);
+		big[vlen] = '\0';
+		assert_int_equal(put_str(c, "big", big, T0), 0);
+		assert_int_equal(wx_cache_count(c), 1);
+		check(c, "k2", T0, NULL);
+		check(c, "k3", T0, NULL);
+		check(c, "big", T0, big);
+		/* One byte more than the budget is refused outright. */
+		free(big);
+		big = malloc(vlen + 2);
+		assert_non_null(big);
+		memset(big, 'z', vlen + 1);
+		big[vlen + 1] = '\0';
+		assert_int_equal(put_str(c, "big", big, T0), -1);
+		free(big);
+	}
 	wx_cache_free(c);
 }
 
@@ -291,11 +300,10 @@ static const struct lim lims[] = {
 	{ "key far over", 1 << 20, 4 * WX_CACHE_MAX_KEY, 0, -1 },
 	{ "value at limit", 1 << 20, 1, WX_CACHE_MAX_VALUE, 0 },
 	{ "value over", 1 << 20, 1, WX_CACHE_MAX_VALUE + 1, -1 },
-	{ "key + value = max_bytes", 100, 1, 99, 0 },
-	{ "key + value > max_bytes", 100, 1, 100, -1 },
-	{ "key alone > max_bytes", 100, 101, 0, -1 },
-	{ "anything > max_bytes 0", 0, 1, 0, -1 },
-	{ "empty in max_bytes 0", 0, 0, 0, 0 },
+	/* max_bytes 0: exactly the entry's own cost; 1: one byte less. */
+	{ "entry = max_bytes", 0, 1, 99, 0 },
+	{ "entry > max_bytes", 1, 1, 99, -1 },
+	{ "key alone > max_bytes", 1, 101, 0, -1 },
 };
 #define NLIMS	(sizeof lims / sizeof lims[0])
 
@@ -310,13 +318,17 @@ test_limits(void **state)
 	struct wx_cache *c;
 	const void *val;
 	char *key, *v;
-	size_t i, len;
+	size_t i, len, budget;
 	int r;
 
 	(void)state;
 	for (i = 0; i < NLIMS; i++) {
 		l = &lims[i];
-		c = wx_cache_new(4, l->max_bytes, TTL, seed);
+		budget = l->max_bytes;
+		if (budget <= 1)
+			budget = wx_cache_entry_cost(l->keylen, l->vallen) -
+			    budget;
+		c = wx_cache_new(4, budget, TTL, seed);
 		assert_non_null(c);
 		key = malloc(l->keylen + 1);
 		v = malloc(l->vallen + 1);
@@ -325,8 +337,7 @@ test_limits(void **state)
 		memset(key, 'k', l->keylen);
 		key[l->keylen] = '\0';
 		memset(v, 'v', l->vallen);
-		if (l->max_bytes > 0)
-			assert_int_equal(wx_cache_put(c, "o", "", 0, T0), 0);
+		assert_int_equal(wx_cache_put(c, "o", "", 0, T0), 0);
 		r = wx_cache_put(c, key, v, l->vallen, T0);
 		if (r != l->rc)
 			fail_msg("%s: put gave %d, want %d", l->name, r,
@@ -338,10 +349,7 @@ test_limits(void **state)
 			assert_memory_equal(val, v, len);
 		}
 		/* "o" made room only when the new entry needed it. */
-		if (l->max_bytes == 0)
-			;
-		else if (l->rc != 0 ||
-		    l->keylen + l->vallen + 1 <= l->max_bytes)
+		if (l->rc != 0 || l->max_bytes > 1)
 			check(c, "o", T0, "");
 		else
 			check(c, "o", T0, NULL);
