@@ -1,0 +1,466 @@
+#!/usr/bin/env bash
+# run.sh — the benchmark of BENCHMARKS.md: wrk against the bare evhttp
+# baseline, then against wxkbd in plain and safe mode with the shipped
+# knowledge base and in safe mode with a generated 10,000-item one; prints
+# requests/s, p50, p99, errors, the ratio to the baseline, the servers'
+# CPU use and wxkbd's resident memory during each run.  `make bench`
+# builds the programs and runs this from the repository root.
+#
+# Everything listens on 127.0.0.1 only, every run is bounded, and every
+# process started here is stopped on exit.
+#
+# Environment (defaults in brackets):
+#   BUILD              build directory holding wxkbd and bench/ [build]
+#   BENCH_DURATION     seconds of each wrk run [10]
+#   BENCH_CONNECTIONS  wrk connections [50]
+#   BENCH_THREADS      wrk threads [2]
+#   BENCH_WORKERS      WXKB_WORKERS of wxkbd, and the baseline's loops [1]
+#   BENCH_PIN          1: server on CPU 0, wrk on CPU 1 (taskset) [1 with
+#                      one worker, 0 otherwise]
+#   BENCH_REQUESTS     distinct requests generated per mode [70000]
+#   BENCH_ROUNDS       runs of every target, interleaved; the median run
+#                      (by requests/s) is reported [1]
+#   BENCH_PACED_MS     also run safe mode with each connection pausing
+#                      this long between requests (latency below
+#                      saturation); 0 skips it [10]
+#   BENCH_TARGETS      which runs: baseline plain safe safe10k paced
+#                      [all of them]
+#   BENCH_LOG_LEVEL    WXKB_LOG_LEVEL of wxkbd [info, as shipped]
+#   BENCH_KB_ITEMS     items of the generated knowledge base [10000]
+#   BENCH_WXKBD        the wxkbd binary to measure [$BUILD/wxkbd]
+#   BENCH_NICE         run server and wrk at this nice value (negative
+#                      needs root) so that other work on a busy machine
+#                      disturbs the figures less [unset: not changed]
+#   BENCH_RETRY_PCT    percent of requests that repeat one sent just
+#                      before, byte for byte, as WeChat's retries do [0]
+
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+BUILD=${BUILD:-build}
+DURATION=${BENCH_DURATION:-10}
+CONNS=${BENCH_CONNECTIONS:-50}
+THREADS=${BENCH_THREADS:-2}
+WORKERS=${BENCH_WORKERS:-1}
+NREQ=${BENCH_REQUESTS:-70000}
+ROUNDS=${BENCH_ROUNDS:-1}
+PACED_MS=${BENCH_PACED_MS:-10}
+TARGETS=${BENCH_TARGETS:-baseline plain safe safe10k paced}
+LOG_LEVEL=${BENCH_LOG_LEVEL:-info}
+KB_ITEMS=${BENCH_KB_ITEMS:-10000}
+RETRY_PCT=${BENCH_RETRY_PCT:-0}
+if [ "$WORKERS" -gt 1 ]; then PIN=${BENCH_PIN:-0}; else PIN=${BENCH_PIN:-1}; fi
+
+BENCH=$BUILD/bench
+WXKBD=${BENCH_WXKBD:-$BUILD/wxkbd}
+TOKEN=benchtoken2020
+APPID=wx0123456789abcdef
+AES_KEY=ThisIsAnOwnTestKeyForWeChatCryptoVectors012
+ADMIN_TOKEN=bench-admin-token-0123456789
+
+SERVER_PID=
+SAMPLER_PID=
+WORK=
+
+cleanup() {
+	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+	if [ -n "$SERVER_PID" ]; then
+		kill -TERM "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	[ -n "$WORK" ] && rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# --- preconditions -------------------------------------------------------
+
+if ! command -v wrk >/dev/null; then
+	cat >&2 <<-EOF
+	bench: wrk is not installed.  On Debian or Ubuntu:
+	    sudo apt-get install wrk
+	then run 'make bench' again.  (.ci/run does not run the benchmark.)
+	EOF
+	exit 1
+fi
+command -v curl >/dev/null || die "curl is needed (apt-get install curl)"
+for p in "$WXKBD" "$BENCH/baseline" "$BENCH/gen_requests" "$BENCH/gen_kb"; do
+	[ -x "$p" ] || die "$p missing: run 'make BUILD=$BUILD bench'"
+done
+NCPU=$(nproc)
+if [ "$PIN" = 1 ] &&
+    { [ "$NCPU" -lt 2 ] || ! command -v taskset >/dev/null; }; then
+	echo "bench: fewer than 2 CPUs or no taskset: not pinning" >&2
+	PIN=0
+fi
+# The words that start the server and wrk on their CPUs and at BENCH_NICE.
+# Every step execs, so the process keeps the PID it was started with.
+SERVER_RUN=()
+CLIENT_RUN=()
+if [ "$PIN" = 1 ]; then
+	SERVER_RUN=(taskset -c 0)
+	CLIENT_RUN=(taskset -c 1)
+fi
+if [ -n "${BENCH_NICE:-}" ]; then
+	# A session of its own: with autogroup scheduling nice only ranks
+	# the processes of one session, so the session gets it too.
+	nice_run=(setsid sh -c 'echo "$0" >/proc/self/autogroup 2>/dev/null
+	    exec nice -n "$0" "$@"' "$BENCH_NICE")
+	SERVER_RUN=("${nice_run[@]}" "${SERVER_RUN[@]}")
+	CLIENT_RUN=("${nice_run[@]}" "${CLIENT_RUN[@]}")
+fi
+TICKS=$(getconf CLK_TCK)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/wxkb-bench.XXXXXX") || exit 1
+
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	die "no free port"
+}
+
+# --- inputs --------------------------------------------------------------
+
+echo "bench: generating $NREQ plain and $NREQ safe requests and a" \
+    "$KB_ITEMS-item knowledge base"
+"$BENCH/gen_kb" -n "$KB_ITEMS" "$WORK/kb10k.json" "$WORK/q10k.tsv" ||
+    die "gen_kb failed"
+# The large knowledge base gets its own questions and, for one in six,
+# the shipped ones, which it mostly cannot answer.
+cat "$WORK/q10k.tsv" tests/data/kb_questions.tsv >"$WORK/q10k-mix.tsv"
+export WXKB_TOKEN=$TOKEN WXKB_APPID=$APPID WXKB_AES_KEY=$AES_KEY
+gen() {
+	"$BENCH/gen_requests" -n "$NREQ" -t "$THREADS" -r "$RETRY_PCT" "$@" \
+	    >/dev/null ||
+	    die "gen_requests $* failed"
+}
+gen -m plain "$WORK/plain"
+gen -m safe "$WORK/safe"
+gen -m safe -q "$WORK/q10k-mix.tsv" "$WORK/safe10k"
+unset WXKB_TOKEN WXKB_APPID WXKB_AES_KEY
+
+# --- one run -------------------------------------------------------------
+
+# Resident memory of pid in KiB ("-" when gone).
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo -
+}
+
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+wait_http() {
+	for _ in $(seq 1 100); do
+		if curl -s -m 1 -o /dev/null -X POST \
+		    "http://127.0.0.1:$1/"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_wxkbd MODE KB: wxkbd with a fresh state directory; sets SERVER_PID,
+# PORT, ADMIN_PORT.
+start_wxkbd() {
+	local dir=$WORK/state-$1-$RANDOM
+	mkdir -p "$dir"
+	cp "$2" "$dir/kb.json"
+	PORT=$(free_port)
+	ADMIN_PORT=$(free_port)
+	cat >"$dir/wxkbd.conf" <<-CONF
+	WXKB_LISTEN=127.0.0.1:$PORT
+	WXKB_ADMIN_LISTEN=127.0.0.1:$ADMIN_PORT
+	WXKB_ADMIN_TOKEN=$ADMIN_TOKEN
+	WXKB_TOKEN=$TOKEN
+	WXKB_APPID=$APPID
+	WXKB_AES_KEY=$AES_KEY
+	WXKB_MODE=$1
+	WXKB_KB=$dir/kb.json
+	WXKB_STATE_DIR=$dir
+	WXKB_API_BASE=http://127.0.0.1:9
+	WXKB_MAX_CLOCK_SKEW=86400
+	WXKB_LOG_LEVEL=$LOG_LEVEL
+	CONF
+	# The log goes to a file: one line per request, as under journald.
+	"${SERVER_RUN[@]}" env WXKB_WORKERS="$WORKERS" "$WXKBD" \
+	    --config "$dir/wxkbd.conf" >"$dir/wxkbd.log" 2>&1 &
+	SERVER_PID=$!
+	if ! wait_http "$PORT"; then
+		sed 's/^/  | /' "$dir/wxkbd.log" >&2
+		die "wxkbd did not start"
+	fi
+	LOGFILE=$dir/wxkbd.log
+}
+
+start_baseline() {
+	PORT=$(free_port)
+	"${SERVER_RUN[@]}" "$BENCH/baseline" -w "$WORKERS" "127.0.0.1:$PORT" &
+	SERVER_PID=$!
+	wait_http "$PORT" || die "baseline did not start"
+	LOGFILE=
+}
+
+stop_server() {
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=
+}
+
+# The counters of /metrics that prove every request took the full path.
+check_metrics() {
+	local m
+	m=$(curl -s -m 5 "http://127.0.0.1:$ADMIN_PORT/metrics") || return
+	echo "$m" | awk '
+	    /^wxkb_http_requests_total\{route="callback"/ {
+		split($1, a, "status=\""); split(a[2], b, "\"")
+		st = st sprintf(" %s:%d", b[1], $2) }
+	    /^wxkb_retry_cache_hits_total / { retry = $2 }
+	    /^wxkb_replays_total / { replay = $2 }
+	    /^wxkb_bad_signatures_total / { badsig = $2 }
+	    /^wxkb_kb_results_total\{/ && $2 > 0 {
+		split($1, a, "result=\""); split(a[2], b, "\"")
+		kb = kb sprintf(" %s:%d", b[1], $2) }
+	    END { printf "status%s; retry-cache hits %d, replays %d, " \
+		"bad signatures %d; kb%s\n", st, retry, replay, badsig, kb }'
+}
+
+declare -A R_RPS R_P50 R_P99 R_ERR R_CPU R_US R_WRKCPU R_MEM R_NOTE R_ALL
+
+# run TARGET: one run of wrk against it; results into the R_ arrays.
+run() {
+	local t=$1 reqs delay=0 mode kb line rss0 rssmid rssend hwm c0 c1
+	local samples n wrkout wrkcpu note="" anon
+	case $t in
+	baseline) reqs=$WORK/safe; start_baseline ;;
+	plain) reqs=$WORK/plain; start_wxkbd plain kb/data/wanggezhuang.json ;;
+	safe) reqs=$WORK/safe; start_wxkbd safe kb/data/wanggezhuang.json ;;
+	safe10k) reqs=$WORK/safe10k; start_wxkbd safe "$WORK/kb10k.json" ;;
+	paced) reqs=$WORK/safe; delay=$PACED_MS
+	    start_wxkbd safe kb/data/wanggezhuang.json ;;
+	esac
+	rss0=$(rss_kb "$SERVER_PID")
+	: >"$WORK/rss"
+	(while [ -e "/proc/$SERVER_PID/status" ]; do
+		rss_kb "$SERVER_PID"
+		sleep 0.5
+	done) >>"$WORK/rss" 2>/dev/null &
+	SAMPLER_PID=$!
+	c0=$(cpu_ticks "$SERVER_PID")
+	TIMEFORMAT='%U %S'
+	wrkout=$( { time "${CLIENT_RUN[@]}" env WXKB_BENCH_REQUESTS="$reqs" \
+	    WXKB_BENCH_DELAY_MS="$delay" wrk -t "$THREADS" -c "$CONNS" \
+	    -d "${DURATION}s" --timeout 5s -s tests/bench/callback.lua \
+	    "http://127.0.0.1:$PORT/wechat" 2>&1; } 2>&1 )
+	c1=$(cpu_ticks "$SERVER_PID")
+	rssend=$(rss_kb "$SERVER_PID")
+	anon=$(awk '/^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 }
+	    END { printf "%.1f MiB anonymous (heap, stacks), %.1f MiB " \
+	    "file-backed (program and libraries)", a / 1024, f / 1024 }' \
+	    "/proc/$SERVER_PID/status" 2>/dev/null)
+	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status" \
+	    2>/dev/null)
+	kill "$SAMPLER_PID" 2>/dev/null
+	wait "$SAMPLER_PID" 2>/dev/null
+	SAMPLER_PID=
+	line=$(echo "$wrkout" | grep '^WXKB_BENCH ')
+	wrkcpu=$(echo "$wrkout" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$wrkout" | sed 's/^/  | /' >&2
+		stop_server
+		die "wrk against $t printed no result"
+	fi
+	if [ -n "$LOGFILE" ]; then
+		note=$(check_metrics)
+		if grep -q 'level=err\|level=crit' "$LOGFILE"; then
+			note="$note; errors in the log"
+		fi
+	fi
+	stop_server
+	# key=value pairs of the WXKB_BENCH line into shell variables.
+	local requests duration_us rps p50_us p90_us p99_us max_us mean_us
+	local bad_status empty_body connect read write timeout sent distinct
+	eval "$(echo "$line" | cut -d' ' -f2- | tr ' ' '\n' |
+	    grep -E '^[a-z0-9_]+=[0-9.]+$')"
+	samples=$(grep -c '^[0-9]' "$WORK/rss")
+	n=$(( (samples + 1) / 2 ))
+	rssmid=$(grep '^[0-9]' "$WORK/rss" | sed -n "${n}p")
+	R_ALL[$t]="${R_ALL[$t]:-} $rps"
+	R_RPS[$t,$2]=$rps
+	R_P50[$t,$2]=$p50_us
+	R_P99[$t,$2]=$p99_us
+	R_ERR[$t,$2]=$((bad_status + empty_body + connect + read + write +
+	    timeout))
+	R_CPU[$t,$2]=$(awk -v c="$((c1 - c0))" -v t="$TICKS" \
+	    -v d="$duration_us" \
+	    'BEGIN { printf "%.0f%%", 100 * c / t / (d / 1e6) }')
+	# Server CPU time per answered request: steadier than requests/s
+	# when other work takes turns on the server's CPU.
+	R_US[$t,$2]=$(awk -v c="$((c1 - c0))" -v t="$TICKS" -v n="$requests" \
+	    'BEGIN { printf "%.1f", (n > 0 ? 1e6 * c / t / n : 0) }')
+	R_WRKCPU[$t,$2]=$(echo "$wrkcpu" | awk -v d="$duration_us" \
+	    '{ printf "%.0f%%", 100 * ($1 + $2) / (d / 1e6) }')
+	if [ "$t" = baseline ]; then
+		R_MEM[$t,$2]="-"
+	else
+		R_MEM[$t,$2]=$(awk -v a="$rss0" -v b="${rssmid:-0}" \
+		    -v c="$rssend" -v h="${hwm:-0}" 'BEGIN {
+		    printf "%.1f/%.1f/%.1f/%.1f", a / 1024, b / 1024,
+		    c / 1024, h / 1024 }')
+	fi
+	R_NOTE[$t,$2]="$note; sent $sent, $distinct distinct"
+	if [ "$t" != baseline ]; then
+		R_NOTE[$t,$2]="${R_NOTE[$t,$2]}
+    RSS at the end: $anon
+    RSS MiB each second: $(grep '^[0-9]' "$WORK/rss" | awk 'NR % 2 == 1 {
+		printf "%s%.1f", (NR > 1 ? " " : ""), $1 / 1024 }')"
+	fi
+	printf '  round %s %-9s %8.0f req/s  p50 %5.2f ms  p99 %6.2f ms' \
+	    "$2" "$t" "$rps" "$(echo "$p50_us" | awk '{ print $1 / 1000 }')" \
+	    "$(echo "$p99_us" | awk '{ print $1 / 1000 }')"
+	printf '  errors %s\n' "${R_ERR[$t,$2]}"
+}
+
+# --- the runs ------------------------------------------------------------
+
+CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $NCPU CPUs ($CPU_MODEL)," \
+    "kernel $(uname -r)"
+echo "bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg)" \
+    "(other work on the machine lowers and scatters the figures)"
+if [ "$PIN" = 1 ]; then
+	echo "bench: server pinned to CPU 0, wrk to CPU 1 (taskset)"
+else
+	echo "bench: no pinning: server and wrk share all CPUs"
+fi
+if [ -n "${BENCH_NICE:-}" ]; then
+	echo "bench: server and wrk at nice $BENCH_NICE"
+fi
+echo "bench: wrk $THREADS threads, $CONNS connections, ${DURATION} s per" \
+    "run, $ROUNDS round(s); $WORKERS worker(s); wxkbd log level $LOG_LEVEL;" \
+    "$NREQ distinct requests per mode, ${RETRY_PCT}% retries"
+
+for r in $(seq 1 "$ROUNDS"); do
+	for t in $TARGETS; do
+		[ "$t" = paced ] && [ "$PACED_MS" = 0 ] && continue
+		run "$t" "$r"
+	done
+done
+
+# --- the table -----------------------------------------------------------
+
+# The round with the median requests/s of target t.
+median_round() {
+	local t=$1 r
+	for r in $(seq 1 "$ROUNDS"); do
+		echo "${R_RPS[$t,$r]} $r"
+	done | sort -n |
+	    awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) { print $2 }'
+}
+
+label() {
+	case $1 in
+	baseline) echo "baseline (evhttp)" ;;
+	plain) echo "wxkbd plain" ;;
+	safe) echo "wxkbd safe" ;;
+	safe10k) echo "wxkbd safe, ${KB_ITEMS} items" ;;
+	paced) echo "wxkbd safe, paced ~${PACED_MS}ms" ;;
+	esac
+}
+
+BASE_RPS=
+if [[ " $TARGETS " == *" baseline "* ]]; then
+	BASE_RPS=${R_RPS[baseline,$(median_round baseline)]}
+fi
+BASE_US=
+if [ -n "$BASE_RPS" ]; then
+	BASE_US=${R_US[baseline,$(median_round baseline)]}
+fi
+echo
+printf '%-26s %8s %6s %7s %6s %5s %6s %6s %5s %6s  %s\n' target "req/s" \
+    "p50ms" "p99ms" errors ratio srvCPU "us/req" ratio wrkCPU \
+    "RSS MiB start/mid/end/peak"
+for t in $TARGETS; do
+	[ "$t" = paced ] && [ "$PACED_MS" = 0 ] && continue
+	r=$(median_round "$t")
+	ratio=-
+	cratio=-
+	if [ -n "$BASE_RPS" ] && [ "$t" != paced ]; then
+		ratio=$(awk -v a="${R_RPS[$t,$r]}" -v b="$BASE_RPS" \
+		    'BEGIN { printf "%.2f", a / b }')
+		cratio=$(awk -v a="${R_US[$t,$r]}" -v b="$BASE_US" \
+		    'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')
+	fi
+	printf '%-26s %8.0f %6.2f %7.2f %6s %5s %6s %6s %5s %6s  %s\n' \
+	    "$(label "$t")" "${R_RPS[$t,$r]}" \
+	    "$(awk -v v="${R_P50[$t,$r]}" 'BEGIN { print v / 1000 }')" \
+	    "$(awk -v v="${R_P99[$t,$r]}" 'BEGIN { print v / 1000 }')" \
+	    "${R_ERR[$t,$r]}" "$ratio" "${R_CPU[$t,$r]}" "${R_US[$t,$r]}" \
+	    "$cratio" "${R_WRKCPU[$t,$r]}" "${R_MEM[$t,$r]}"
+done
+echo "(ratio: requests/s over the baseline's; us/req: server CPU time per"
+echo " request, and its ratio baseline/target, which other work on the"
+echo " machine disturbs less; srvCPU: the server's share of one CPU)"
+echo
+for t in $TARGETS; do
+	[ "$t" = paced ] && [ "$PACED_MS" = 0 ] && continue
+	[ "$t" = baseline ] && continue
+	r=$(median_round "$t")
+	echo "$(label "$t"):${R_NOTE[$t,$r]}"
+	if [ "$ROUNDS" -gt 1 ]; then
+		echo "    req/s of the rounds:${R_ALL[$t]}"
+	fi
+done
+if [ "$ROUNDS" -gt 1 ] && [ -n "$BASE_RPS" ]; then
+	echo "baseline (evhttp): req/s of the rounds:${R_ALL[baseline]}"
+fi
+
+# --- the targets of the issue --------------------------------------------
+
+verdict() {
+	if awk -v v="$2" -v lim="$3" -v op="$4" 'BEGIN {
+	    exit !(op == "ge" ? v >= lim : v < lim) }'; then
+		printf '  %-52s %-7s met\n' "$1" "$2"
+	else
+		printf '  %-52s %-7s NOT met\n' "$1" "$2"
+	fi
+}
+echo
+echo "targets of the issue (one worker, this machine):"
+if [ -n "$BASE_RPS" ]; then
+	for t in safe plain; do
+		[[ " $TARGETS " == *" $t "* ]] || continue
+		r=$(median_round "$t")
+		lim=0.60
+		[ "$t" = plain ] && lim=0.75
+		v=$(awk -v a="${R_RPS[$t,$r]}" -v b="$BASE_RPS" \
+		    'BEGIN { printf "%.2f", a / b }')
+		verdict "$t / baseline >= $lim" "$v" "$lim" ge
+	done
+fi
+for t in safe paced; do
+	[[ " $TARGETS " == *" $t "* ]] || continue
+	[ "$t" = paced ] && [ "$PACED_MS" = 0 ] && continue
+	r=$(median_round "$t")
+	v=$(awk -v v="${R_P99[$t,$r]}" 'BEGIN { printf "%.2f", v / 1000 }')
+	verdict "p99 at $CONNS connections < 2 ms ($(label "$t"))" "$v" 2 lt
+done
+for t in safe safe10k; do
+	[[ " $TARGETS " == *" $t "* ]] || continue
+	r=$(median_round "$t")
+	lim=16
+	[ "$t" = safe10k ] && lim=64
+	verdict "peak RSS < $lim MiB ($(label "$t"))" \
+	    "$(echo "${R_MEM[$t,$r]}" | cut -d/ -f4)" "$lim" lt
+done
