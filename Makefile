@@ -5,6 +5,7 @@
 #   make run        build and run wxkbd in the foreground on 127.0.0.1:8080
 #   make check      build and run every test; last line "N passed, N failed"
 #   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
+#   make soak       a 60 s load run on loopback (wrk): answers and memory
 #   make install    PREFIX=/usr/local DESTDIR= ...
 #   make clean
 
@@ -68,7 +69,7 @@ LIBS        := $(LIBDAEMON) $(LIBHANDLERS) $(LIBKB)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS   := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
-.PHONY: all deps run check asan install clean bench bench-kb tests
+.PHONY: all deps run check asan install clean bench bench-kb soak tests
 .DEFAULT_GOAL := all
 # Keep test objects between runs (they are intermediate to make).
 .SECONDARY:
@@ -137,6 +138,9 @@ asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g' \
 	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer' \
 	  check
+
+soak: tests
+	SOAK_SECONDS=$${SOAK_SECONDS:-60} BUILD=$(BUILD) bash tests/integration/soak.sh
 
 bench-kb: tests
 	$(BUILD)/tests/bench_kb kb/data/wanggezhuang.json
