@@ -339,7 +339,12 @@ async function main() {
 			await see('#conflict-theirs', '他人修改');
 			await page.click('#conflict-mine-btn');
 			await see('#save-status', '已保存');
-			const it = await getItem('contact');
+			/* The status may still show the previous save: wait for ours. */
+			let it = await getItem('contact');
+			for (let i = 0; i < 50 && it.priority !== 2; i++) {
+				await page.waitForTimeout(100);
+				it = await getItem('contact');
+			}
 			assert(it.priority === 2, `priority ${it.priority}`);
 			assert(it.title === '街道党政办公室联系方式', `title ${it.title}`);
 			assert(it.keywords.includes(NEW_KW), 'our keyword kept');
