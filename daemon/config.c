@@ -15,6 +15,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "kb/kb_cause.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 
@@ -90,20 +91,6 @@ config_find(const char *name, size_t len)
 	return NULL;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-config_fail(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	free(*cause);
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
-
 static void
 config_set(struct config *cfg, const struct config_key *k, const char *v,
     size_t len)
@@ -161,7 +148,7 @@ config_parse_file(struct config *cfg, const char *path, int required,
 	if (fp == NULL) {
 		if (errno == ENOENT && !required)
 			return 0;
-		config_fail(cause, "%s: %s", path, strerror(errno));
+		kb_cause(cause, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(CONFIG_MAX_FILE + 1);
@@ -169,16 +156,16 @@ config_parse_file(struct config *cfg, const char *path, int required,
 		fatal("malloc");
 	n = fread(buf, 1, CONFIG_MAX_FILE + 1, fp);
 	if (ferror(fp)) {
-		config_fail(cause, "%s: read error", path);
+		kb_cause(cause, "%s: read error", path);
 		goto out;
 	}
 	if (n > CONFIG_MAX_FILE) {
-		config_fail(cause, "%s: larger than %d bytes", path,
+		kb_cause(cause, "%s: larger than %d bytes", path,
 		    CONFIG_MAX_FILE);
 		goto out;
 	}
 	if (memchr(buf, '\0', n) != NULL) {
-		config_fail(cause, "%s: contains a NUL byte", path);
+		kb_cause(cause, "%s: contains a NUL byte", path);
 		goto out;
 	}
 	buf[n] = '\0';
@@ -194,7 +181,7 @@ config_parse_file(struct config *cfg, const char *path, int required,
 			continue;
 		eq = strchr(line, '=');
 		if (eq == NULL) {
-			config_fail(cause, "%s:%d: expected KEY=value", path,
+			kb_cause(cause, "%s:%d: expected KEY=value", path,
 			    lineno);
 			goto out;
 		}
@@ -204,17 +191,17 @@ config_parse_file(struct config *cfg, const char *path, int required,
 			klen--;
 		k = config_find(line, klen);
 		if (k == NULL) {
-			config_fail(cause, "%s:%d: unknown key \"%.*s\"", path,
+			kb_cause(cause, "%s:%d: unknown key \"%.*s\"", path,
 			    lineno, (int)(klen > 64 ? 64 : klen), line);
 			goto out;
 		}
 		if (config_unquote(eq + 1, strlen(eq + 1), &v, &vlen) != 0) {
-			config_fail(cause, "%s:%d: %s: unbalanced quote",
+			kb_cause(cause, "%s:%d: %s: unbalanced quote",
 			    path, lineno, k->name);
 			goto out;
 		}
 		if (vlen > CONFIG_MAX_VALUE) {
-			config_fail(cause, "%s:%d: %s: value longer than %d "
+			kb_cause(cause, "%s:%d: %s: value longer than %d "
 			    "bytes", path, lineno, k->name, CONFIG_MAX_VALUE);
 			goto out;
 		}
@@ -241,14 +228,14 @@ config_read_credential(struct config *cfg, const struct config_key *k,
 
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir,
 	    k->credential) >= sizeof path) {
-		config_fail(cause, "CREDENTIALS_DIRECTORY: path too long");
+		kb_cause(cause, "CREDENTIALS_DIRECTORY: path too long");
 		return -1;
 	}
 	fp = fopen(path, "r");
 	if (fp == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		config_fail(cause, "%s: credential %s: %s", k->name,
+		kb_cause(cause, "%s: credential %s: %s", k->name,
 		    k->credential, strerror(errno));
 		return -1;
 	}
@@ -259,7 +246,7 @@ config_read_credential(struct config *cfg, const struct config_key *k,
 		n--;
 	if (n > CONFIG_MAX_VALUE) {
 		mbedtls_platform_zeroize(buf, sizeof buf);
-		config_fail(cause, "%s: credential %s longer than %d bytes",
+		kb_cause(cause, "%s: credential %s longer than %d bytes",
 		    k->name, k->credential, CONFIG_MAX_VALUE);
 		return -1;
 	}
@@ -297,7 +284,7 @@ config_load(struct config *cfg, const char *path, char **cause)
 		if (env == NULL)
 			continue;
 		if (strlen(env) > CONFIG_MAX_VALUE) {
-			config_fail(cause, "%s: value longer than %d bytes",
+			kb_cause(cause, "%s: value longer than %d bytes",
 			    k->name, CONFIG_MAX_VALUE);
 			return -1;
 		}
@@ -375,7 +362,7 @@ config_check_listen(const char *key, const char *v, char **cause)
 	int port;
 
 	if (config_split_hostport(v, &host, &port) != 0) {
-		config_fail(cause, "%s: must be host:port or [ipv6]:port, "
+		kb_cause(cause, "%s: must be host:port or [ipv6]:port, "
 		    "port 1-65535", key);
 		return -1;
 	}
@@ -396,39 +383,39 @@ config_validate(struct config *cfg, char **cause)
 	else if (strcmp(cfg->mode_name, "safe") == 0)
 		cfg->mode = CONFIG_MODE_SAFE;
 	else {
-		config_fail(cause, "WXKB_MODE: must be plain, compat or safe");
+		kb_cause(cause, "WXKB_MODE: must be plain, compat or safe");
 		return -1;
 	}
 	if (cfg->token == NULL || *cfg->token == '\0') {
-		config_fail(cause, "WXKB_TOKEN: required (the platform Token)");
+		kb_cause(cause, "WXKB_TOKEN: required (the platform Token)");
 		return -1;
 	}
 	if (!config_alnum(cfg->token, 3, 32)) {
-		config_fail(cause, "WXKB_TOKEN: must be 3-32 letters and "
+		kb_cause(cause, "WXKB_TOKEN: must be 3-32 letters and "
 		    "digits");
 		return -1;
 	}
 	if (strlen(cfg->appid) > 64 || strspn(cfg->appid,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 	    != strlen(cfg->appid)) {
-		config_fail(cause, "WXKB_APPID: must be at most 64 letters, "
+		kb_cause(cause, "WXKB_APPID: must be at most 64 letters, "
 		    "digits, '_' or '-'");
 		return -1;
 	}
 	if (cfg->mode != CONFIG_MODE_PLAIN) {
 		if (*cfg->appid == '\0') {
-			config_fail(cause, "WXKB_APPID: required in %s mode",
+			kb_cause(cause, "WXKB_APPID: required in %s mode",
 			    cfg->mode_name);
 			return -1;
 		}
 		if (!config_alnum(cfg->aes_key, 43, 43)) {
-			config_fail(cause, "WXKB_AES_KEY: must be exactly 43 "
+			kb_cause(cause, "WXKB_AES_KEY: must be exactly 43 "
 			    "letters and digits in %s mode", cfg->mode_name);
 			return -1;
 		}
 	} else if (*cfg->aes_key != '\0' &&
 	    !config_alnum(cfg->aes_key, 43, 43)) {
-		config_fail(cause, "WXKB_AES_KEY: must be exactly 43 letters "
+		kb_cause(cause, "WXKB_AES_KEY: must be exactly 43 letters "
 		    "and digits");
 		return -1;
 	}
@@ -439,7 +426,7 @@ config_validate(struct config *cfg, char **cause)
 		    cause) != 0)
 			return -1;
 		if (strlen(cfg->admin_token) < 16) {
-			config_fail(cause, "WXKB_ADMIN_TOKEN: required, at "
+			kb_cause(cause, "WXKB_ADMIN_TOKEN: required, at "
 			    "least 16 characters, when WXKB_ADMIN_LISTEN is "
 			    "set");
 			return -1;
@@ -447,36 +434,36 @@ config_validate(struct config *cfg, char **cause)
 	}
 	if (cfg->path[0] != '/' || strlen(cfg->path) > 256 ||
 	    strpbrk(cfg->path, "?# \t\r\n") != NULL) {
-		config_fail(cause, "WXKB_PATH: must start with '/' and hold "
+		kb_cause(cause, "WXKB_PATH: must start with '/' and hold "
 		    "no '?', '#' or blanks");
 		return -1;
 	}
 	if (strncmp(cfg->api_base, "https://", 8) != 0 &&
 	    strncmp(cfg->api_base, "http://", 7) != 0) {
-		config_fail(cause, "WXKB_API_BASE: must start with https:// "
+		kb_cause(cause, "WXKB_API_BASE: must start with https:// "
 		    "or http://");
 		return -1;
 	}
 	if (*cfg->kb == '\0' || *cfg->state_dir == '\0') {
-		config_fail(cause, "%s: must not be empty",
+		kb_cause(cause, "%s: must not be empty",
 		    *cfg->kb == '\0' ? "WXKB_KB" : "WXKB_STATE_DIR");
 		return -1;
 	}
 	if (config_long(cfg->max_clock_skew_text, 1, 86400, &v) != 0) {
-		config_fail(cause, "WXKB_MAX_CLOCK_SKEW: must be a number of "
+		kb_cause(cause, "WXKB_MAX_CLOCK_SKEW: must be a number of "
 		    "seconds from 1 to 86400");
 		return -1;
 	}
 	cfg->max_clock_skew = v;
 	lvl = log_level_parse(cfg->log_level_name);
 	if (lvl < 0) {
-		config_fail(cause, "WXKB_LOG_LEVEL: must be debug, info, "
+		kb_cause(cause, "WXKB_LOG_LEVEL: must be debug, info, "
 		    "notice, warning or err");
 		return -1;
 	}
 	cfg->log_level = lvl;
 	if (config_long(cfg->workers_text, 1, 64, &v) != 0) {
-		config_fail(cause, "WXKB_WORKERS: must be a number from 1 "
+		kb_cause(cause, "WXKB_WORKERS: must be a number from 1 "
 		    "to 64");
 		return -1;
 	}

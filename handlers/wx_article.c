@@ -14,6 +14,7 @@
 #include <mbedtls/base64.h>
 #include <mbedtls/sha256.h>
 
+#include "kb/kb_cause.h"
 #include "handlers/wx_article.h"
 #include "kb/kb.h"
 #include "kb/kb_file.h"
@@ -36,24 +37,6 @@ static const char *const art_article_keys[] = {
 	"title", "author", "digest", "content", "content_file",
 	"content_source_url", "thumb", "thumb_base64", "thumb_name", NULL
 };
-
-static void art_cause(char **, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-art_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	free(*cause);
-	*cause = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
 
 /* 1 when len bytes of s are UTF-8 without NUL (jansson checks it). */
 static int
@@ -118,17 +101,17 @@ art_check_text(const char *field, const char *s, int required,
 {
 	if (s == NULL) {
 		if (required) {
-			art_cause(cause, "%s: missing", field);
+			kb_cause(cause, "%s: missing", field);
 			return -1;
 		}
 		return 0;
 	}
 	if (*s == '\0' || !art_utf8(s, strlen(s))) {
-		art_cause(cause, "%s: must be non-empty UTF-8 text", field);
+		kb_cause(cause, "%s: must be non-empty UTF-8 text", field);
 		return -1;
 	}
 	if (max_chars > 0 && art_chars(s) > max_chars) {
-		art_cause(cause, "%s: %zu characters, at most %zu allowed",
+		kb_cause(cause, "%s: %zu characters, at most %zu allowed",
 		    field, art_chars(s), max_chars);
 		return -1;
 	}
@@ -153,7 +136,7 @@ wx_article_validate(const struct wx_article *a, char **cause)
 	len = strlen(a->content);
 	if (len >= WX_ARTICLE_MAX_CONTENT ||
 	    art_chars(a->content) >= WX_ARTICLE_MAX_CHARS) {
-		art_cause(cause, "content: %zu bytes, %zu characters; it must "
+		kb_cause(cause, "content: %zu bytes, %zu characters; it must "
 		    "stay below 1 MiB and %d characters", len,
 		    art_chars(a->content), WX_ARTICLE_MAX_CHARS);
 		return -1;
@@ -162,34 +145,34 @@ wx_article_validate(const struct wx_article *a, char **cause)
 		if (strlen(a->content_source_url) > WX_ARTICLE_MAX_URL ||
 		    (strncmp(a->content_source_url, "http://", 7) != 0 &&
 		    strncmp(a->content_source_url, "https://", 8) != 0)) {
-			art_cause(cause, "content_source_url: must be an "
+			kb_cause(cause, "content_source_url: must be an "
 			    "http:// or https:// URL of at most %d bytes",
 			    WX_ARTICLE_MAX_URL);
 			return -1;
 		}
 	}
 	if (n == NULL || a->thumb == NULL || a->thumb_len == 0) {
-		art_cause(cause, "thumb: missing (the cover image)");
+		kb_cause(cause, "thumb: missing (the cover image)");
 		return -1;
 	}
 	if (strlen(n) > 200 || strpbrk(n, "/\\\"\r\n") != NULL) {
-		art_cause(cause, "thumb: unusable file name");
+		kb_cause(cause, "thumb: unusable file name");
 		return -1;
 	}
 	t = art_type(n);
 	if (t < 0) {
-		art_cause(cause, "thumb: %s is not a .jpg, .jpeg, .png, .gif "
+		kb_cause(cause, "thumb: %s is not a .jpg, .jpeg, .png, .gif "
 		    "or .bmp file", n);
 		return -1;
 	}
 	if (a->thumb_len > WX_ARTICLE_MAX_THUMB) {
-		art_cause(cause, "thumb: %zu bytes, at most %d allowed",
+		kb_cause(cause, "thumb: %zu bytes, at most %d allowed",
 		    a->thumb_len, WX_ARTICLE_MAX_THUMB);
 		return -1;
 	}
 	if (a->thumb_len < art_types[t].mlen || memcmp(a->thumb,
 	    art_types[t].magic, art_types[t].mlen) != 0) {
-		art_cause(cause, "thumb: %s does not look like a %s image", n,
+		kb_cause(cause, "thumb: %s does not look like a %s image", n,
 		    art_types[t].mime);
 		return -1;
 	}
@@ -207,12 +190,12 @@ art_get_str(const json_t *j, const char *key, char **out, char **cause)
 		return 0;
 	if (!json_is_string(v) || strlen(json_string_value(v)) !=
 	    json_string_length(v)) {
-		art_cause(cause, "%s: must be a string", key);
+		kb_cause(cause, "%s: must be a string", key);
 		return -1;
 	}
 	*out = strdup(json_string_value(v));
 	if (*out == NULL) {
-		art_cause(cause, "out of memory");
+		kb_cause(cause, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -239,15 +222,15 @@ art_read(const char *base_dir, const char *field, const char *name,
 	int r;
 
 	if (path == NULL) {
-		art_cause(cause, "out of memory");
+		kb_cause(cause, "out of memory");
 		return -1;
 	}
 	r = kb_file_read(path, max, buf, len, &why);
 	if (r == KB_ERR_TOOBIG)
-		art_cause(cause, "%s: %s is larger than %zu bytes", field,
+		kb_cause(cause, "%s: %s is larger than %zu bytes", field,
 		    path, max);
 	else if (r != 0)
-		art_cause(cause, "%s: %s", field, why != NULL ? why :
+		kb_cause(cause, "%s: %s", field, why != NULL ? why :
 		    "cannot read the file");
 	free(why);
 	free(path);
@@ -265,7 +248,7 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 
 	memset(a, 0, sizeof *a);
 	if (!json_is_object(j)) {
-		art_cause(cause, "the article must be a JSON object");
+		kb_cause(cause, "the article must be a JSON object");
 		return -1;
 	}
 	json_object_foreach((json_t *)(uintptr_t)j, key, v) {
@@ -274,7 +257,7 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 				break;
 		}
 		if (art_article_keys[i] == NULL) {
-			art_cause(cause, "%s: unknown key", key);
+			kb_cause(cause, "%s: unknown key", key);
 			return -1;
 		}
 	}
@@ -289,12 +272,12 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 	name = json_string_value(json_object_get(j, "content_file"));
 	if (json_object_get(j, "content_file") != NULL) {
 		if (a->content != NULL || name == NULL) {
-			art_cause(cause, "content_file: give either content "
+			kb_cause(cause, "content_file: give either content "
 			    "or content_file (a file name)");
 			goto fail;
 		}
 		if (base_dir == NULL) {
-			art_cause(cause, "content_file: file names are not "
+			kb_cause(cause, "content_file: file names are not "
 			    "accepted here; send the content inline");
 			goto fail;
 		}
@@ -302,7 +285,7 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 		    WX_ARTICLE_MAX_CONTENT, &buf, &len, cause) != 0)
 			goto fail;
 		if (strlen(buf) != len || !art_utf8(buf, len)) {
-			art_cause(cause, "content_file: %s is not UTF-8 text",
+			kb_cause(cause, "content_file: %s is not UTF-8 text",
 			    name);
 			free(buf);
 			goto fail;
@@ -314,12 +297,12 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 	b64 = json_string_value(json_object_get(j, "thumb_base64"));
 	if (json_object_get(j, "thumb") != NULL) {
 		if (b64 != NULL || name == NULL || *name == '\0') {
-			art_cause(cause, "thumb: give either thumb (a file "
+			kb_cause(cause, "thumb: give either thumb (a file "
 			    "name) or thumb_base64 with thumb_name");
 			goto fail;
 		}
 		if (base_dir == NULL) {
-			art_cause(cause, "thumb: file names are not accepted "
+			kb_cause(cause, "thumb: file names are not accepted "
 			    "here; send thumb_base64 and thumb_name");
 			goto fail;
 		}
@@ -333,7 +316,7 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 		a->thumb_name = buf != NULL ? strdup(basename(buf)) : NULL;
 		free(buf);
 		if (a->thumb_name == NULL) {
-			art_cause(cause, "out of memory");
+			kb_cause(cause, "out of memory");
 			goto fail;
 		}
 	} else if (b64 != NULL) {
@@ -341,18 +324,18 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 			goto fail;
 		len = strlen(b64);
 		if (len > (WX_ARTICLE_MAX_THUMB / 3 + 1) * 4) {
-			art_cause(cause, "thumb_base64: the image is larger "
+			kb_cause(cause, "thumb_base64: the image is larger "
 			    "than %d bytes", WX_ARTICLE_MAX_THUMB);
 			goto fail;
 		}
 		a->thumb = malloc(len / 4 * 3 + 3);
 		if (a->thumb == NULL) {
-			art_cause(cause, "out of memory");
+			kb_cause(cause, "out of memory");
 			goto fail;
 		}
 		if (mbedtls_base64_decode(a->thumb, len / 4 * 3 + 3, &olen,
 		    (const unsigned char *)b64, len) != 0) {
-			art_cause(cause, "thumb_base64: not base64");
+			kb_cause(cause, "thumb_base64: not base64");
 			goto fail;
 		}
 		a->thumb_len = olen;
@@ -376,21 +359,21 @@ wx_article_load(const char *path, struct wx_article *a, char **cause)
 
 	memset(a, 0, sizeof *a);
 	if (kb_file_read(path, WX_ARTICLE_MAX_FILE, &buf, &len, &why) != 0) {
-		art_cause(cause, "%s", why != NULL ? why : "cannot read");
+		kb_cause(cause, "%s", why != NULL ? why : "cannot read");
 		free(why);
 		return -1;
 	}
 	j = json_loadb(buf, len, 0, &jerr);
 	free(buf);
 	if (j == NULL) {
-		art_cause(cause, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+		kb_cause(cause, "%s:%d:%d: %s", path, jerr.line, jerr.column,
 		    jerr.text);
 		return -1;
 	}
 	dcopy = strdup(path);
 	if (dcopy == NULL) {
 		json_decref(j);
-		art_cause(cause, "out of memory");
+		kb_cause(cause, "out of memory");
 		return -1;
 	}
 	r = wx_article_parse(j, dirname(dcopy), a, cause);
@@ -495,14 +478,14 @@ wx_article_request_parse(const json_t *j, struct wx_article *a,
 	memset(o, 0, sizeof *o);
 	memset(a, 0, sizeof *a);
 	if (!json_is_object(j)) {
-		art_cause(cause, "the request must be a JSON object");
+		kb_cause(cause, "the request must be a JSON object");
 		return -1;
 	}
 	json_object_foreach((json_t *)(uintptr_t)j, key, v) {
 		if (strcmp(key, "publish") == 0 ||
 		    strcmp(key, "mass_send") == 0) {
 			if (!json_is_boolean(v)) {
-				art_cause(cause, "%s: must be true or false",
+				kb_cause(cause, "%s: must be true or false",
 				    key);
 				return -1;
 			}
@@ -513,19 +496,19 @@ wx_article_request_parse(const json_t *j, struct wx_article *a,
 			if (s == NULL || *s == '\0' || strlen(s) >
 			    WX_ARTICLE_MAX_OPENID || strpbrk(s, "\" \\\r\n") !=
 			    NULL) {
-				art_cause(cause, "preview: must be an OpenID");
+				kb_cause(cause, "preview: must be an OpenID");
 				return -1;
 			}
 			snprintf(o->preview, sizeof o->preview, "%s", s);
 		} else if (strcmp(key, "article") != 0) {
-			art_cause(cause, "%s: unknown key", key);
+			kb_cause(cause, "%s: unknown key", key);
 			return -1;
 		}
 	}
 	o->publish = json_is_true(json_object_get(j, "publish"));
 	o->mass_send = json_is_true(json_object_get(j, "mass_send"));
 	if (json_object_get(j, "article") == NULL) {
-		art_cause(cause, "article: missing");
+		kb_cause(cause, "article: missing");
 		return -1;
 	}
 	return wx_article_parse(json_object_get(j, "article"), NULL, a, cause);

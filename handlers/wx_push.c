@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "kb/kb_cause.h"
 #include "daemon/log.h"
 #include "handlers/wx_api.h"
 #include "handlers/wx_article.h"
@@ -62,24 +63,6 @@ struct wx_push {
 };
 
 static void	job_run(struct wx_push_job *);
-
-static void push_cause(char **, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-push_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	free(*cause);
-	*cause = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
 
 const char *
 wx_push_strerror(int err)
@@ -696,7 +679,7 @@ job_load_record(struct wx_push_job *j, char **cause)
 	int r;
 
 	if (mkdir(j->j_push->p_dir, 0700) != 0 && errno != EEXIST) {
-		push_cause(cause, "cannot create %s: %s", j->j_push->p_dir,
+		kb_cause(cause, "cannot create %s: %s", j->j_push->p_dir,
 		    strerror(errno));
 		return WX_PUSH_ERR_STATE;
 	}
@@ -708,7 +691,7 @@ job_load_record(struct wx_push_job *j, char **cause)
 		return j->j_rec != NULL ? 0 : WX_PUSH_ERR_NOMEM;
 	}
 	if (r != 0) {
-		push_cause(cause, "push record: %s", why != NULL ? why :
+		kb_cause(cause, "push record: %s", why != NULL ? why :
 		    "unreadable");
 		free(why);
 		return WX_PUSH_ERR_STATE;
@@ -716,7 +699,7 @@ job_load_record(struct wx_push_job *j, char **cause)
 	j->j_rec = json_loadb(buf, len, 0, &jerr);
 	free(buf);
 	if (!json_is_object(j->j_rec)) {
-		push_cause(cause, "push record %s is damaged (%s); move it "
+		kb_cause(cause, "push record %s is damaged (%s); move it "
 		    "away only if you are sure what was sent", j->j_path,
 		    jerr.text);
 		json_decref(j->j_rec);
@@ -737,13 +720,13 @@ wx_push_start(struct wx_push *p, const struct wx_article *a,
 		return WX_PUSH_ERR_INVALID;
 	j = calloc(1, sizeof *j);
 	if (j == NULL) {
-		push_cause(cause, "out of memory");
+		kb_cause(cause, "out of memory");
 		return WX_PUSH_ERR_NOMEM;
 	}
 	wx_article_key(a, j->j_key);
 	TAILQ_FOREACH(k, &p->p_jobs, j_entry) {
 		if (strcmp(k->j_key, j->j_key) == 0) {
-			push_cause(cause, "this article (%s) is being pushed "
+			kb_cause(cause, "this article (%s) is being pushed "
 			    "already; wait for that push to end", j->j_key);
 			free(j);
 			return WX_PUSH_ERR_BUSY;
@@ -762,7 +745,7 @@ wx_push_start(struct wx_push *p, const struct wx_article *a,
 	if (j->j_timer == NULL || wx_article_copy(&j->j_art, a) != 0 ||
 	    asprintf(&j->j_path, "%s/%s.json", p->p_dir, j->j_key) == -1) {
 		j->j_path = NULL;
-		push_cause(cause, "out of memory");
+		kb_cause(cause, "out of memory");
 		job_free(j);
 		return WX_PUSH_ERR_NOMEM;
 	}

@@ -12,29 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kb/kb_cause.h"
 #include "kb/kb.h"
 #include "kb/kb_file.h"
-
-static void file_cause(char **, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Set *cause to a message; leaves errno as it was. */
-static void
-file_cause(char **cause, const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	if (cause != NULL) {
-		free(*cause);
-		*cause = NULL;
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) == -1)
-			*cause = NULL;
-		va_end(ap);
-	}
-	errno = saved;
-}
 
 /* strerror(), with a plainer word for a full disk. */
 static const char *
@@ -63,7 +43,7 @@ kb_file_write_atomic(const char *path, const void *data, size_t len,
 	bcopy = strdup(path);
 	if (dcopy == NULL || bcopy == NULL) {
 		r = KB_ERR_NOMEM;
-		file_cause(cause, "out of memory");
+		kb_cause(cause, "out of memory");
 		goto out;
 	}
 	dir = dirname(dcopy);
@@ -71,7 +51,7 @@ kb_file_write_atomic(const char *path, const void *data, size_t len,
 	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) == -1) {
 		tmp = NULL;
 		r = KB_ERR_NOMEM;
-		file_cause(cause, "out of memory");
+		kb_cause(cause, "out of memory");
 		goto out;
 	}
 	fd = mkstemp(tmp);
@@ -79,12 +59,12 @@ kb_file_write_atomic(const char *path, const void *data, size_t len,
 		e = errno;
 		free(tmp);
 		tmp = NULL;	/* nothing to unlink */
-		file_cause(cause, "create a temporary file in %s: %s", dir,
+		kb_cause(cause, "create a temporary file in %s: %s", dir,
 		    file_reason(e));
 		goto out;
 	}
 	if (fchmod(fd, mode) == -1) {
-		file_cause(cause, "chmod %s: %s", tmp, file_reason(errno));
+		kb_cause(cause, "chmod %s: %s", tmp, file_reason(errno));
 		goto out;
 	}
 	for (off = 0; off < len; off += (size_t)w) {
@@ -94,23 +74,23 @@ kb_file_write_atomic(const char *path, const void *data, size_t len,
 			continue;
 		}
 		if (w <= 0) {
-			file_cause(cause, "write %s: %s", tmp,
+			kb_cause(cause, "write %s: %s", tmp,
 			    file_reason(w == 0 ? EIO : errno));
 			goto out;
 		}
 	}
 	if (fsync(fd) == -1) {
-		file_cause(cause, "fsync %s: %s", tmp, file_reason(errno));
+		kb_cause(cause, "fsync %s: %s", tmp, file_reason(errno));
 		goto out;
 	}
 	e = close(fd);
 	fd = -1;
 	if (e == -1) {
-		file_cause(cause, "close %s: %s", tmp, file_reason(errno));
+		kb_cause(cause, "close %s: %s", tmp, file_reason(errno));
 		goto out;
 	}
 	if (rename(tmp, path) == -1) {
-		file_cause(cause, "rename %s to %s: %s", tmp, path,
+		kb_cause(cause, "rename %s to %s: %s", tmp, path,
 		    file_reason(errno));
 		goto out;
 	}
@@ -119,7 +99,7 @@ kb_file_write_atomic(const char *path, const void *data, size_t len,
 	/* Make the rename itself durable. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd == -1 || (fsync(dfd) == -1 && errno != EINVAL)) {
-		file_cause(cause, "fsync directory %s: %s", dir,
+		kb_cause(cause, "fsync directory %s: %s", dir,
 		    file_reason(errno));
 		goto out;
 	}
@@ -155,23 +135,23 @@ kb_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
 		e = errno;
-		file_cause(cause, "open %s: %s", path, strerror(e));
+		kb_cause(cause, "open %s: %s", path, strerror(e));
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {
 		e = errno;
-		file_cause(cause, "stat %s: %s", path, strerror(e));
+		kb_cause(cause, "stat %s: %s", path, strerror(e));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		e = EINVAL;
-		file_cause(cause, "%s: not a regular file", path);
+		kb_cause(cause, "%s: not a regular file", path);
 		goto out;
 	}
 	if ((uintmax_t)st.st_size > max) {
 		r = KB_ERR_TOOBIG;
 		e = EFBIG;
-		file_cause(cause, "%s: %jd bytes, more than %zu", path,
+		kb_cause(cause, "%s: %jd bytes, more than %zu", path,
 		    (intmax_t)st.st_size, max);
 		goto out;
 	}
@@ -181,7 +161,7 @@ kb_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 	if (buf == NULL) {
 		r = KB_ERR_NOMEM;
 		e = ENOMEM;
-		file_cause(cause, "%s: out of memory", path);
+		kb_cause(cause, "%s: out of memory", path);
 		goto out;
 	}
 	for (;;) {
@@ -189,7 +169,7 @@ kb_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 			if (cap > max) {
 				r = KB_ERR_TOOBIG;
 				e = EFBIG;
-				file_cause(cause, "%s: more than %zu bytes",
+				kb_cause(cause, "%s: more than %zu bytes",
 				    path, max);
 				goto out;
 			}
@@ -198,7 +178,7 @@ kb_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 			if (nbuf == NULL) {
 				r = KB_ERR_NOMEM;
 				e = ENOMEM;
-				file_cause(cause, "%s: out of memory", path);
+				kb_cause(cause, "%s: out of memory", path);
 				goto out;
 			}
 			buf = nbuf;
@@ -208,7 +188,7 @@ kb_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 			continue;
 		if (n == -1) {
 			e = errno;
-			file_cause(cause, "read %s: %s", path, strerror(e));
+			kb_cause(cause, "read %s: %s", path, strerror(e));
 			goto out;
 		}
 		if (n == 0)
@@ -218,7 +198,7 @@ kb_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 	if (len > max) {
 		r = KB_ERR_TOOBIG;
 		e = EFBIG;
-		file_cause(cause, "%s: more than %zu bytes", path, max);
+		kb_cause(cause, "%s: more than %zu bytes", path, max);
 		goto out;
 	}
 	buf[len] = '\0';

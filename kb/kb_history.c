@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kb/kb_cause.h"
 #include "kb/kb.h"
 #include "kb/kb_doc.h"
 #include "kb/kb_file.h"
@@ -29,23 +30,6 @@ struct kb_history {
 	struct kb_history_entry	 e[HI_ENTRIES];	/* by revision, ascending */
 	size_t			 n;
 };
-
-static void hi_fail(char **, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-hi_fail(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	free(*cause);
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
 
 static const char *const hi_actions[] = {
 	"create", "update", "delete", "settings", "restore", "file", NULL
@@ -185,14 +169,14 @@ hi_load_index(struct kb_history *h, char **cause)
 		return 0;
 	}
 	if (r != 0) {
-		hi_fail(cause, "%s", why != NULL ? why : kb_strerror(r));
+		kb_cause(cause, "%s", why != NULL ? why : kb_strerror(r));
 		goto out;
 	}
 	r = KB_ERR_SCHEMA;
 	root = json_loadb(buf, len, 0, &jerr);
 	arr = json_object_get(root, "versions");
 	if (!json_is_array(arr)) {
-		hi_fail(cause, "%s: not a history index", h->index_path);
+		kb_cause(cause, "%s: not a history index", h->index_path);
 		goto out;
 	}
 	json_array_foreach(arr, i, v) {
@@ -225,7 +209,7 @@ hi_load_index(struct kb_history *h, char **cause)
 	r = 0;
 	goto out;
 bad:
-	hi_fail(cause, "%s: versions[%zu] is malformed", h->index_path, i);
+	kb_cause(cause, "%s: versions[%zu] is malformed", h->index_path, i);
 	h->n = 0;
 out:
 	free(why);
@@ -378,7 +362,7 @@ kb_history_push(struct kb_history *h, int64_t old_rev, const char *old,
 	if (cause != NULL)
 		*cause = NULL;
 	if (mkdir(h->dir, 0700) == -1 && errno != EEXIST) {
-		hi_fail(cause, "create %s: %s", h->dir, errno == ENOSPC ?
+		kb_cause(cause, "create %s: %s", h->dir, errno == ENOSPC ?
 		    "no space left on the device (disk full)" :
 		    strerror(errno));
 		return KB_ERR_IO;
@@ -401,7 +385,7 @@ kb_history_push(struct kb_history *h, int64_t old_rev, const char *old,
 	text = idx != NULL ? json_dumps(idx, JSON_INDENT(1)) : NULL;
 	json_decref(idx);
 	if (text == NULL) {
-		hi_fail(cause, "%s: out of memory", h->index_path);
+		kb_cause(cause, "%s: out of memory", h->index_path);
 		return KB_ERR_NOMEM;
 	}
 	r = kb_file_write_atomic(h->index_path, text, strlen(text), 0600,

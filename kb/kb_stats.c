@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kb/kb_cause.h"
 #include "kb/kb.h"
 #include "kb/kb_file.h"
 #include "kb/kb_stats.h"
@@ -25,23 +26,6 @@ struct kb_stats {
 	struct kb_stats_day days[KB_STATS_DAYS];	/* date ascending */
 	size_t		 ndays;
 };
-
-static void st_fail(char **, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-st_fail(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	free(*cause);
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
 
 static uint32_t
 st_hash(const char *s)
@@ -379,20 +363,20 @@ kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 		return 0;
 	}
 	if (r != 0) {
-		st_fail(cause, "%s", why != NULL ? why : kb_strerror(r));
+		kb_cause(cause, "%s", why != NULL ? why : kb_strerror(r));
 		goto out;
 	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		r = KB_ERR_SYNTAX;
-		st_fail(cause, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+		kb_cause(cause, "%s:%d:%d: %s", path, jerr.line, jerr.column,
 		    jerr.text);
 		goto out;
 	}
 	r = KB_ERR_SCHEMA;
 	if (!json_is_integer(json_object_get(root, "version")) ||
 	    json_integer_value(json_object_get(root, "version")) != 1) {
-		st_fail(cause, "%s: not a statistics file (version 1)", path);
+		kb_cause(cause, "%s: not a statistics file (version 1)", path);
 		goto out;
 	}
 	arr = json_object_get(root, "items");
@@ -401,12 +385,12 @@ kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 		if (!json_is_string(j) || !st_valid_id(json_string_value(j),
 		    json_string_length(j)) || !st_count(v, "hits", &hits) ||
 		    kb_stats_hits(s, json_string_value(j)) != 0) {
-			st_fail(cause, "%s: items[%zu] is malformed", path, i);
+			kb_cause(cause, "%s: items[%zu] is malformed", path, i);
 			goto out;
 		}
 		if (st_add(s, json_string_value(j), hits) != 0) {
 			r = KB_ERR_NOMEM;
-			st_fail(cause, "%s: out of memory", path);
+			kb_cause(cause, "%s: out of memory", path);
 			goto out;
 		}
 	}
@@ -419,7 +403,7 @@ kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 		    !st_count(v, "suggested", &nd.suggested) ||
 		    !st_count(v, "unanswered", &nd.unanswered) ||
 		    kb_stats_day(s, json_string_value(j), &seen) != 0) {
-			st_fail(cause, "%s: days[%zu] is malformed or "
+			kb_cause(cause, "%s: days[%zu] is malformed or "
 			    "repeated", path, i);
 			goto out;
 		}
@@ -468,7 +452,7 @@ kb_stats_save(const struct kb_stats *s, const char *path, char **cause)
 	text = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
 	json_decref(root);
 	if (text == NULL) {
-		st_fail(cause, "%s: out of memory", path);
+		kb_cause(cause, "%s: out of memory", path);
 		return KB_ERR_NOMEM;
 	}
 	r = kb_file_write_atomic(path, text, strlen(text), 0600, cause);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kb/kb_cause.h"
 #include "kb/kb.h"
 #include "kb/kb_file.h"
 #include "kb/kb_map.h"
@@ -261,22 +262,6 @@ out:
 	return root;
 }
 
-static void un_fail(char **, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-un_fail(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
-
 static int
 un_int(json_t *q, const char *key, json_int_t min, json_int_t max,
     json_int_t *v)
@@ -310,13 +295,13 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 		return 0;
 	}
 	if (r != 0) {
-		un_fail(cause, "%s", why != NULL ? why : kb_strerror(r));
+		kb_cause(cause, "%s", why != NULL ? why : kb_strerror(r));
 		goto out;
 	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		r = KB_ERR_SYNTAX;
-		un_fail(cause, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+		kb_cause(cause, "%s:%d:%d: %s", path, jerr.line, jerr.column,
 		    jerr.text);
 		goto out;
 	}
@@ -324,13 +309,13 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 	if (!json_is_object(root) ||
 	    !json_is_integer(json_object_get(root, "version")) ||
 	    json_integer_value(json_object_get(root, "version")) != 1) {
-		un_fail(cause, "%s: not an unanswered-questions file "
+		kb_cause(cause, "%s: not an unanswered-questions file "
 		    "(version 1)", path);
 		goto out;
 	}
 	arr = json_object_get(root, "questions");
 	if (!json_is_array(arr)) {
-		un_fail(cause, "%s: \"questions\" must be an array", path);
+		kb_cause(cause, "%s: \"questions\" must be an array", path);
 		goto out;
 	}
 	n = json_array_size(arr);
@@ -344,21 +329,21 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 		    json_string_length(t) == 0 ||
 		    json_string_length(t) > KB_UNANSWERED_TEXT ||
 		    strlen(json_string_value(t)) != json_string_length(t)) {
-			un_fail(cause, "%s: questions[%zu]: bad \"text\"",
+			kb_cause(cause, "%s: questions[%zu]: bad \"text\"",
 			    path, i);
 			goto out;
 		}
 		if (!un_int(q, "count", 1, UINT32_MAX, &count) ||
 		    !un_int(q, "first_seen", 0, INT64_MAX, &first) ||
 		    !un_int(q, "last_seen", first, INT64_MAX, &last)) {
-			un_fail(cause, "%s: questions[%zu]: \"count\", "
+			kb_cause(cause, "%s: questions[%zu]: \"count\", "
 			    "\"first_seen\" and \"last_seen\" must be "
 			    "integers, count >= 1, first <= last", path, i);
 			goto out;
 		}
 		un_copy(ne.text, json_string_value(t), json_string_length(t));
 		if (u->slot[un_find(u, ne.text)] != UN_EMPTY) {
-			un_fail(cause, "%s: questions[%zu]: repeated text",
+			kb_cause(cause, "%s: questions[%zu]: repeated text",
 			    path, i);
 			goto out;
 		}
@@ -404,13 +389,13 @@ kb_unanswered_save(const struct kb_unanswered *u, const char *path,
 		*cause = NULL;
 	root = kb_unanswered_json(u, 0);
 	if (root == NULL) {
-		un_fail(cause, "%s: out of memory", path);
+		kb_cause(cause, "%s: out of memory", path);
 		return KB_ERR_NOMEM;
 	}
 	text = json_dumps(root, JSON_INDENT(1));
 	json_decref(root);
 	if (text == NULL) {
-		un_fail(cause, "%s: out of memory", path);
+		kb_cause(cause, "%s: out of memory", path);
 		return KB_ERR_NOMEM;
 	}
 	r = kb_file_write_atomic(path, text, strlen(text), 0600, cause);
