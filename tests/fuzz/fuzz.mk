@@ -50,7 +50,7 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -I. \
 # wx_token.c, ...) need the daemon and are not fuzzed here.
 FUZZ_WX_SRC  := $(addprefix handlers/,wx_cache.c wx_callback.c \
                 wx_crypto.c wx_msg.c wx_query.c wx_reply.c wx_sig.c)
-FUZZ_CFG_SRC := daemon/config.c daemon/log.c
+FUZZ_CFG_SRC := daemon/config.c daemon/log.c kb/kb_cause.c
 FUZZ_KB_SRC  := $(KB_SRC)
 
 # The lines of a libFuzzer log that say what went wrong.
