@@ -213,3 +213,35 @@ out:
 	errno = e;
 	return r;
 }
+
+int
+kb_file_read_json(const char *path, size_t max, json_t **root,
+    char **cause)
+{
+	json_error_t jerr;
+	char *buf = NULL;
+	size_t len;
+	int r;
+
+	*root = NULL;
+	if (cause != NULL)
+		*cause = NULL;
+	r = kb_file_read(path, max, &buf, &len, cause);
+	if (r == KB_ERR_IO && errno == ENOENT) {
+		if (cause != NULL) {
+			free(*cause);
+			*cause = NULL;
+		}
+		return KB_OK;
+	}
+	if (r != KB_OK)
+		return r;
+	*root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (*root == NULL) {
+		kb_cause(cause, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+		    jerr.text);
+		return KB_ERR_SYNTAX;
+	}
+	return KB_OK;
+}

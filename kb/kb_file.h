@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 /*
  * Replace path with len bytes of data, file mode mode (exactly, umask not
  * applied).  Readers see the old file or the new one, never a mix.  Returns
@@ -29,6 +31,15 @@ int	kb_file_write_atomic(const char *path, const void *data, size_t len,
  * message.
  */
 int	kb_file_read(const char *path, size_t max, char **buf, size_t *len,
+	    char **cause);
+
+/*
+ * Read a JSON state file of at most max bytes.  Returns KB_OK with *root
+ * (caller decrefs), or KB_OK with *root NULL when the file does not exist
+ * (a first start); otherwise a kb_err with *cause as kb_file_read() gives
+ * it, or "path:line:col: text" for bad JSON (KB_ERR_SYNTAX).
+ */
+int	kb_file_read_json(const char *path, size_t max, json_t **root,
 	    char **cause);
 
 #endif

@@ -156,24 +156,15 @@ static int
 hi_load_index(struct kb_history *h, char **cause)
 {
 	struct kb_history_entry e;
-	json_error_t jerr;
 	json_t *root = NULL, *arr, *v, *j;
-	char *buf = NULL, *why = NULL;
-	size_t len, i;
+	size_t i;
 	int r;
 
-	r = kb_file_read(h->index_path, KB_HISTORY_INDEX_MAX, &buf, &len,
-	    &why);
-	if (r == KB_ERR_IO && errno == ENOENT) {
-		free(why);
-		return 0;
-	}
-	if (r != 0) {
-		kb_cause(cause, "%s", why != NULL ? why : kb_strerror(r));
+	r = kb_file_read_json(h->index_path, KB_HISTORY_INDEX_MAX, &root,
+	    cause);
+	if (r != KB_OK || root == NULL)
 		goto out;
-	}
 	r = KB_ERR_SCHEMA;
-	root = json_loadb(buf, len, 0, &jerr);
 	arr = json_object_get(root, "versions");
 	if (!json_is_array(arr)) {
 		kb_cause(cause, "%s: not a history index", h->index_path);
@@ -212,8 +203,6 @@ bad:
 	kb_cause(cause, "%s: versions[%zu] is malformed", h->index_path, i);
 	h->n = 0;
 out:
-	free(why);
-	free(buf);
 	json_decref(root);
 	return r;
 }

@@ -347,32 +347,17 @@ int
 kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 {
 	struct kb_stats_day nd, seen, *d;
-	json_error_t jerr;
 	json_t *root = NULL, *arr, *v, *j;
-	char *buf = NULL, *why = NULL;
 	uint64_t hits;
-	size_t len, i;
+	size_t i;
 	int r;
 
 	if (cause != NULL)
 		*cause = NULL;
 	st_clear(s);
-	r = kb_file_read(path, KB_STATS_FILE_MAX, &buf, &len, &why);
-	if (r == KB_ERR_IO && errno == ENOENT) {
-		free(why);
-		return 0;
-	}
-	if (r != 0) {
-		kb_cause(cause, "%s", why != NULL ? why : kb_strerror(r));
+	r = kb_file_read_json(path, KB_STATS_FILE_MAX, &root, cause);
+	if (r != KB_OK || root == NULL)
 		goto out;
-	}
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		r = KB_ERR_SYNTAX;
-		kb_cause(cause, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-		    jerr.text);
-		goto out;
-	}
 	r = KB_ERR_SCHEMA;
 	if (!json_is_integer(json_object_get(root, "version")) ||
 	    json_integer_value(json_object_get(root, "version")) != 1) {
@@ -418,8 +403,6 @@ kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 out:
 	if (r != 0)
 		st_clear(s);
-	free(why);
-	free(buf);
 	json_decref(root);
 	return r;
 }

@@ -279,32 +279,17 @@ int
 kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 {
 	struct kb_unanswered_entry ne;
-	json_error_t jerr;
 	json_t *root = NULL, *arr, *q, *t;
 	json_int_t count, first, last;
-	char *buf = NULL, *why = NULL;
-	size_t len, i, n;
+	size_t i, n;
 	int r;
 
 	if (cause != NULL)
 		*cause = NULL;
 	kb_unanswered_clear(u);
-	r = kb_file_read(path, KB_UNANSWERED_FILE_MAX, &buf, &len, &why);
-	if (r == KB_ERR_IO && errno == ENOENT) {
-		free(why);
-		return 0;
-	}
-	if (r != 0) {
-		kb_cause(cause, "%s", why != NULL ? why : kb_strerror(r));
+	r = kb_file_read_json(path, KB_UNANSWERED_FILE_MAX, &root, cause);
+	if (r != KB_OK || root == NULL)
 		goto out;
-	}
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		r = KB_ERR_SYNTAX;
-		kb_cause(cause, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-		    jerr.text);
-		goto out;
-	}
 	r = KB_ERR_SCHEMA;
 	if (!json_is_object(root) ||
 	    !json_is_integer(json_object_get(root, "version")) ||
@@ -356,8 +341,6 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 out:
 	if (r != 0)
 		kb_unanswered_clear(u);
-	free(why);
-	free(buf);
 	json_decref(root);
 	return r;
 }
