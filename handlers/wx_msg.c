@@ -12,14 +12,22 @@
 #include <string.h>
 #include <strings.h>
 
+#include "handlers/wx_arena.h"
 #include "handlers/wx_msg.h"
 
 /* Bytes kept for all "path\0value\0" pairs: values never outgrow input. */
 #define STORE_MAX	(WX_MSG_MAX_BYTES + \
 			    WX_MSG_MAX_FIELDS * (WX_MSG_MAX_PATH + 2))
 
-/* A growing byte buffer with a fixed ceiling. */
+/*
+ * Stack bytes for one parse: the parse state, expat and the buffers of a
+ * message of a few KiB fit; a bigger one spills to malloc.
+ */
+#define PARSE_ARENA	(32 * 1024)
+
+/* A growing byte buffer with a fixed ceiling, in the parse's arena. */
 struct buf {
+	struct wx_arena	*arena;
 	char	*p;
 	size_t	 len;
 	size_t	 cap;
@@ -117,7 +125,7 @@ buf_add(struct buf *b, const char *s, size_t n)
 			cap *= 2;
 		if (cap > b->max)
 			cap = b->max;
-		p = realloc(b->p, cap);
+		p = wx_arena_realloc(b->arena, b->p, cap);
 		if (p == NULL)
 			return WX_MSG_ERR_NOMEM;
 		b->p = p;
@@ -470,6 +478,34 @@ msg_build(const struct parse_state *st, struct wx_msg **out)
 	return WX_MSG_OK;
 }
 
+/*
+ * Expat's memory functions take no context, so the arena of the parse
+ * running on this thread is found here; parses on one thread never nest.
+ */
+static _Thread_local struct wx_arena *msg_arena;
+
+static void *
+msg_malloc(size_t n)
+{
+	return wx_arena_alloc(msg_arena, n);
+}
+
+static void *
+msg_realloc(void *p, size_t n)
+{
+	return wx_arena_realloc(msg_arena, p, n);
+}
+
+static void
+msg_free(void *p)
+{
+	wx_arena_free(msg_arena, p);
+}
+
+static const XML_Memory_Handling_Suite msg_memsuite = {
+	msg_malloc, msg_realloc, msg_free,
+};
+
 static unsigned long
 wx_msg_salt(void)
 {
@@ -488,11 +524,14 @@ wx_msg_salt(void)
 int
 wx_msg_parse(const char *xml, size_t len, struct wx_msg **out)
 {
+	_Alignas(16) unsigned char mem[PARSE_ARENA];
+	struct wx_arena	 arena;
 	struct parse_state *st = NULL;
 	enum XML_Status	 status;
 	int		 r;
 
 	*out = NULL;
+	wx_arena_init(&arena, mem, sizeof mem);
 	if (len > WX_MSG_MAX_BYTES) {
 		r = WX_MSG_ERR_LIMIT;
 		goto out;
@@ -514,20 +553,20 @@ wx_msg_parse(const char *xml, size_t len, struct wx_msg **out)
 		r = WX_MSG_ERR_SYNTAX;
 		goto out;
 	}
-	/*
-	 * Heap, not stack: the records alone are several KiB.  Only the
-	 * head is zeroed; records are written before they are read.
-	 */
-	st = malloc(sizeof(*st));
+	/* Only the head is zeroed; records are written before they are read. */
+	st = wx_arena_alloc(&arena, sizeof(*st));
 	if (st == NULL) {
 		r = WX_MSG_ERR_NOMEM;
 		goto out;
 	}
 	memset(st, 0, offsetof(struct parse_state, recs));
 	st->nrecs = 0;
+	st->text.arena = &arena;
 	st->text.max = WX_MSG_MAX_BYTES;
+	st->store.arena = &arena;
 	st->store.max = STORE_MAX;
-	st->parser = XML_ParserCreate("UTF-8");
+	msg_arena = &arena;
+	st->parser = XML_ParserCreate_MM("UTF-8", &msg_memsuite, NULL);
 	if (st->parser == NULL) {
 		r = WX_MSG_ERR_NOMEM;
 		goto out;
@@ -554,13 +593,11 @@ wx_msg_parse(const char *xml, size_t len, struct wx_msg **out)
 	}
 	r = msg_build(st, out);
 out:
-	if (st != NULL) {
-		if (st->parser != NULL)
-			XML_ParserFree(st->parser);
-		free(st->text.p);
-		free(st->store.p);
-		free(st);
-	}
+	if (st != NULL && st->parser != NULL)
+		XML_ParserFree(st->parser);
+	msg_arena = NULL;
+	/* The state, expat and both buffers all go with the arena. */
+	wx_arena_cleanup(&arena);
 	return r;
 }
 
