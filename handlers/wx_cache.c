@@ -1,37 +1,58 @@
 /*
- * wx_cache — bounded TTL map.  Every entry has the same life, so the
- * insertion list is also the expiry order: expiry and eviction both take
- * from its head.
+ * wx_cache — bounded TTL map kept in one preallocated ring of bytes.
+ * Every entry has the same life, so the insertion order is also the
+ * expiry order: entries are appended at the ring's tail and both expiry
+ * and eviction reclaim them from its head.  A put never calls malloc and
+ * an eviction never calls free: under load, one chunk per request
+ * interleaved long- and short-lived chunks in the allocator's heap and
+ * cost more than the rest of the request path.
  */
+#include <endian.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "handlers/wx_cache.h"
 
+/*
+ * One entry in the ring: this header, the key and its NUL, the value,
+ * then padding up to WX_ALIGN.  An entry never straddles the end of the
+ * ring.  A dead entry (replaced, or expired behind the head) is out of
+ * its bucket; its bytes come back when the head passes it.
+ */
 struct wx_entry {
 	struct wx_entry	*bucket_next;
-	struct wx_entry	*older, *newer;	/* insertion list */
 	uint64_t	 hash;
 	time_t		 stored;
-	size_t		 keylen, vallen;
-	unsigned char	*val;		/* right after key, same allocation */
-	char		 key[];		/* keylen + 1 bytes */
+	uint32_t	 vallen;
+	uint16_t	 keylen;
+	uint16_t	 live;
+	char		 key[];		/* keylen + 1 bytes, then the value */
 };
 
-/*
- * What an entry really costs: its header, key and value, and malloc's own
- * bookkeeping (about two words) — so max_bytes bounds resident memory.
- */
-#define WX_ENTRY_COST(keylen, vallen) \
-	(sizeof(struct wx_entry) + (keylen) + 1 + (vallen) + 16)
+/* Every entry starts on this boundary, so its header is aligned. */
+#define WX_ALIGN	8
 
+_Static_assert(_Alignof(struct wx_entry) <= WX_ALIGN,
+    "entry header needs more alignment than the ring gives");
+_Static_assert(WX_CACHE_MAX_KEY <= UINT16_MAX, "keylen is 16 bits");
+_Static_assert(WX_CACHE_MAX_VALUE <= UINT32_MAX, "vallen is 32 bits");
+
+/*
+ * The ring holds entries in insertion order from head.  Not wrapped, they
+ * fill [head, tail).  Wrapped, they fill [head, end) then [0, tail), and
+ * the bytes from end to cap were too few for the entry that wrapped.
+ */
 struct wx_cache {
+	unsigned char	*ring;
+	size_t		 cap;		/* max_bytes rounded down */
+	size_t		 head, tail, end;
+	int		 wrapped;
+	size_t		 held;		/* entries, dead ones included */
 	struct wx_entry	**buckets;
 	size_t		 nbuckets;	/* power of two */
-	size_t		 count, max;
-	size_t		 bytes, max_bytes;
+	size_t		 count, max;	/* live entries */
 	time_t		 ttl;
-	struct wx_entry	*oldest, *newest;
 	unsigned char	 seed[16];
 };
 
@@ -43,15 +64,14 @@ struct wx_cache {
 	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
 } while (0)
 
+/* One load instead of eight: this runs for every byte of every key. */
 static uint64_t
 wx_le64(const unsigned char *p)
 {
-	uint64_t v = 0;
-	int i;
+	uint64_t v;
 
-	for (i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
+	memcpy(&v, p, sizeof v);
+	return le64toh(v);
 }
 
 uint64_t
@@ -87,6 +107,17 @@ wx_siphash(const unsigned char key[16], const void *data, size_t n)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+size_t
+wx_cache_entry_cost(size_t keylen, size_t vallen)
+{
+	size_t n = offsetof(struct wx_entry, key) + 1 + WX_ALIGN - 1;
+
+	/* Saturate rather than wrap: such an entry never fits. */
+	if (keylen > SIZE_MAX - n || vallen > SIZE_MAX - n - keylen)
+		return SIZE_MAX;
+	return (n + keylen + vallen) & ~(size_t)(WX_ALIGN - 1);
+}
+
 struct wx_cache *
 wx_cache_new(size_t max, size_t max_bytes, time_t ttl,
     const unsigned char seed[16])
@@ -101,38 +132,28 @@ wx_cache_new(size_t max, size_t max_bytes, time_t ttl,
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
-	c->buckets = calloc(nb, sizeof *c->buckets);
-	if (c->buckets == NULL) {
-		free(c);
-		return NULL;
+	/* Costs are multiples of WX_ALIGN: the cut-off bytes never help. */
+	c->cap = max_bytes & ~(size_t)(WX_ALIGN - 1);
+	/*
+	 * Not cleared: the pages stay out of the resident set until entries
+	 * reach them.  No ring at all when no entry can fit.
+	 */
+	if (c->cap >= wx_cache_entry_cost(0, 0)) {
+		c->ring = malloc(c->cap);
+		if (c->ring == NULL)
+			goto fail;
 	}
+	c->buckets = calloc(nb, sizeof *c->buckets);
+	if (c->buckets == NULL)
+		goto fail;
 	c->nbuckets = nb;
 	c->max = max;
-	c->max_bytes = max_bytes;
 	c->ttl = ttl;
 	memcpy(c->seed, seed, sizeof c->seed);
 	return c;
-}
-
-static void
-wx_cache_unlink(struct wx_cache *c, struct wx_entry *e)
-{
-	struct wx_entry **pp = &c->buckets[e->hash & (c->nbuckets - 1)];
-
-	while (*pp != e)
-		pp = &(*pp)->bucket_next;
-	*pp = e->bucket_next;
-	if (e->older != NULL)
-		e->older->newer = e->newer;
-	else
-		c->oldest = e->newer;
-	if (e->newer != NULL)
-		e->newer->older = e->older;
-	else
-		c->newest = e->older;
-	c->count--;
-	c->bytes -= WX_ENTRY_COST(e->keylen, e->vallen);
-	free(e);
+fail:
+	wx_cache_free(c);
+	return NULL;
 }
 
 void
@@ -140,10 +161,54 @@ wx_cache_free(struct wx_cache *c)
 {
 	if (c == NULL)
 		return;
-	while (c->oldest != NULL)
-		wx_cache_unlink(c, c->oldest);
+	free(c->ring);
 	free(c->buckets);
 	free(c);
+}
+
+static struct wx_entry *
+wx_cache_at(const struct wx_cache *c, size_t off)
+{
+	return (struct wx_entry *)(void *)(c->ring + off);
+}
+
+static size_t
+wx_entry_size(const struct wx_entry *e)
+{
+	return wx_cache_entry_cost(e->keylen, e->vallen);
+}
+
+/* Take a live entry out of its bucket; its bytes stay until reclaimed. */
+static void
+wx_cache_kill(struct wx_cache *c, struct wx_entry *e)
+{
+	struct wx_entry **pp = &c->buckets[e->hash & (c->nbuckets - 1)];
+
+	while (*pp != e)
+		pp = &(*pp)->bucket_next;
+	*pp = e->bucket_next;
+	e->live = 0;
+	c->count--;
+}
+
+/* Reclaim the entry at the head, live or dead.  The ring holds one. */
+static void
+wx_cache_pop(struct wx_cache *c)
+{
+	struct wx_entry *e = wx_cache_at(c, c->head);
+
+	if (e->live)
+		wx_cache_kill(c, e);
+	c->head += wx_entry_size(e);
+	c->held--;
+	if (c->held == 0) {
+		/* Empty: restart at 0, so an entry of the whole ring fits. */
+		c->head = c->tail = c->end = 0;
+		c->wrapped = 0;
+	} else if (c->wrapped && c->head == c->end) {
+		c->head = 0;
+		c->wrapped = 0;
+	}
 }
 
 /* Past its life at now, or stored far in now's future (clock stepped back). */
@@ -154,12 +219,43 @@ wx_entry_expired(const struct wx_cache *c, const struct wx_entry *e,
 	return now - e->stored >= c->ttl || now < e->stored - c->ttl;
 }
 
-/* Drop entries that expired by now (the head of the insertion list). */
+/* Reclaim dead entries and those expired by now from the head. */
 static void
 wx_cache_expire(struct wx_cache *c, time_t now)
 {
-	while (c->oldest != NULL && wx_entry_expired(c, c->oldest, now))
-		wx_cache_unlink(c, c->oldest);
+	struct wx_entry *e;
+
+	while (c->held > 0) {
+		e = wx_cache_at(c, c->head);
+		if (e->live && !wx_entry_expired(c, e, now))
+			break;
+		wx_cache_pop(c);
+	}
+}
+
+/*
+ * The offset of size contiguous free bytes, reclaiming from the head
+ * until there are.  size is at most cap.
+ */
+static size_t
+wx_cache_room(struct wx_cache *c, size_t size)
+{
+	for (;;) {
+		if (c->held == 0)
+			return 0;
+		if (!c->wrapped) {
+			if (c->cap - c->tail >= size)
+				return c->tail;
+			/* Too few bytes left before the end: wrap to 0. */
+			if (c->head >= size) {
+				c->end = c->tail;
+				c->wrapped = 1;
+				return 0;
+			}
+		} else if (c->head - c->tail >= size)
+			return c->tail;
+		wx_cache_pop(c);
+	}
 }
 
 static struct wx_entry *
@@ -195,10 +291,10 @@ wx_cache_get(struct wx_cache *c, const char *key, time_t now,
 	 * the head and expire first: the sweep above stops at the head.
 	 */
 	if (wx_entry_expired(c, e, now)) {
-		wx_cache_unlink(c, e);
+		wx_cache_kill(c, e);
 		return 0;
 	}
-	*val = e->val;
+	*val = e->key + e->keylen + 1;
 	*len = e->vallen;
 	return 1;
 }
@@ -207,7 +303,7 @@ int
 wx_cache_put(struct wx_cache *c, const char *key, const void *val,
     size_t len, time_t now)
 {
-	size_t keylen = strlen(key);
+	size_t keylen = strlen(key), size, off, b;
 	struct wx_entry *e;
 	uint64_t h;
 
@@ -215,43 +311,32 @@ wx_cache_put(struct wx_cache *c, const char *key, const void *val,
 		return -1;
 	wx_cache_expire(c, now);
 	h = wx_siphash(c->seed, key, keylen);
+	/* Dropped even if the new value is refused: it is out of date. */
 	e = wx_cache_find(c, key, keylen, h);
 	if (e != NULL)
-		wx_cache_unlink(c, e);
-	if (WX_ENTRY_COST(keylen, len) > c->max_bytes)
+		wx_cache_kill(c, e);
+	size = wx_cache_entry_cost(keylen, len);
+	if (size > c->cap)
 		return -1;
-	while (c->count >= c->max ||
-	    c->bytes + WX_ENTRY_COST(keylen, len) > c->max_bytes)
-		wx_cache_unlink(c, c->oldest);
-	e = malloc(sizeof *e + keylen + 1 + len);
-	if (e == NULL)
-		return -1;
-	e->val = (unsigned char *)e->key + keylen + 1;
-	if (len > 0)
-		memcpy(e->val, val, len);
+	while (c->count >= c->max)
+		wx_cache_pop(c);
+	off = wx_cache_room(c, size);
+	e = wx_cache_at(c, off);
 	memcpy(e->key, key, keylen + 1);
-	e->keylen = keylen;
-	e->vallen = len;
+	if (len > 0)
+		memcpy(e->key + keylen + 1, val, len);
+	e->keylen = (uint16_t)keylen;
+	e->vallen = (uint32_t)len;
 	e->hash = h;
 	e->stored = now;
-	e->bucket_next = c->buckets[h & (c->nbuckets - 1)];
-	c->buckets[h & (c->nbuckets - 1)] = e;
-	e->newer = NULL;
-	e->older = c->newest;
-	if (c->newest != NULL)
-		c->newest->newer = e;
-	else
-		c->oldest = e;
-	c->newest = e;
+	e->live = 1;
+	b = h & (c->nbuckets - 1);
+	e->bucket_next = c->buckets[b];
+	c->buckets[b] = e;
+	c->tail = off + size;
+	c->held++;
 	c->count++;
-	c->bytes += WX_ENTRY_COST(keylen, len);
 	return 0;
-}
-
-size_t
-wx_cache_entry_cost(size_t keylen, size_t vallen)
-{
-	return WX_ENTRY_COST(keylen, vallen);
 }
 
 size_t

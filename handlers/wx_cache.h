@@ -3,7 +3,7 @@
  * expire a fixed time after they were stored.  Used for the retry-safe
  * reply cache, the replay (nonce) cache and per-user suggestion state.
  * The hash is keyed with a random seed so chosen keys cannot collide on
- * purpose.  Not thread-safe: callers serialize (see wx_cache_lock()).
+ * purpose.  Not thread-safe: callers serialize with a lock of their own.
  */
 #ifndef WX_CACHE_H
 #define WX_CACHE_H
@@ -18,13 +18,17 @@
 struct wx_cache;
 
 /*
- * A cache of at most max entries taking at most max_bytes of memory
- * (entries, keys and values counted), each living ttl seconds.  When full, the oldest entries make
- * room.  seed keys the hash (16 bytes).  NULL on allocation failure.
+ * A cache of at most max entries in max_bytes of memory (headers, keys and
+ * values counted, see wx_cache_entry_cost()), each living ttl seconds.
+ * The max_bytes are allocated here, once: a put never allocates.  When
+ * full, the oldest entries make room; a replaced or expired entry keeps
+ * its bytes until every entry stored before it is gone too.  seed keys
+ * the hash (16 bytes).  NULL when max is 0 or on allocation failure.
  * Free with wx_cache_free().
  */
 struct wx_cache *wx_cache_new(size_t max, size_t max_bytes, time_t ttl,
 	    const unsigned char seed[16]);
+/* Frees the cache and what it holds; NULL is a no-op. */
 void	wx_cache_free(struct wx_cache *);
 
 /*
@@ -37,7 +41,8 @@ int	wx_cache_get(struct wx_cache *, const char *key, time_t now,
 /*
  * Store a copy of len bytes under key (replacing an older value) with its
  * life starting at now.  Returns 0, or -1 when key or value is over its
- * limit or memory is short.
+ * limit or the entry alone costs more than max_bytes (an older value under
+ * key is then dropped all the same).
  */
 int	wx_cache_put(struct wx_cache *, const char *key, const void *val,
 	    size_t len, time_t now);
@@ -45,7 +50,10 @@ int	wx_cache_put(struct wx_cache *, const char *key, const void *val,
 /* The bytes one entry with these lengths counts against max_bytes. */
 size_t	wx_cache_entry_cost(size_t keylen, size_t vallen);
 
-/* Entries currently held (expired ones not yet reclaimed included). */
+/*
+ * Entries currently held (expired ones not yet reclaimed included,
+ * replaced ones not).
+ */
 size_t	wx_cache_count(const struct wx_cache *);
 
 /* SipHash-2-4 of n bytes under a 16-byte key. */
