@@ -57,7 +57,8 @@ FUZZ_KB_SRC  := $(KB_SRC)
 FUZZ_GREP := ^==[0-9]+==ERROR|^SUMMARY|invariant failed
 
 fuzz_obj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
-FUZZ_MODOBJ := $(call fuzz_obj,$(FUZZ_WX_SRC) $(FUZZ_CFG_SRC) $(FUZZ_KB_SRC))
+FUZZ_MODOBJ := $(sort $(call fuzz_obj,$(FUZZ_WX_SRC) $(FUZZ_CFG_SRC) \
+               $(FUZZ_KB_SRC)))
 FUZZ_BINS   := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-build fuzz-regress fuzz-clean
