@@ -20,11 +20,12 @@
 #   BENCH_REQUESTS     distinct requests generated per mode [70000]
 #   BENCH_ROUNDS       runs of every target, interleaved; the median run
 #                      (by requests/s) is reported [1]
-#   BENCH_PACED_MS     also run safe mode with each connection pausing
-#                      this long between requests (latency below
-#                      saturation); 0 skips it [10]
-#   BENCH_TARGETS      which runs: baseline plain safe safe10k paced
-#                      [all of them]
+#   BENCH_PACED_MS     also run safe mode, and the baseline, with each
+#                      connection pausing this long on average between
+#                      requests (latency below saturation); 0 skips
+#                      both [10]
+#   BENCH_TARGETS      which runs: baseline plain safe safe10k
+#                      basepaced paced [all of them]
 #   BENCH_LOG_LEVEL    WXKB_LOG_LEVEL of wxkbd [info, as shipped]
 #   BENCH_KB_ITEMS     items of the generated knowledge base [10000]
 #   BENCH_WXKBD        the wxkbd binary to measure [$BUILD/wxkbd]
@@ -45,7 +46,7 @@ WORKERS=${BENCH_WORKERS:-1}
 NREQ=${BENCH_REQUESTS:-70000}
 ROUNDS=${BENCH_ROUNDS:-1}
 PACED_MS=${BENCH_PACED_MS:-10}
-TARGETS=${BENCH_TARGETS:-baseline plain safe safe10k paced}
+TARGETS=${BENCH_TARGETS:-baseline plain safe safe10k basepaced paced}
 LOG_LEVEL=${BENCH_LOG_LEVEL:-info}
 KB_ITEMS=${BENCH_KB_ITEMS:-10000}
 RETRY_PCT=${BENCH_RETRY_PCT:-0}
@@ -236,6 +237,16 @@ check_metrics() {
 		"bad signatures %d; kb%s\n", st, retry, replay, badsig, kb }'
 }
 
+# The bare server, saturated or paced: no /metrics, no memory figures.
+is_baseline() {
+	[ "$1" = baseline ] || [ "$1" = basepaced ]
+}
+
+# The paced runs are off with BENCH_PACED_MS=0.
+skipped() {
+	{ [ "$1" = paced ] || [ "$1" = basepaced ]; } && [ "$PACED_MS" = 0 ]
+}
+
 declare -A R_RPS R_P50 R_P99 R_ERR R_CPU R_US R_WRKCPU R_MEM R_NOTE R_ALL
 
 # run TARGET: one run of wrk against it; results into the R_ arrays.
@@ -244,6 +255,7 @@ run() {
 	local samples n wrkout wrkcpu note="" anon
 	case $t in
 	baseline) reqs=$WORK/safe; start_baseline ;;
+	basepaced) reqs=$WORK/safe; delay=$PACED_MS; start_baseline ;;
 	plain) reqs=$WORK/plain; start_wxkbd plain kb/data/wanggezhuang.json ;;
 	safe) reqs=$WORK/safe; start_wxkbd safe kb/data/wanggezhuang.json ;;
 	safe10k) reqs=$WORK/safe10k; start_wxkbd safe "$WORK/kb10k.json" ;;
@@ -311,7 +323,7 @@ run() {
 	    'BEGIN { printf "%.1f", (n > 0 ? 1e6 * c / t / n : 0) }')
 	R_WRKCPU[$t,$2]=$(echo "$wrkcpu" | awk -v d="$duration_us" \
 	    '{ printf "%.0f%%", 100 * ($1 + $2) / (d / 1e6) }')
-	if [ "$t" = baseline ]; then
+	if is_baseline "$t"; then
 		R_MEM[$t,$2]="-"
 	else
 		R_MEM[$t,$2]=$(awk -v a="$rss0" -v b="${rssmid:-0}" \
@@ -320,7 +332,7 @@ run() {
 		    c / 1024, h / 1024 }')
 	fi
 	R_NOTE[$t,$2]="$note; sent $sent, $distinct distinct"
-	if [ "$t" != baseline ]; then
+	if ! is_baseline "$t"; then
 		R_NOTE[$t,$2]="${R_NOTE[$t,$2]}
     RSS at the end: $anon
     RSS MiB each second: $(grep '^[0-9]' "$WORK/rss" | awk 'NR % 2 == 1 {
@@ -353,7 +365,7 @@ echo "bench: wrk $THREADS threads, $CONNS connections, ${DURATION} s per" \
 
 for r in $(seq 1 "$ROUNDS"); do
 	for t in $TARGETS; do
-		[ "$t" = paced ] && [ "$PACED_MS" = 0 ] && continue
+		skipped "$t" && continue
 		run "$t" "$r"
 	done
 done
@@ -376,6 +388,7 @@ label() {
 	safe) echo "wxkbd safe" ;;
 	safe10k) echo "wxkbd safe, ${KB_ITEMS} items" ;;
 	paced) echo "wxkbd safe, paced ~${PACED_MS}ms" ;;
+	basepaced) echo "baseline, paced ~${PACED_MS}ms" ;;
 	esac
 }
 
@@ -392,11 +405,12 @@ printf '%-26s %8s %6s %7s %6s %5s %6s %6s %5s %6s  %s\n' target "req/s" \
     "p50ms" "p99ms" errors ratio srvCPU "us/req" ratio wrkCPU \
     "RSS MiB start/mid/end/peak"
 for t in $TARGETS; do
-	[ "$t" = paced ] && [ "$PACED_MS" = 0 ] && continue
+	skipped "$t" && continue
 	r=$(median_round "$t")
 	ratio=-
 	cratio=-
-	if [ -n "$BASE_RPS" ] && [ "$t" != paced ]; then
+	if [ -n "$BASE_RPS" ] && [ "$t" != paced ] &&
+	    [ "$t" != basepaced ]; then
 		ratio=$(awk -v a="${R_RPS[$t,$r]}" -v b="$BASE_RPS" \
 		    'BEGIN { printf "%.2f", a / b }')
 		cratio=$(awk -v a="${R_US[$t,$r]}" -v b="$BASE_US" \
@@ -414,8 +428,8 @@ echo " request, and its ratio baseline/target, which other work on the"
 echo " machine disturbs less; srvCPU: the server's share of one CPU)"
 echo
 for t in $TARGETS; do
-	[ "$t" = paced ] && [ "$PACED_MS" = 0 ] && continue
-	[ "$t" = baseline ] && continue
+	skipped "$t" && continue
+	is_baseline "$t" && continue
 	r=$(median_round "$t")
 	echo "$(label "$t"):${R_NOTE[$t,$r]}"
 	if [ "$ROUNDS" -gt 1 ]; then
@@ -451,11 +465,18 @@ if [ -n "$BASE_RPS" ]; then
 fi
 for t in safe paced; do
 	[[ " $TARGETS " == *" $t "* ]] || continue
-	[ "$t" = paced ] && [ "$PACED_MS" = 0 ] && continue
+	skipped "$t" && continue
 	r=$(median_round "$t")
 	v=$(awk -v v="${R_P99[$t,$r]}" 'BEGIN { printf "%.2f", v / 1000 }')
 	verdict "p99 at $CONNS connections < 2 ms ($(label "$t"))" "$v" 2 lt
 done
+# What the bare server itself reaches under the paced load.
+if [[ " $TARGETS " == *" basepaced "* ]] && ! skipped basepaced; then
+	r=$(median_round basepaced)
+	printf '  %-52s %-7s\n' "  for comparison, p99 of $(label basepaced)" \
+	    "$(awk -v v="${R_P99[basepaced,$r]}" \
+	    'BEGIN { printf "%.2f", v / 1000 }')"
+fi
 for t in safe safe10k; do
 	[[ " $TARGETS " == *" $t "* ]] || continue
 	r=$(median_round "$t")
