@@ -28,10 +28,10 @@
 /* A growing byte buffer with a fixed ceiling, in the parse's arena. */
 struct buf {
 	struct wx_arena	*arena;
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	size_t	 max;
+	char		*p;
+	size_t		 len;
+	size_t		 cap;
+	size_t		 max;
 };
 
 /* One field while parsing: offsets into the store, which may move. */
