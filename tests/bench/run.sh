@@ -93,6 +93,13 @@ command -v curl >/dev/null || die "curl is needed (apt-get install curl)"
 for p in "$WXKBD" "$BENCH/baseline" "$BENCH/gen_requests" "$BENCH/gen_kb"; do
 	[ -x "$p" ] || die "$p missing: run 'make BUILD=$BUILD bench'"
 done
+for t in $TARGETS; do
+	case $t in
+	baseline | plain | safe | safe10k | basepaced | paced) ;;
+	*) die "unknown target '$t' in BENCH_TARGETS (known: baseline" \
+	    "plain safe safe10k basepaced paced)" ;;
+	esac
+done
 NCPU=$(nproc)
 if [ "$PIN" = 1 ] &&
     { [ "$NCPU" -lt 2 ] || ! command -v taskset >/dev/null; }; then
