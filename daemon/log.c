@@ -32,6 +32,7 @@
 #include <systemd/sd-journal.h>
 
 #include "daemon/log.h"
+#include "handlers/wx_utf8.h"
 
 #define LOG_MSG_MAX	2048	/* formatted message, truncated past */
 #define LOG_LINE_MAX	8192	/* one logfmt line or all journal fields */
@@ -281,31 +282,6 @@ log_puts(struct log_buf *b, const char *s)
 		log_putc(b, *s++);
 }
 
-/* Length of a well-formed UTF-8 sequence at s, 0 when it is not one. */
-static size_t
-log_utf8_len(const unsigned char *s)
-{
-	size_t	n, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF. */
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 /* Does a logfmt value need quotes? */
 static int
 log_needs_quote(const char *v)
@@ -319,7 +295,7 @@ log_needs_quote(const char *v)
 		    *p == 0x7f)
 			return 1;
 		if (*p >= 0x80) {
-			size_t	n = log_utf8_len(p);
+			size_t	n = wx_utf8_char(p, WX_UTF8_MAX, NULL);
 
 			if (n == 0)
 				return 1;
@@ -367,7 +343,7 @@ log_put_value(struct log_buf *b, const char *v, int force_quote)
 		} else if (*p < 0x80) {
 			log_putc(b, (char)*p++);
 		} else {
-			n = log_utf8_len(p);
+			n = wx_utf8_char(p, WX_UTF8_MAX, NULL);
 			if (n == 0) {
 				log_puts(b, "\\x");
 				log_putc(b, hex[*p >> 4]);

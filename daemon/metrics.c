@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "daemon/metrics.h"
+#include "handlers/wx_utf8.h"
 
 enum metrics_type {
 	METRICS_COUNTER,	/* only goes up; uint64_t */
@@ -133,32 +134,6 @@ metrics_family_find(const char *name, enum metrics_type type)
 	return NULL;
 }
 
-/* Length of a well-formed UTF-8 sequence at s, 0 when it is not one. */
-static size_t
-metrics_utf8_len(const unsigned char *s)
-{
-	size_t	n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 /*
  * Is set exactly name="value",... for the comma-separated names, each
  * value valid UTF-8 with no control byte and only \\ \" \n escapes?
@@ -187,7 +162,7 @@ metrics_labels_valid(const char *names, const char *set)
 				n = 2;
 				continue;
 			}
-			n = metrics_utf8_len(p);
+			n = wx_utf8_char(p, WX_UTF8_MAX, NULL);
 			if (n == 0)
 				return 0;
 		}
@@ -364,7 +339,7 @@ metrics_labels(char *buf, size_t size, ...)
 		PUT('=');
 		PUT('"');
 		while (*v != '\0') {
-			n = metrics_utf8_len(v);
+			n = wx_utf8_char(v, WX_UTF8_MAX, NULL);
 			if (*v == '\\' || *v == '"') {
 				PUT('\\');
 				PUT((char)*v++);

@@ -10,6 +10,7 @@
 #include "handlers/dispatch.h"
 #include "handlers/wx_cache.h"
 #include "handlers/wx_reply.h"
+#include "handlers/wx_utf8.h"
 #include "kb/kb.h"
 #include "kb/kb_norm.h"
 #include "kb/kb_stats.h"

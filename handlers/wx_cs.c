@@ -21,6 +21,7 @@
 #include "handlers/wx_errcode.h"
 #include "handlers/wx_msg.h"
 #include "handlers/wx_reply.h"
+#include "handlers/wx_utf8.h"
 
 struct wx_cs_part {
 	TAILQ_ENTRY(wx_cs_part) p_entry;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "handlers/wx_reply.h"
+#include "handlers/wx_utf8.h"
 
 /* No reply comes near this; a bigger one is a bug upstream, not a reply. */
 #define REPLY_MAX	(1024 * 1024)
@@ -57,48 +58,6 @@ rb_str(struct rbuf *b, const char *s)
 	rb_add(b, s, strlen(s));
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at s (n bytes available), with
- * its code point in *cp; 0 for a stray, truncated, overlong or surrogate
- * sequence.
- */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t	c;
-	size_t		len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xC2)
-		return 0;
-	if (s[0] < 0xE0) {
-		len = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] < 0xF0) {
-		len = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] < 0xF5) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* The Char production of XML 1.0: what a document may contain at all. */
 static int
 xml_char_ok(uint32_t c)
@@ -128,7 +87,7 @@ rb_cdata_body(struct rbuf *b, const char *s)
 			c = u[i];
 			k = 1;
 		} else
-			k = utf8_decode(u + i, n - i, &c);
+			k = wx_utf8_char(u + i, n - i, &c);
 		if (k == 0 || !xml_char_ok(c)) {
 			rb_add(b, s + run, i - run);
 			kept += i - run;
@@ -356,7 +315,7 @@ cdata_exact(const char *s)
 			i++;
 			continue;
 		}
-		k = utf8_decode(u + i, n - i, &c);
+		k = wx_utf8_char(u + i, n - i, &c);
 		if (k == 0 || !xml_char_ok(c))
 			return 0;
 		i += k;
@@ -412,39 +371,4 @@ out:
 	*xml = b.p;
 	*len = b.len;
 	return WX_REPLY_OK;
-}
-
-/* Bytes in the sequence a lead byte announces; 1 for anything else. */
-static size_t
-utf8_seqlen(unsigned char c)
-{
-	if (c >= 0xC2 && c < 0xE0)
-		return 2;
-	if (c >= 0xE0 && c < 0xF0)
-		return 3;
-	if (c >= 0xF0 && c < 0xF5)
-		return 4;
-	return 1;
-}
-
-size_t
-wx_utf8_prefix(const char *s, size_t len, size_t max)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t		 k = max;
-	int		 i;
-
-	if (s == NULL)
-		return 0;
-	if (len <= max)
-		return len;
-	/* u[max] is the first byte left out: is it inside a character? */
-	for (i = 0; i < 3 && k > 0 && (u[k] & 0xC0) == 0x80; i++)
-		k--;
-	if (k == max)
-		return max;
-	/* Cut before the lead byte only if its character crosses max. */
-	if (k + utf8_seqlen(u[k]) > max)
-		return k;
-	return max;
 }

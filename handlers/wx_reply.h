@@ -68,10 +68,4 @@ int	wx_reply_envelope(const char *encrypt, const char *msg_signature,
 	    const char *timestamp, const char *nonce, char **xml,
 	    size_t *len);
 
-/*
- * The length of the longest prefix of s (at most max bytes of its len)
- * that ends on a UTF-8 character boundary.
- */
-size_t	wx_utf8_prefix(const char *s, size_t len, size_t max);
-
 #endif

@@ -49,8 +49,10 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -I. \
 # The protocol modules only: the API clients beside them (wx_api.c,
 # wx_token.c, ...) need the daemon and are not fuzzed here.
 FUZZ_WX_SRC  := $(addprefix handlers/,wx_arena.c wx_cache.c wx_callback.c \
-                wx_crypto.c wx_msg.c wx_query.c wx_reply.c wx_sig.c)
-FUZZ_CFG_SRC := daemon/config.c daemon/log.c kb/kb_cause.c
+                wx_crypto.c wx_msg.c wx_query.c wx_reply.c wx_sig.c \
+                wx_utf8.c)
+FUZZ_CFG_SRC := daemon/config.c daemon/log.c kb/kb_cause.c \
+                handlers/wx_utf8.c
 FUZZ_KB_SRC  := $(KB_SRC)
 
 # The lines of a libFuzzer log that say what went wrong.

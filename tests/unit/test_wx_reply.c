@@ -1,7 +1,7 @@
 /*
  * test_wx_reply — passive reply rendering (protocol doc §6.2) checked by
- * parsing every rendering back with wx_msg_parse, the §3.6 envelope, CDATA
- * cleaning and wx_utf8_prefix.
+ * parsing every rendering back with wx_msg_parse, the §3.6 envelope and
+ * CDATA cleaning.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -492,82 +492,6 @@ test_envelope_invalid(void **state)
 	free(xml);
 }
 
-static void
-test_utf8_prefix_table(void **state)
-{
-	static const struct {
-		const char	*s;
-		size_t		 max;
-		size_t		 want;
-	} cases[] = {
-		{ "", 0, 0 },
-		{ "", 5, 0 },
-		{ "abc", 0, 0 },
-		{ "abc", 2, 2 },
-		{ "abc", 3, 3 },
-		{ "abc", 99, 3 },
-		/* é = C3 A9 */
-		{ "a\xC3\xA9" "b", 1, 1 },
-		{ "a\xC3\xA9" "b", 2, 1 },
-		{ "a\xC3\xA9" "b", 3, 3 },
-		/* 你 = E4 BD A0 */
-		{ "\xE4\xBD\xA0", 0, 0 },
-		{ "\xE4\xBD\xA0", 1, 0 },
-		{ "\xE4\xBD\xA0", 2, 0 },
-		{ "\xE4\xBD\xA0", 3, 3 },
-		/* 😀 = F0 9F 98 80 */
-		{ "x\xF0\x9F\x98\x80" "y", 1, 1 },
-		{ "x\xF0\x9F\x98\x80" "y", 2, 1 },
-		{ "x\xF0\x9F\x98\x80" "y", 3, 1 },
-		{ "x\xF0\x9F\x98\x80" "y", 4, 1 },
-		{ "x\xF0\x9F\x98\x80" "y", 5, 5 },
-		{ "x\xF0\x9F\x98\x80" "y", 6, 6 },
-		/* Broken input: stray continuation bytes are not a lead. */
-		{ "\x80\x80\x80\x80\x80", 3, 3 },
-		{ "a\x80\x80\x80\x80", 3, 3 },
-		{ "ab\xF0\x9F", 3, 2 },
-		{ "ab\xC3\xA9\xA9", 4, 4 },
-	};
-	size_t	i;
-
-	(void)state;
-	for (i = 0; i < NELEM(cases); i++) {
-		if (wx_utf8_prefix(cases[i].s, strlen(cases[i].s),
-		    cases[i].max) != cases[i].want)
-			fail_msg("case %zu: got %zu want %zu", i,
-			    wx_utf8_prefix(cases[i].s, strlen(cases[i].s),
-			    cases[i].max), cases[i].want);
-	}
-	assert_int_equal(wx_utf8_prefix(NULL, 0, 10), 0);
-	/* len, not a NUL, bounds the string. */
-	assert_int_equal(wx_utf8_prefix("ab\0cd", 5, 4), 4);
-	assert_int_equal(wx_utf8_prefix("\xE4\xBD\xA0\xE4\xBD\xA0", 3, 5),
-	    3);
-}
-
-/* Every cut of a mixed string lands on the last boundary not past it. */
-static void
-test_utf8_prefix_every_cut(void **state)
-{
-	/* a | é | 你 | 😀 | b | 😀 */
-	static const char s[] = "a\xC3\xA9\xE4\xBD\xA0\xF0\x9F\x98\x80"
-	    "b\xF0\x9F\x98\x80";
-	static const size_t bounds[] = { 0, 1, 3, 6, 10, 11, 15 };
-	size_t	max, want, got, j;
-
-	(void)state;
-	for (max = 0; max <= sizeof(s) + 1; max++) {
-		want = 0;
-		for (j = 0; j < NELEM(bounds); j++) {
-			if (bounds[j] <= max)
-				want = bounds[j];
-		}
-		got = wx_utf8_prefix(s, sizeof(s) - 1, max);
-		if (got != want)
-			fail_msg("max %zu: got %zu want %zu", max, got, want);
-	}
-}
-
 int
 main(void)
 {
@@ -581,8 +505,6 @@ main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_envelope),
 		cmocka_unit_test(test_envelope_invalid),
-		cmocka_unit_test(test_utf8_prefix_table),
-		cmocka_unit_test(test_utf8_prefix_every_cut),
 	};
 	struct CMUnitTest tests[NELEM(rt_cases) + NELEM(fixed)];
 	char		 names[NELEM(rt_cases)][48];
