@@ -45,11 +45,17 @@ LDFLAGS   += $(SAN) -pie -Wl,-z,relro,-z,now
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# The layers, bottom first (docs/architecture.md): each may use only the
+# ones before it, and the linker is given them top first without
+# --start-group, so a call upwards fails to link.
+LIB_SRC     := $(sort $(wildcard lib/*.c))
 KB_SRC      := $(sort $(wildcard kb/*.c))
-HANDLERS_SRC := $(sort $(wildcard handlers/*.c))
+CALLBACK_SRC := $(sort $(wildcard handlers/callback/*.c))
+WECHAT_SRC  := $(sort $(wildcard handlers/wechat/*.c))
+ADMIN_SRC   := $(sort $(wildcard handlers/admin/*.c))
 DAEMON_SRC  := $(filter-out daemon/wxkbd.c daemon/wxkbctl.c, \
                  $(sort $(wildcard daemon/*.c)))
-ADMIN_FILES := $(sort $(wildcard daemon/admin/*))
+ADMIN_FILES := $(sort $(wildcard handlers/admin/page/*))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC    := $(sort $(wildcard tests/tools/*.c))
 
@@ -62,10 +68,14 @@ endif
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
+LIBLIB      := $(BUILD)/liblib.a
 LIBKB       := $(BUILD)/libkb.a
-LIBHANDLERS := $(BUILD)/libhandlers.a
+LIBCALLBACK := $(BUILD)/libcallback.a
+LIBWECHAT   := $(BUILD)/libwechat.a
+LIBADMIN    := $(BUILD)/libadmin.a
 LIBDAEMON   := $(BUILD)/libdaemon.a
-LIBS        := $(LIBDAEMON) $(LIBHANDLERS) $(LIBKB)
+LIBS        := $(LIBDAEMON) $(LIBADMIN) $(LIBWECHAT) $(LIBCALLBACK) \
+               $(LIBKB) $(LIBLIB)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS   := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
@@ -83,13 +93,16 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(LIBLIB): $(call obj,$(LIB_SRC))
 $(LIBKB): $(call obj,$(KB_SRC))
-$(LIBHANDLERS): $(call obj,$(HANDLERS_SRC))
-$(LIBDAEMON): $(call obj,$(DAEMON_SRC)) $(BUILD)/gen/admin_assets.o
-# The admin page is compiled in (daemon/embed.sh).
-$(BUILD)/gen/admin_assets.c: daemon/embed.sh $(ADMIN_FILES)
+$(LIBCALLBACK): $(call obj,$(CALLBACK_SRC))
+$(LIBWECHAT): $(call obj,$(WECHAT_SRC))
+$(LIBADMIN): $(call obj,$(ADMIN_SRC)) $(BUILD)/gen/admin_assets.o
+$(LIBDAEMON): $(call obj,$(DAEMON_SRC))
+# The admin page is compiled in (handlers/admin/embed.sh).
+$(BUILD)/gen/admin_assets.c: handlers/admin/embed.sh $(ADMIN_FILES)
 	@mkdir -p $(dir $@)
-	$(Q)sh daemon/embed.sh $(ADMIN_FILES) >$@.tmp && mv $@.tmp $@
+	$(Q)sh handlers/admin/embed.sh $(ADMIN_FILES) >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/admin_assets.o: $(BUILD)/gen/admin_assets.c
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -101,19 +114,19 @@ $(LIBS):
 
 $(BUILD)/wxkbd: $(call obj,daemon/wxkbd.c) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 $(BUILD)/wxkbctl: $(call obj,daemon/wxkbctl.c) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

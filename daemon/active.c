@@ -19,16 +19,16 @@
 
 #include "daemon/active.h"
 #include "daemon/config.h"
-#include "daemon/http.h"
-#include "daemon/log.h"
-#include "handlers/dispatch.h"
-#include "handlers/wx_api.h"
-#include "handlers/wx_article.h"
-#include "handlers/wx_autoreply.h"
-#include "handlers/wx_cs.h"
-#include "handlers/wx_menu.h"
-#include "handlers/wx_push.h"
+#include "handlers/callback/dispatch.h"
+#include "handlers/wechat/wx_api.h"
+#include "handlers/wechat/wx_article.h"
+#include "handlers/wechat/wx_autoreply.h"
+#include "handlers/wechat/wx_cs.h"
+#include "handlers/wechat/wx_menu.h"
+#include "handlers/wechat/wx_push.h"
 #include "kb/kb.h"
+#include "lib/http.h"
+#include "lib/log.h"
 
 /* An article with its cover as Base64 is a few MiB at most. */
 #define ACTIVE_MAX_BODY	(4 * 1024 * 1024)

@@ -9,7 +9,7 @@
 
 #include <time.h>
 
-#include "handlers/wx_callback.h"
+#include "handlers/callback/wx_callback.h"
 
 struct config;
 struct dispatch;

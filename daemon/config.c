@@ -15,9 +15,10 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "kb/kb_cause.h"
 #include "daemon/config.h"
-#include "daemon/log.h"
+#include "lib/cause.h"
+#include "lib/http.h"
+#include "lib/log.h"
 
 #define CONFIG_MAX_FILE		(64 * 1024)
 #define CONFIG_MAX_VALUE	4096
@@ -148,7 +149,7 @@ config_parse_file(struct config *cfg, const char *path, int required,
 	if (fp == NULL) {
 		if (errno == ENOENT && !required)
 			return 0;
-		kb_cause(cause, "%s: %s", path, strerror(errno));
+		cause_set(cause, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(CONFIG_MAX_FILE + 1);
@@ -156,16 +157,16 @@ config_parse_file(struct config *cfg, const char *path, int required,
 		fatal("malloc");
 	n = fread(buf, 1, CONFIG_MAX_FILE + 1, fp);
 	if (ferror(fp)) {
-		kb_cause(cause, "%s: read error", path);
+		cause_set(cause, "%s: read error", path);
 		goto out;
 	}
 	if (n > CONFIG_MAX_FILE) {
-		kb_cause(cause, "%s: larger than %d bytes", path,
+		cause_set(cause, "%s: larger than %d bytes", path,
 		    CONFIG_MAX_FILE);
 		goto out;
 	}
 	if (memchr(buf, '\0', n) != NULL) {
-		kb_cause(cause, "%s: contains a NUL byte", path);
+		cause_set(cause, "%s: contains a NUL byte", path);
 		goto out;
 	}
 	buf[n] = '\0';
@@ -181,7 +182,7 @@ config_parse_file(struct config *cfg, const char *path, int required,
 			continue;
 		eq = strchr(line, '=');
 		if (eq == NULL) {
-			kb_cause(cause, "%s:%d: expected KEY=value", path,
+			cause_set(cause, "%s:%d: expected KEY=value", path,
 			    lineno);
 			goto out;
 		}
@@ -191,17 +192,17 @@ config_parse_file(struct config *cfg, const char *path, int required,
 			klen--;
 		k = config_find(line, klen);
 		if (k == NULL) {
-			kb_cause(cause, "%s:%d: unknown key \"%.*s\"", path,
+			cause_set(cause, "%s:%d: unknown key \"%.*s\"", path,
 			    lineno, (int)(klen > 64 ? 64 : klen), line);
 			goto out;
 		}
 		if (config_unquote(eq + 1, strlen(eq + 1), &v, &vlen) != 0) {
-			kb_cause(cause, "%s:%d: %s: unbalanced quote",
+			cause_set(cause, "%s:%d: %s: unbalanced quote",
 			    path, lineno, k->name);
 			goto out;
 		}
 		if (vlen > CONFIG_MAX_VALUE) {
-			kb_cause(cause, "%s:%d: %s: value longer than %d "
+			cause_set(cause, "%s:%d: %s: value longer than %d "
 			    "bytes", path, lineno, k->name, CONFIG_MAX_VALUE);
 			goto out;
 		}
@@ -228,14 +229,14 @@ config_read_credential(struct config *cfg, const struct config_key *k,
 
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir,
 	    k->credential) >= sizeof path) {
-		kb_cause(cause, "CREDENTIALS_DIRECTORY: path too long");
+		cause_set(cause, "CREDENTIALS_DIRECTORY: path too long");
 		return -1;
 	}
 	fp = fopen(path, "r");
 	if (fp == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		kb_cause(cause, "%s: credential %s: %s", k->name,
+		cause_set(cause, "%s: credential %s: %s", k->name,
 		    k->credential, strerror(errno));
 		return -1;
 	}
@@ -246,7 +247,7 @@ config_read_credential(struct config *cfg, const struct config_key *k,
 		n--;
 	if (n > CONFIG_MAX_VALUE) {
 		mbedtls_platform_zeroize(buf, sizeof buf);
-		kb_cause(cause, "%s: credential %s longer than %d bytes",
+		cause_set(cause, "%s: credential %s longer than %d bytes",
 		    k->name, k->credential, CONFIG_MAX_VALUE);
 		return -1;
 	}
@@ -284,7 +285,7 @@ config_load(struct config *cfg, const char *path, char **cause)
 		if (env == NULL)
 			continue;
 		if (strlen(env) > CONFIG_MAX_VALUE) {
-			kb_cause(cause, "%s: value longer than %d bytes",
+			cause_set(cause, "%s: value longer than %d bytes",
 			    k->name, CONFIG_MAX_VALUE);
 			return -1;
 		}
@@ -324,45 +325,14 @@ config_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-int
-config_split_hostport(const char *s, char **host, int *port)
-{
-	const char *colon, *h = s;
-	size_t hlen;
-	long p;
-
-	if (*s == '[') {
-		colon = strstr(s, "]:");
-		if (colon == NULL)
-			return -1;
-		h = s + 1;
-		hlen = (size_t)(colon - h);
-		colon++;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return -1;
-		hlen = (size_t)(colon - s);
-		if (memchr(s, ':', hlen) != NULL)
-			return -1;	/* bare IPv6 needs brackets */
-	}
-	if (hlen == 0 || config_long(colon + 1, 1, 65535, &p) != 0)
-		return -1;
-	*host = strndup(h, hlen);
-	if (*host == NULL)
-		fatal("strndup");
-	*port = (int)p;
-	return 0;
-}
-
 static int
 config_check_listen(const char *key, const char *v, char **cause)
 {
 	char *host;
 	int port;
 
-	if (config_split_hostport(v, &host, &port) != 0) {
-		kb_cause(cause, "%s: must be host:port or [ipv6]:port, "
+	if (http_split_hostport(v, &host, &port) != 0) {
+		cause_set(cause, "%s: must be host:port or [ipv6]:port, "
 		    "port 1-65535", key);
 		return -1;
 	}
@@ -383,39 +353,39 @@ config_validate(struct config *cfg, char **cause)
 	else if (strcmp(cfg->mode_name, "safe") == 0)
 		cfg->mode = CONFIG_MODE_SAFE;
 	else {
-		kb_cause(cause, "WXKB_MODE: must be plain, compat or safe");
+		cause_set(cause, "WXKB_MODE: must be plain, compat or safe");
 		return -1;
 	}
 	if (cfg->token == NULL || *cfg->token == '\0') {
-		kb_cause(cause, "WXKB_TOKEN: required (the platform Token)");
+		cause_set(cause, "WXKB_TOKEN: required (the platform Token)");
 		return -1;
 	}
 	if (!config_alnum(cfg->token, 3, 32)) {
-		kb_cause(cause, "WXKB_TOKEN: must be 3-32 letters and "
+		cause_set(cause, "WXKB_TOKEN: must be 3-32 letters and "
 		    "digits");
 		return -1;
 	}
 	if (strlen(cfg->appid) > 64 || strspn(cfg->appid,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 	    != strlen(cfg->appid)) {
-		kb_cause(cause, "WXKB_APPID: must be at most 64 letters, "
+		cause_set(cause, "WXKB_APPID: must be at most 64 letters, "
 		    "digits, '_' or '-'");
 		return -1;
 	}
 	if (cfg->mode != CONFIG_MODE_PLAIN) {
 		if (*cfg->appid == '\0') {
-			kb_cause(cause, "WXKB_APPID: required in %s mode",
+			cause_set(cause, "WXKB_APPID: required in %s mode",
 			    cfg->mode_name);
 			return -1;
 		}
 		if (!config_alnum(cfg->aes_key, 43, 43)) {
-			kb_cause(cause, "WXKB_AES_KEY: must be exactly 43 "
+			cause_set(cause, "WXKB_AES_KEY: must be exactly 43 "
 			    "letters and digits in %s mode", cfg->mode_name);
 			return -1;
 		}
 	} else if (*cfg->aes_key != '\0' &&
 	    !config_alnum(cfg->aes_key, 43, 43)) {
-		kb_cause(cause, "WXKB_AES_KEY: must be exactly 43 letters "
+		cause_set(cause, "WXKB_AES_KEY: must be exactly 43 letters "
 		    "and digits");
 		return -1;
 	}
@@ -426,7 +396,7 @@ config_validate(struct config *cfg, char **cause)
 		    cause) != 0)
 			return -1;
 		if (strlen(cfg->admin_token) < 16) {
-			kb_cause(cause, "WXKB_ADMIN_TOKEN: required, at "
+			cause_set(cause, "WXKB_ADMIN_TOKEN: required, at "
 			    "least 16 characters, when WXKB_ADMIN_LISTEN is "
 			    "set");
 			return -1;
@@ -434,36 +404,36 @@ config_validate(struct config *cfg, char **cause)
 	}
 	if (cfg->path[0] != '/' || strlen(cfg->path) > 256 ||
 	    strpbrk(cfg->path, "?# \t\r\n") != NULL) {
-		kb_cause(cause, "WXKB_PATH: must start with '/' and hold "
+		cause_set(cause, "WXKB_PATH: must start with '/' and hold "
 		    "no '?', '#' or blanks");
 		return -1;
 	}
 	if (strncmp(cfg->api_base, "https://", 8) != 0 &&
 	    strncmp(cfg->api_base, "http://", 7) != 0) {
-		kb_cause(cause, "WXKB_API_BASE: must start with https:// "
+		cause_set(cause, "WXKB_API_BASE: must start with https:// "
 		    "or http://");
 		return -1;
 	}
 	if (*cfg->kb == '\0' || *cfg->state_dir == '\0') {
-		kb_cause(cause, "%s: must not be empty",
+		cause_set(cause, "%s: must not be empty",
 		    *cfg->kb == '\0' ? "WXKB_KB" : "WXKB_STATE_DIR");
 		return -1;
 	}
 	if (config_long(cfg->max_clock_skew_text, 1, 86400, &v) != 0) {
-		kb_cause(cause, "WXKB_MAX_CLOCK_SKEW: must be a number of "
+		cause_set(cause, "WXKB_MAX_CLOCK_SKEW: must be a number of "
 		    "seconds from 1 to 86400");
 		return -1;
 	}
 	cfg->max_clock_skew = v;
 	lvl = log_level_parse(cfg->log_level_name);
 	if (lvl < 0) {
-		kb_cause(cause, "WXKB_LOG_LEVEL: must be debug, info, "
+		cause_set(cause, "WXKB_LOG_LEVEL: must be debug, info, "
 		    "notice, warning or err");
 		return -1;
 	}
 	cfg->log_level = lvl;
 	if (config_long(cfg->workers_text, 1, 64, &v) != 0) {
-		kb_cause(cause, "WXKB_WORKERS: must be a number from 1 "
+		cause_set(cause, "WXKB_WORKERS: must be a number from 1 "
 		    "to 64");
 		return -1;
 	}

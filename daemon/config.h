@@ -63,10 +63,4 @@ const char *config_mode_name(enum config_mode);
 /* Print the table of keys with defaults and help, for --help. */
 void	config_usage(FILE *fp);
 
-/*
- * Split "host:port" or "[v6]:port" into a malloc'ed host and a port.
- * Returns 0 or -1 when malformed.
- */
-int	config_split_hostport(const char *s, char **host, int *port);
-
 #endif

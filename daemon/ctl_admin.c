@@ -12,7 +12,7 @@
 #include "daemon/config.h"
 #include "daemon/ctl.h"
 #include "daemon/ctl_http.h"
-#include "handlers/wx_article.h"
+#include "handlers/wechat/wx_article.h"
 
 /*
  * Call the admin API: method on path with an optional JSON body.  Returns

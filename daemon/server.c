@@ -23,20 +23,20 @@
 #include <jansson.h>
 
 #include "daemon/active.h"
-#include "daemon/admin_page.h"
 #include "daemon/config.h"
-#include "daemon/http.h"
-#include "daemon/log.h"
-#include "daemon/metrics.h"
 #include "daemon/server.h"
-#include "handlers/admin_api.h"
-#include "handlers/dispatch.h"
-#include "handlers/wx_callback.h"
-#include "handlers/wx_sig.h"
+#include "handlers/admin/admin_api.h"
+#include "handlers/admin/admin_page.h"
+#include "handlers/callback/dispatch.h"
+#include "handlers/callback/wx_callback.h"
+#include "handlers/callback/wx_sig.h"
 #include "kb/kb.h"
-#include "kb/kb_file.h"
 #include "kb/kb_stats.h"
 #include "kb/kb_unanswered.h"
+#include "lib/file.h"
+#include "lib/http.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 
 #ifndef WXKB_SHAREDIR
 #define WXKB_SHAREDIR		"/usr/local/share/wxkbd"
@@ -125,7 +125,7 @@ server_seed_kb(const struct config *cfg)
 
 	if (access(cfg->kb, F_OK) == 0 || errno != ENOENT)
 		return;
-	if (kb_file_read(SERVER_SHIPPED_KB, KB_MAX_FILE, &buf, &len,
+	if (file_read(SERVER_SHIPPED_KB, KB_MAX_FILE, &buf, &len,
 	    &cause) != 0) {
 		log_warn("kb_seed_failed", "%s is missing and the shipped "
 		    "knowledge base cannot be read: %s", cfg->kb,
@@ -133,7 +133,7 @@ server_seed_kb(const struct config *cfg)
 		free(cause);
 		return;
 	}
-	if (kb_file_write_atomic(cfg->kb, buf, len, 0600, &cause) != 0) {
+	if (file_write_atomic(cfg->kb, buf, len, 0600, &cause) != 0) {
 		log_warn("kb_seed_failed", "cannot create %s: %s", cfg->kb,
 		    cause != NULL ? cause : "?");
 		free(cause);

@@ -8,10 +8,10 @@
 #include <event2/http.h>
 
 #include "daemon/config.h"
-#include "daemon/http.h"
-#include "daemon/log.h"
 #include "daemon/server.h"
 #include "daemon/worker.h"
+#include "lib/http.h"
+#include "lib/log.h"
 
 /* As in main: responses still being written get this long after stop. */
 #define WORKER_DRAIN_MS	500

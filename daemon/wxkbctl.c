@@ -8,7 +8,7 @@
 
 #include "daemon/config.h"
 #include "daemon/ctl.h"
-#include "daemon/log.h"
+#include "lib/log.h"
 
 static void
 usage(FILE *fp)

@@ -12,13 +12,13 @@
 #include <event2/thread.h>
 
 #include "daemon/config.h"
-#include "daemon/http.h"
-#include "daemon/log.h"
-#include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/server.h"
 #include "daemon/worker.h"
 #include "kb/kb.h"
+#include "lib/http.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 
 /*
  * After SIGTERM: connections the kernel has queued are still accepted for

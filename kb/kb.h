@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "lib/file.h"
+
 /* Limits of DESIGN.md and the knowledge-base issue. */
 #define KB_MAX_FILE		(16 * 1024 * 1024)
 #define KB_MAX_ITEMS		20000
@@ -26,13 +28,14 @@
 #define KB_MAX_DIAG		1000	/* diagnostics kept per load; the
 					   rest are only counted */
 
+/* The file errors keep lib/file.h's numbers, so a read's result passes up. */
 enum kb_err {
-	KB_OK = 0,
-	KB_ERR_IO = -1,		/* cannot open/read the file */
-	KB_ERR_TOOBIG = -2,	/* file over KB_MAX_FILE */
-	KB_ERR_SYNTAX = -3,	/* not JSON: line:column in the diagnostics */
-	KB_ERR_SCHEMA = -4,	/* JSON, but breaks a rule of the schema */
-	KB_ERR_NOMEM = -5,
+	KB_OK = FILE_OK,
+	KB_ERR_IO = FILE_ERR_IO,	/* cannot open/read the file */
+	KB_ERR_TOOBIG = FILE_ERR_TOOBIG, /* file over KB_MAX_FILE */
+	KB_ERR_SYNTAX = FILE_ERR_SYNTAX, /* not JSON: line:column in the diagnostics */
+	KB_ERR_SCHEMA = -4,		/* JSON, but breaks a rule of the schema */
+	KB_ERR_NOMEM = FILE_ERR_NOMEM,
 };
 
 enum kb_reply_type {

@@ -15,11 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kb/kb_cause.h"
 #include "kb/kb.h"
 #include "kb/kb_doc.h"
-#include "kb/kb_file.h"
 #include "kb/kb_history.h"
+#include "lib/cause.h"
+#include "lib/file.h"
 
 /* Index entries kept: the kept versions and the live one, with room. */
 #define HI_ENTRIES	(KB_HISTORY_KEEP + 14)
@@ -160,14 +160,14 @@ hi_load_index(struct kb_history *h, char **cause)
 	size_t i;
 	int r;
 
-	r = kb_file_read_json(h->index_path, KB_HISTORY_INDEX_MAX, &root,
+	r = file_read_json(h->index_path, KB_HISTORY_INDEX_MAX, &root,
 	    cause);
 	if (r != KB_OK || root == NULL)
 		goto out;
 	r = KB_ERR_SCHEMA;
 	arr = json_object_get(root, "versions");
 	if (!json_is_array(arr)) {
-		kb_cause(cause, "%s: not a history index", h->index_path);
+		cause_set(cause, "%s: not a history index", h->index_path);
 		goto out;
 	}
 	json_array_foreach(arr, i, v) {
@@ -200,7 +200,7 @@ hi_load_index(struct kb_history *h, char **cause)
 	r = 0;
 	goto out;
 bad:
-	kb_cause(cause, "%s: versions[%zu] is malformed", h->index_path, i);
+	cause_set(cause, "%s: versions[%zu] is malformed", h->index_path, i);
 	h->n = 0;
 out:
 	json_decref(root);
@@ -351,13 +351,13 @@ kb_history_push(struct kb_history *h, int64_t old_rev, const char *old,
 	if (cause != NULL)
 		*cause = NULL;
 	if (mkdir(h->dir, 0700) == -1 && errno != EEXIST) {
-		kb_cause(cause, "create %s: %s", h->dir, errno == ENOSPC ?
+		cause_set(cause, "create %s: %s", h->dir, errno == ENOSPC ?
 		    "no space left on the device (disk full)" :
 		    strerror(errno));
 		return KB_ERR_IO;
 	}
 	hi_version_path(h, old_rev, path, sizeof path);
-	r = kb_file_write_atomic(path, old, len, 0600, cause);
+	r = file_write_atomic(path, old, len, 0600, cause);
 	if (r != 0)
 		return r;
 	/* A version the API did not make gets a note of its own. */
@@ -374,10 +374,10 @@ kb_history_push(struct kb_history *h, int64_t old_rev, const char *old,
 	text = idx != NULL ? json_dumps(idx, JSON_INDENT(1)) : NULL;
 	json_decref(idx);
 	if (text == NULL) {
-		kb_cause(cause, "%s: out of memory", h->index_path);
+		cause_set(cause, "%s: out of memory", h->index_path);
 		return KB_ERR_NOMEM;
 	}
-	r = kb_file_write_atomic(h->index_path, text, strlen(text), 0600,
+	r = file_write_atomic(h->index_path, text, strlen(text), 0600,
 	    cause);
 	free(text);
 	return r;
@@ -468,5 +468,5 @@ kb_history_read(const struct kb_history *h, int64_t rev, char **buf,
 	char path[4096];
 
 	hi_version_path(h, rev, path, sizeof path);
-	return kb_file_read(path, KB_MAX_FILE, buf, len, cause);
+	return file_read(path, KB_MAX_FILE, buf, len, cause);
 }

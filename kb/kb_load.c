@@ -15,10 +15,10 @@
 #include <utf8proc.h>
 
 #include "kb/kb.h"
-#include "kb/kb_file.h"
 #include "kb/kb_int.h"
 #include "kb/kb_map.h"
 #include "kb/kb_norm.h"
+#include "lib/file.h"
 
 #define LD_MAX_MENU_KEY		128
 #define LD_MAX_REPLIES		8
@@ -880,7 +880,7 @@ kb_load_file(const char *path, uint64_t generation, struct kb **out,
 	int r;
 
 	*out = NULL;
-	r = kb_file_read(path, KB_MAX_FILE, &buf, &len, &cause);
+	r = file_read(path, KB_MAX_FILE, &buf, &len, &cause);
 	if (r != 0) {
 		memset(&ld, 0, sizeof ld);
 		ld.diag = diag != NULL ? diag : &local;

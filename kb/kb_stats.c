@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kb/kb_cause.h"
 #include "kb/kb.h"
-#include "kb/kb_file.h"
 #include "kb/kb_stats.h"
+#include "lib/cause.h"
+#include "lib/file.h"
 
 struct st_item {
 	char		 id[KB_MAX_ID + 1];
@@ -355,13 +355,13 @@ kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 	if (cause != NULL)
 		*cause = NULL;
 	st_clear(s);
-	r = kb_file_read_json(path, KB_STATS_FILE_MAX, &root, cause);
+	r = file_read_json(path, KB_STATS_FILE_MAX, &root, cause);
 	if (r != KB_OK || root == NULL)
 		goto out;
 	r = KB_ERR_SCHEMA;
 	if (!json_is_integer(json_object_get(root, "version")) ||
 	    json_integer_value(json_object_get(root, "version")) != 1) {
-		kb_cause(cause, "%s: not a statistics file (version 1)", path);
+		cause_set(cause, "%s: not a statistics file (version 1)", path);
 		goto out;
 	}
 	arr = json_object_get(root, "items");
@@ -370,12 +370,12 @@ kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 		if (!json_is_string(j) || !st_valid_id(json_string_value(j),
 		    json_string_length(j)) || !st_count(v, "hits", &hits) ||
 		    kb_stats_hits(s, json_string_value(j)) != 0) {
-			kb_cause(cause, "%s: items[%zu] is malformed", path, i);
+			cause_set(cause, "%s: items[%zu] is malformed", path, i);
 			goto out;
 		}
 		if (st_add(s, json_string_value(j), hits) != 0) {
 			r = KB_ERR_NOMEM;
-			kb_cause(cause, "%s: out of memory", path);
+			cause_set(cause, "%s: out of memory", path);
 			goto out;
 		}
 	}
@@ -388,7 +388,7 @@ kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 		    !st_count(v, "suggested", &nd.suggested) ||
 		    !st_count(v, "unanswered", &nd.unanswered) ||
 		    kb_stats_day(s, json_string_value(j), &seen) != 0) {
-			kb_cause(cause, "%s: days[%zu] is malformed or "
+			cause_set(cause, "%s: days[%zu] is malformed or "
 			    "repeated", path, i);
 			goto out;
 		}
@@ -435,10 +435,10 @@ kb_stats_save(const struct kb_stats *s, const char *path, char **cause)
 	text = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
 	json_decref(root);
 	if (text == NULL) {
-		kb_cause(cause, "%s: out of memory", path);
+		cause_set(cause, "%s: out of memory", path);
 		return KB_ERR_NOMEM;
 	}
-	r = kb_file_write_atomic(path, text, strlen(text), 0600, cause);
+	r = file_write_atomic(path, text, strlen(text), 0600, cause);
 	free(text);
 	return r;
 }

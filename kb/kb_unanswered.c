@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kb/kb_cause.h"
 #include "kb/kb.h"
-#include "kb/kb_file.h"
 #include "kb/kb_map.h"
 #include "kb/kb_unanswered.h"
+#include "lib/cause.h"
+#include "lib/file.h"
 
 #define UN_EMPTY	UINT32_MAX
 
@@ -287,20 +287,20 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 	if (cause != NULL)
 		*cause = NULL;
 	kb_unanswered_clear(u);
-	r = kb_file_read_json(path, KB_UNANSWERED_FILE_MAX, &root, cause);
+	r = file_read_json(path, KB_UNANSWERED_FILE_MAX, &root, cause);
 	if (r != KB_OK || root == NULL)
 		goto out;
 	r = KB_ERR_SCHEMA;
 	if (!json_is_object(root) ||
 	    !json_is_integer(json_object_get(root, "version")) ||
 	    json_integer_value(json_object_get(root, "version")) != 1) {
-		kb_cause(cause, "%s: not an unanswered-questions file "
+		cause_set(cause, "%s: not an unanswered-questions file "
 		    "(version 1)", path);
 		goto out;
 	}
 	arr = json_object_get(root, "questions");
 	if (!json_is_array(arr)) {
-		kb_cause(cause, "%s: \"questions\" must be an array", path);
+		cause_set(cause, "%s: \"questions\" must be an array", path);
 		goto out;
 	}
 	n = json_array_size(arr);
@@ -314,21 +314,21 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 		    json_string_length(t) == 0 ||
 		    json_string_length(t) > KB_UNANSWERED_TEXT ||
 		    strlen(json_string_value(t)) != json_string_length(t)) {
-			kb_cause(cause, "%s: questions[%zu]: bad \"text\"",
+			cause_set(cause, "%s: questions[%zu]: bad \"text\"",
 			    path, i);
 			goto out;
 		}
 		if (!un_int(q, "count", 1, UINT32_MAX, &count) ||
 		    !un_int(q, "first_seen", 0, INT64_MAX, &first) ||
 		    !un_int(q, "last_seen", first, INT64_MAX, &last)) {
-			kb_cause(cause, "%s: questions[%zu]: \"count\", "
+			cause_set(cause, "%s: questions[%zu]: \"count\", "
 			    "\"first_seen\" and \"last_seen\" must be "
 			    "integers, count >= 1, first <= last", path, i);
 			goto out;
 		}
 		un_copy(ne.text, json_string_value(t), json_string_length(t));
 		if (u->slot[un_find(u, ne.text)] != UN_EMPTY) {
-			kb_cause(cause, "%s: questions[%zu]: repeated text",
+			cause_set(cause, "%s: questions[%zu]: repeated text",
 			    path, i);
 			goto out;
 		}
@@ -372,16 +372,16 @@ kb_unanswered_save(const struct kb_unanswered *u, const char *path,
 		*cause = NULL;
 	root = kb_unanswered_json(u, 0);
 	if (root == NULL) {
-		kb_cause(cause, "%s: out of memory", path);
+		cause_set(cause, "%s: out of memory", path);
 		return KB_ERR_NOMEM;
 	}
 	text = json_dumps(root, JSON_INDENT(1));
 	json_decref(root);
 	if (text == NULL) {
-		kb_cause(cause, "%s: out of memory", path);
+		cause_set(cause, "%s: out of memory", path);
 		return KB_ERR_NOMEM;
 	}
-	r = kb_file_write_atomic(path, text, strlen(text), 0600, cause);
+	r = file_write_atomic(path, text, strlen(text), 0600, cause);
 	free(text);
 	return r;
 }

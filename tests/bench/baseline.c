@@ -27,7 +27,7 @@
 #include <event2/thread.h>
 #include <event2/util.h>
 
-#include "daemon/http.h"
+#include "lib/http.h"
 
 #define BASELINE_MAX_WORKERS	64
 

@@ -43,15 +43,16 @@ $(BENCH_DIR)/gen_kb: $(BENCH_OBJ)/gen_kb.o
 # runs the callback path, so it takes the knowledge base too.  Neither
 # needs the daemon library.
 $(BENCH_DIR)/gen_requests: $(BENCH_OBJ)/gen_requests.o \
-    $(BENCH_OBJ)/bench_gen.o $(LIBHANDLERS)
+    $(BENCH_OBJ)/bench_gen.o $(LIBCALLBACK) $(LIBKB) $(LIBLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBHANDLERS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCALLBACK) $(LIBKB) \
+	  $(LIBLIB) $(LDLIBS)
 
 $(BENCH_DIR)/stages: $(BENCH_OBJ)/stages.o $(BENCH_OBJ)/bench_gen.o \
-    $(LIBHANDLERS) $(LIBKB)
+    $(LIBCALLBACK) $(LIBKB) $(LIBLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBHANDLERS) $(LIBKB) \
-	  $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCALLBACK) $(LIBKB) \
+	  $(LIBLIB) $(LDLIBS)
 
 bench: $(BUILD)/wxkbd $(BENCH_BINS)
 	@if [ -n "$(SAN)" ]; then \

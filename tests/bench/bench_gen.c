@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handlers/wx_crypto.h"
-#include "handlers/wx_sig.h"
+#include "handlers/callback/wx_crypto.h"
+#include "handlers/callback/wx_sig.h"
 #include "tests/bench/bench_gen.h"
 
 #define BENCH_GEN_MAX_QUESTIONS	100000

@@ -24,16 +24,16 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "handlers/dispatch.h"
-#include "handlers/wx_cache.h"
-#include "handlers/wx_callback.h"
-#include "handlers/wx_crypto.h"
-#include "handlers/wx_msg.h"
-#include "handlers/wx_query.h"
-#include "handlers/wx_reply.h"
-#include "handlers/wx_sig.h"
+#include "handlers/callback/dispatch.h"
+#include "handlers/callback/wx_callback.h"
+#include "handlers/callback/wx_crypto.h"
+#include "handlers/callback/wx_msg.h"
+#include "handlers/callback/wx_query.h"
+#include "handlers/callback/wx_reply.h"
+#include "handlers/callback/wx_sig.h"
 #include "kb/kb.h"
 #include "kb/kb_unanswered.h"
+#include "lib/cache.h"
 #include "tests/bench/bench_gen.h"
 
 #define STAGES_MSGS		256
@@ -69,8 +69,8 @@ struct stages {
 	struct dispatch		*dispatch;
 	struct kb_unanswered	*unanswered;
 	struct wx_callback	*callback;	/* fresh for every pass */
-	struct wx_cache		*nonces;
-	struct wx_cache		*retry;
+	struct cache		*nonces;
+	struct cache		*retry;
 	unsigned char		 key[16];
 	struct stages_msg	 m[STAGES_MSGS];
 	size_t			 n;
@@ -243,7 +243,7 @@ st_caches(struct stages *s, size_t i)
 {
 	const struct wx_msg *in = s->m[i].inner;
 	const void *val;
-	char user[17], key[WX_CACHE_MAX_KEY + 1], nkey[96];
+	char user[17], key[CACHE_MAX_KEY + 1], nkey[96];
 	size_t len;
 
 	snprintf(user, sizeof user, "%016llx", (unsigned long long)
@@ -252,10 +252,10 @@ st_caches(struct stages *s, size_t i)
 	    (unsigned long long)s->serial);
 	snprintf(nkey, sizeof nkey, "%s:%s%llu", s->m[i].qs.timestamp,
 	    s->m[i].qs.nonce, (unsigned long long)s->serial++);
-	if (!wx_cache_get(s->nonces, nkey, s->now, &val, &len))
-		(void)wx_cache_put(s->nonces, nkey, key, strlen(key), s->now);
-	if (!wx_cache_get(s->retry, key, s->now, &val, &len))
-		(void)wx_cache_put(s->retry, key, s->m[i].xml, s->m[i].xmllen,
+	if (!cache_get(s->nonces, nkey, s->now, &val, &len))
+		(void)cache_put(s->nonces, nkey, key, strlen(key), s->now);
+	if (!cache_get(s->retry, key, s->now, &val, &len))
+		(void)cache_put(s->retry, key, s->m[i].xml, s->m[i].xmllen,
 		    s->now);
 	stages_sink += (uintptr_t)user[0];
 }
@@ -401,9 +401,9 @@ stages_prepare(struct stages *s, const char *kbpath, const char *qpath)
 		stages_die("no randomness");
 	s->dispatch = dispatch_new();
 	s->unanswered = kb_unanswered_new(0);
-	s->nonces = wx_cache_new(65536, 4 * 1024 * 1024, 86400 * 2 + 1,
+	s->nonces = cache_new(65536, 4 * 1024 * 1024, 86400 * 2 + 1,
 	    s->key);
-	s->retry = wx_cache_new(16384, 8 * 1024 * 1024, 60, s->key);
+	s->retry = cache_new(16384, 8 * 1024 * 1024, 60, s->key);
 	if (s->dispatch == NULL || s->unanswered == NULL ||
 	    s->nonces == NULL || s->retry == NULL)
 		stages_die("out of memory");
@@ -474,8 +474,8 @@ stages_cleanup(struct stages *s)
 	wx_callback_free(s->callback);
 	dispatch_free(s->dispatch);
 	kb_unanswered_free(s->unanswered);
-	wx_cache_free(s->nonces);
-	wx_cache_free(s->retry);
+	cache_free(s->nonces);
+	cache_free(s->retry);
 	wx_crypto_free(s->crypto);
 	kb_unref(s->kb);
 }

@@ -6,7 +6,7 @@
 //
 //   node mock_api.js [PORT]        serve until stopped
 //   node mock_api.js PORT http://127.0.0.1:ADMIN_PORT
-//                                  the page from daemon/admin/, /api/
+//                                  the page from handlers/admin/page/, /api/
 //                                  passed to a running wxkbd as it is
 //   require('./mock_api').start({port, token, proxy}) -> {url, close()}
 

@@ -9,9 +9,8 @@
 #
 # Module sources are compiled again here with clang and the sanitizers, so
 # a half-written file elsewhere in the tree only breaks the targets that
-# link it: handler targets take the protocol modules of handlers/, the
-# knowledge-base targets kb/*.c, fuzz_config daemon/config.c and
-# daemon/log.c.
+# link it: handler targets take the protocol modules of handlers/callback/,
+# fuzz_config daemon/config.c, and every target kb/ and lib/.
 
 FUZZ_CC      ?= $(shell command -v clang-14 2>/dev/null || echo clang)
 FUZZ_BUILD   ?= $(BUILD)-fuzz
@@ -46,21 +45,18 @@ FUZZ_WARN    := $(WARN) -Wno-format-nonliteral
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -I. \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
-# The protocol modules only: the API clients beside them (wx_api.c,
-# wx_token.c, ...) need the daemon and are not fuzzed here.
-FUZZ_WX_SRC  := $(addprefix handlers/,wx_arena.c wx_cache.c wx_callback.c \
-                wx_crypto.c wx_msg.c wx_query.c wx_reply.c wx_sig.c \
-                wx_utf8.c)
-FUZZ_CFG_SRC := daemon/config.c daemon/log.c kb/kb_cause.c \
-                handlers/wx_utf8.c
+# Every target links the layers it needs, top first (see the Makefile).
+FUZZ_WX_SRC  := $(CALLBACK_SRC)
+FUZZ_CFG_SRC := daemon/config.c
 FUZZ_KB_SRC  := $(KB_SRC)
+FUZZ_LIB_SRC := $(LIB_SRC)
 
 # The lines of a libFuzzer log that say what went wrong.
 FUZZ_GREP := ^==[0-9]+==ERROR|^SUMMARY|invariant failed
 
 fuzz_obj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 FUZZ_MODOBJ := $(sort $(call fuzz_obj,$(FUZZ_WX_SRC) $(FUZZ_CFG_SRC) \
-               $(FUZZ_KB_SRC)))
+               $(FUZZ_KB_SRC) $(FUZZ_LIB_SRC)))
 FUZZ_BINS   := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-build fuzz-regress fuzz-clean
@@ -80,7 +76,9 @@ $(FUZZ_BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 $(FUZZ_BUILD)/libwx.a: $(call fuzz_obj,$(FUZZ_WX_SRC))
 $(FUZZ_BUILD)/libcfg.a: $(call fuzz_obj,$(FUZZ_CFG_SRC))
 $(FUZZ_BUILD)/libkb.a: $(call fuzz_obj,$(FUZZ_KB_SRC))
-$(FUZZ_BUILD)/libwx.a $(FUZZ_BUILD)/libcfg.a $(FUZZ_BUILD)/libkb.a:
+$(FUZZ_BUILD)/liblib.a: $(call fuzz_obj,$(FUZZ_LIB_SRC))
+$(FUZZ_BUILD)/libwx.a $(FUZZ_BUILD)/libcfg.a $(FUZZ_BUILD)/libkb.a \
+  $(FUZZ_BUILD)/liblib.a:
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
@@ -88,11 +86,13 @@ $(FUZZ_BUILD)/libwx.a $(FUZZ_BUILD)/libcfg.a $(FUZZ_BUILD)/libkb.a:
 $(addprefix $(FUZZ_BUILD)/,fuzz_wx_msg fuzz_wx_crypto fuzz_wx_query \
   fuzz_wx_sig fuzz_callback): $(FUZZ_BUILD)/libwx.a
 $(FUZZ_BUILD)/fuzz_config: $(FUZZ_BUILD)/libcfg.a
-$(addprefix $(FUZZ_BUILD)/,fuzz_kb_load fuzz_kb_norm fuzz_kb_match): \
-  $(FUZZ_BUILD)/libkb.a
 
-$(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+# Archives in layer order, top first, after the target's own object.
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o \
+    $(FUZZ_BUILD)/libkb.a $(FUZZ_BUILD)/liblib.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+	  $(filter %/libwx.a %/libcfg.a,$^) $(FUZZ_BUILD)/libkb.a \
+	  $(FUZZ_BUILD)/liblib.a $(LDLIBS)
 
 # Each target fuzzes into a fresh scratch directory (first corpus
 # argument, the only one libFuzzer writes to) seeded from the repository

@@ -35,13 +35,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "handlers/wx_cache.h"
-#include "handlers/wx_callback.h"
-#include "handlers/wx_crypto.h"
-#include "handlers/wx_msg.h"
-#include "handlers/wx_query.h"
-#include "handlers/wx_reply.h"
-#include "handlers/wx_sig.h"
+#include "handlers/callback/wx_callback.h"
+#include "handlers/callback/wx_crypto.h"
+#include "handlers/callback/wx_msg.h"
+#include "handlers/callback/wx_query.h"
+#include "handlers/callback/wx_reply.h"
+#include "handlers/callback/wx_sig.h"
+#include "lib/cache.h"
 
 #define CHECK(c) do {							\
 	if (!(c)) {							\
@@ -427,7 +427,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(res2.status == res.status);
 		/* Replies over the cache's value limit are made again. */
 		if (method != WX_METHOD_GET && res.status == 200 &&
-		    last.len <= WX_CACHE_MAX_VALUE) {
+		    last.len <= CACHE_MAX_VALUE) {
 			CHECK(res2.retry);
 			CHECK(last.calls == calls);
 			CHECK(res2.encrypted == res.encrypted);

@@ -4,7 +4,7 @@
  * variables and CREDENTIALS_DIRECTORY are cleared first so that only the
  * file counts.  On success every rule of DESIGN.md "Configuration" holds
  * and validating again changes nothing; on failure the cause is one line.
- * config_split_hostport() and log_level_parse() get the raw input too.
+ * http_split_hostport() and log_level_parse() get the raw input too.
  */
 #include <sys/mman.h>
 
@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
-#include "daemon/log.h"
+#include "lib/http.h"
+#include "lib/log.h"
 
 #define CHECK(c) do {							\
 	if (!(c)) {							\
@@ -90,7 +91,7 @@ check_listen(const char *v)
 	char	*host = NULL;
 	int	 port = 0;
 
-	CHECK(config_split_hostport(v, &host, &port) == 0);
+	CHECK(http_split_hostport(v, &host, &port) == 0);
 	CHECK(host != NULL && *host != '\0');
 	CHECK(port >= 1 && port <= 65535);
 	free(host);
@@ -169,7 +170,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The helpers alone, on the raw text. */
 	s = strndup((const char *)data, size);
 	CHECK(s != NULL);
-	if (config_split_hostport(s, &host, &port) == 0) {
+	if (http_split_hostport(s, &host, &port) == 0) {
 		CHECK(host != NULL && *host != '\0');
 		CHECK(port >= 1 && port <= 65535);
 		free(host);

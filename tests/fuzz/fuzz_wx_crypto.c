@@ -22,7 +22,7 @@
 #include <mbedtls/aes.h>
 #include <mbedtls/base64.h>
 
-#include "handlers/wx_crypto.h"
+#include "handlers/callback/wx_crypto.h"
 
 #define CHECK(c) do {							\
 	if (!(c)) {							\

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handlers/wx_msg.h"
-#include "handlers/wx_reply.h"
+#include "handlers/callback/wx_msg.h"
+#include "handlers/callback/wx_reply.h"
 
 #define CHECK(c) do {							\
 	if (!(c)) {							\

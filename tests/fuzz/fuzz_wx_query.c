@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handlers/wx_query.h"
+#include "handlers/callback/wx_query.h"
 
 #define CHECK(c) do {							\
 	if (!(c)) {							\

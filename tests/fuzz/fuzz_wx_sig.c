@@ -14,7 +14,7 @@
 
 #include <mbedtls/sha1.h>
 
-#include "handlers/wx_sig.h"
+#include "handlers/callback/wx_sig.h"
 
 #define CHECK(c) do {							\
 	if (!(c)) {							\

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "kb/kb.h"
-#include "kb/kb_file.h"
+#include "lib/file.h"
 
 #define BENCH_ITEMS	10000
 #define BENCH_KEYWORDS	5		/* per generated item */
@@ -320,7 +320,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_kb KB.json\n");
 		return 1;
 	}
-	if (kb_file_read(argv[1], KB_MAX_FILE, &json, &len, &cause) != 0) {
+	if (file_read(argv[1], KB_MAX_FILE, &json, &len, &cause) != 0) {
 		fprintf(stderr, "bench_kb: %s\n", cause ? cause : argv[1]);
 		return 1;
 	}

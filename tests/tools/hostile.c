@@ -52,8 +52,8 @@
 #include <mbedtls/base64.h>
 #include <mbedtls/platform_util.h>
 
-#include "handlers/wx_crypto.h"
-#include "handlers/wx_sig.h"
+#include "handlers/callback/wx_crypto.h"
+#include "handlers/callback/wx_sig.h"
 
 #define HX_MAX_REQ	(8 * 1024 * 1024)	/* one expanded request */
 #define HX_MAX_RESP	(1024 * 1024)		/* bytes of an answer kept */

@@ -27,15 +27,15 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "handlers/admin_api.h"
-#include "handlers/dispatch.h"
-#include "handlers/wx_msg.h"
+#include "handlers/admin/admin_api.h"
+#include "handlers/callback/dispatch.h"
+#include "handlers/callback/wx_msg.h"
 #include "kb/kb.h"
 #include "kb/kb_doc.h"
-#include "kb/kb_file.h"
 #include "kb/kb_history.h"
 #include "kb/kb_stats.h"
 #include "kb/kb_unanswered.h"
+#include "lib/file.h"
 
 #define KB_SRC		"tests/data/kb/small.json"
 /* 2026-11-18 11:06:40 UTC: after every valid_until of small.json. */
@@ -85,9 +85,9 @@ copy_file(const char *from, const char *to)
 	char *buf = NULL;
 	size_t len;
 
-	assert_int_equal(kb_file_read(from, KB_MAX_FILE, &buf, &len, NULL),
+	assert_int_equal(file_read(from, KB_MAX_FILE, &buf, &len, NULL),
 	    0);
-	assert_int_equal(kb_file_write_atomic(to, buf, len, 0644, NULL), 0);
+	assert_int_equal(file_write_atomic(to, buf, len, 0644, NULL), 0);
 	free(buf);
 }
 
@@ -273,7 +273,7 @@ read_all(const char *path, size_t *len)
 	char *buf = NULL;
 	size_t n;
 
-	assert_int_equal(kb_file_read(path, KB_MAX_FILE, &buf, &n, NULL), 0);
+	assert_int_equal(file_read(path, KB_MAX_FILE, &buf, &n, NULL), 0);
 	if (len != NULL)
 		*len = n;
 	return buf;
@@ -934,7 +934,7 @@ test_reload(void **state)
 	call_cleanup(&c);
 
 	/* A broken file: the diagnostics, and the generation stays. */
-	assert_int_equal(kb_file_write_atomic(f->kb_path, broken,
+	assert_int_equal(file_write_atomic(f->kb_path, broken,
 	    strlen(broken), 0644, NULL), 0);
 	call(f, &c, ADMIN_POST, "/api/kb/reload", NULL, NULL, NULL);
 	assert_int_equal(c.res.status, 422);

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "daemon/config.h"
+#include "lib/http.h"
 
 extern char **environ;
 
@@ -903,12 +904,12 @@ test_split_hostport(void **state)
 		host = NULL;
 		port = -1;
 		if (!c->ok) {
-			assert_int_equal(config_split_hostport(c->in, &host,
+			assert_int_equal(http_split_hostport(c->in, &host,
 			    &port), -1);
 			assert_null(host);
 			continue;
 		}
-		assert_int_equal(config_split_hostport(c->in, &host, &port),
+		assert_int_equal(http_split_hostport(c->in, &host, &port),
 		    0);
 		assert_non_null(host);
 		assert_string_equal(host, c->host);

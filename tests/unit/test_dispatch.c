@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "handlers/dispatch.h"
-#include "handlers/wx_msg.h"
+#include "handlers/callback/dispatch.h"
+#include "handlers/callback/wx_msg.h"
 #include "kb/kb.h"
 #include "kb/kb_unanswered.h"
 

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "kb/kb.h"
-#include "kb/kb_file.h"
 #include "kb/kb_unanswered.h"
+#include "lib/file.h"
 
 struct fixture {
 	char	 dir[64];
@@ -273,7 +273,7 @@ test_load_corrupt(void **state)
 
 	u = kb_unanswered_new(10);
 	for (i = 0; i < sizeof bad_files / sizeof bad_files[0]; i++) {
-		assert_int_equal(kb_file_write_atomic(f->path,
+		assert_int_equal(file_write_atomic(f->path,
 		    bad_files[i].content, strlen(bad_files[i].content), 0600,
 		    NULL), 0);
 		rec(u, "before", 1);
@@ -308,7 +308,7 @@ test_open(void **state)
 	assert_int_equal(kb_unanswered_count(u), 1);
 	kb_unanswered_free(u);
 
-	assert_int_equal(kb_file_write_atomic(f->path, "{bad", 4, 0600, NULL),
+	assert_int_equal(file_write_atomic(f->path, "{bad", 4, 0600, NULL),
 	    0);
 	u = kb_unanswered_open(f->path, &cause);
 	assert_non_null(u);

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <systemd/sd-journal.h>
 
-#include "daemon/log.h"
+#include "lib/log.h"
 
 static FILE	*cap;		/* the log stream under test */
 static char	 capbuf[262144];	/* what it held at the last capture */

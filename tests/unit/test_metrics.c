@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/metrics.h"
+#include "lib/metrics.h"
 
 #define NAMES_MAX	64
 

@@ -14,10 +14,10 @@
 
 #include <cmocka.h>
 
-#include "daemon/log.h"
-#include "daemon/metrics.h"
-#include "handlers/wx_api.h"
-#include "handlers/wx_errcode.h"
+#include "handlers/wechat/wx_api.h"
+#include "handlers/wechat/wx_errcode.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 #include "tests/unit/wx_fake.h"
 
 struct fx {

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "handlers/wx_arena.h"
+#include "handlers/callback/wx_arena.h"
 
 static int
 in_buf(const unsigned char *buf, size_t cap, const void *p)

@@ -15,11 +15,11 @@
 
 #include <cmocka.h>
 
-#include "daemon/log.h"
-#include "daemon/metrics.h"
-#include "handlers/wx_api.h"
-#include "handlers/wx_autoreply.h"
+#include "handlers/wechat/wx_api.h"
+#include "handlers/wechat/wx_autoreply.h"
 #include "kb/kb.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 #include "tests/unit/wx_fake.h"
 
 /* Load kbj as `wxkbctl check` would; fails the test on any error. */

@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "handlers/wx_callback.h"
-#include "handlers/wx_crypto.h"
-#include "handlers/wx_msg.h"
-#include "handlers/wx_reply.h"
-#include "handlers/wx_sig.h"
+#include "handlers/callback/wx_callback.h"
+#include "handlers/callback/wx_crypto.h"
+#include "handlers/callback/wx_msg.h"
+#include "handlers/callback/wx_reply.h"
+#include "handlers/callback/wx_sig.h"
 
 struct stub {
 	int	 calls;

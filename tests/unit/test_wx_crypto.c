@@ -17,8 +17,8 @@
 #include <mbedtls/aes.h>
 #include <mbedtls/base64.h>
 
-#include "handlers/wx_crypto.h"
-#include "handlers/wx_sig.h"
+#include "handlers/callback/wx_crypto.h"
+#include "handlers/callback/wx_sig.h"
 
 #define ENC_A "hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUe" \
 	"PWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52" \

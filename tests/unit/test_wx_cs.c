@@ -15,15 +15,15 @@
 
 #include <cmocka.h>
 
-#include "daemon/log.h"
-#include "daemon/metrics.h"
-#include "handlers/dispatch.h"
-#include "handlers/wx_api.h"
-#include "handlers/wx_callback.h"
-#include "handlers/wx_cs.h"
-#include "handlers/wx_msg.h"
-#include "handlers/wx_reply.h"
+#include "handlers/callback/dispatch.h"
+#include "handlers/callback/wx_callback.h"
+#include "handlers/callback/wx_msg.h"
+#include "handlers/callback/wx_reply.h"
+#include "handlers/wechat/wx_api.h"
+#include "handlers/wechat/wx_cs.h"
 #include "kb/kb.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 #include "tests/unit/wx_fake.h"
 
 #define SEND	"/cgi-bin/message/custom/send"

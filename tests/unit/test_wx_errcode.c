@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "handlers/wx_errcode.h"
+#include "handlers/wechat/wx_errcode.h"
 
 static const struct {
 	long		 code;

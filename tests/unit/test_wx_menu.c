@@ -13,12 +13,12 @@
 
 #include <cmocka.h>
 
-#include "daemon/log.h"
-#include "daemon/metrics.h"
-#include "handlers/wx_api.h"
-#include "handlers/wx_errcode.h"
-#include "handlers/wx_menu.h"
+#include "handlers/wechat/wx_api.h"
+#include "handlers/wechat/wx_errcode.h"
+#include "handlers/wechat/wx_menu.h"
 #include "kb/kb.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 #include "tests/unit/wx_fake.h"
 
 #define E(g, n, k)	{ (g), (n), (k), NULL }

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "handlers/wx_msg.h"
+#include "handlers/callback/wx_msg.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define DATA_DIR	"tests/data/msg/"

@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "daemon/log.h"
-#include "daemon/metrics.h"
-#include "handlers/wx_api.h"
-#include "handlers/wx_push.h"
+#include "handlers/wechat/wx_api.h"
+#include "handlers/wechat/wx_push.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 #include "tests/unit/wx_fake.h"
 
 #define ARTICLE		"tests/data/push/article.json"

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "handlers/wx_query.h"
+#include "handlers/callback/wx_query.h"
 
 #define NKNOWN	7
 

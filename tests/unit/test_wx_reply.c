@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "handlers/wx_msg.h"
-#include "handlers/wx_reply.h"
+#include "handlers/callback/wx_msg.h"
+#include "handlers/callback/wx_reply.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 

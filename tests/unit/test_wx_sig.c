@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "handlers/wx_sig.h"
+#include "handlers/callback/wx_sig.h"
 
 #define MAXPARTS	4
 

@@ -18,11 +18,11 @@
 
 #include <cmocka.h>
 
-#include "daemon/log.h"
-#include "daemon/metrics.h"
-#include "handlers/wx_api.h"
-#include "handlers/wx_errcode.h"
-#include "handlers/wx_token.h"
+#include "handlers/wechat/wx_api.h"
+#include "handlers/wechat/wx_errcode.h"
+#include "handlers/wechat/wx_token.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 #include "tests/unit/wx_fake.h"
 
 #define STABLE	"/cgi-bin/stable_token"

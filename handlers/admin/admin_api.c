@@ -1,0 +1,725 @@
+/*
+ * admin_api — the admin JSON API's common ground: the route table, the
+ * request checks (body, Content-Type, If-Match, parameters), the answers
+ * and errors, the cached knowledge-base file, and api_commit(), through
+ * which every write is validated, kept, saved and served alike.  The
+ * routes themselves are in admin_kb.c and admin_stats.c.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "handlers/admin/admin_api.h"
+#include "handlers/admin/admin_int.h"
+#include "handlers/callback/dispatch.h"
+#include "kb/kb.h"
+#include "kb/kb_doc.h"
+#include "kb/kb_history.h"
+#include "lib/file.h"
+
+void
+api_file_clear(struct api_file *f)
+{
+	free(f->buf);
+	json_decref(f->doc);
+	memset(f, 0, sizeof *f);
+}
+
+struct admin_api *
+admin_api_new(const struct admin_api_cfg *cfg, char **cause, char **warning)
+{
+	struct admin_api *a;
+
+	*cause = NULL;
+	*warning = NULL;
+	a = calloc(1, sizeof *a);
+	if (a == NULL)
+		goto nomem;
+	a->kb_path = strdup(cfg->kb_path);
+	if (a->kb_path == NULL)
+		goto nomem;
+	a->history = kb_history_open(cfg->state_dir, warning);
+	if (a->history == NULL)
+		goto nomem;
+	a->dispatch = cfg->dispatch;
+	a->reload = cfg->reload;
+	a->reload_arg = cfg->reload_arg;
+	return a;
+nomem:
+	admin_api_free(a);
+	*cause = strdup("out of memory");
+	return NULL;
+}
+
+void
+admin_api_free(struct admin_api *a)
+{
+	if (a == NULL)
+		return;
+	api_file_clear(&a->cur);
+	kb_history_free(a->history);
+	free(a->kb_path);
+	free(a);
+}
+
+void
+admin_result_cleanup(struct admin_result *res)
+{
+	free(res->body);
+	free(res->message);
+	memset(res, 0, sizeof *res);
+}
+
+/* Answer status with j (the reference is stolen) as compact JSON. */
+void
+api_reply(struct admin_result *res, int status, json_t *j)
+{
+	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	size_t n;
+
+	json_decref(j);
+	free(res->body);
+	res->body = NULL;
+	res->len = 0;
+	res->content_type = API_JSON;
+	if (text == NULL) {
+		static const char nomem[] = "{\"error\":\"out of memory\"}\n";
+
+		res->status = 500;
+		res->body = strdup(nomem);
+		res->len = res->body != NULL ? strlen(res->body) : 0;
+		return;
+	}
+	n = strlen(text);
+	res->body = realloc(text, n + 2);
+	if (res->body == NULL) {
+		res->body = text;
+		res->len = n;
+	} else {
+		res->body[n] = '\n';
+		res->body[n + 1] = '\0';
+		res->len = n + 1;
+	}
+	res->status = status;
+}
+
+void
+api_header(struct admin_result *res, const char *name, const char *fmt, ...)
+{
+	struct admin_header *h;
+	va_list ap;
+
+	if (res->nheaders == ADMIN_API_MAX_HEADERS)
+		return;
+	h = &res->headers[res->nheaders++];
+	h->name = name;
+	va_start(ap, fmt);
+	vsnprintf(h->value, sizeof h->value, fmt, ap);
+	va_end(ap);
+}
+
+void
+api_etag(struct admin_result *res, int64_t rev)
+{
+	api_header(res, "ETag", "\"%" PRId64 "\"", rev);
+}
+
+/*
+ * {"error": message, "details": details} (details stolen, may be NULL;
+ * an object is merged in instead, for "current" and the like).
+ */
+void
+api_errorf(struct admin_result *res, int status, json_t *details,
+    const char *fmt, ...)
+{
+	json_t *j;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	j = json_pack("{ss}", "error", msg);
+	if (j != NULL && json_is_array(details))
+		json_object_set(j, "details", details);
+	else if (j != NULL && json_is_object(details))
+		json_object_update(j, details);
+	json_decref(details);
+	api_reply(res, status, j);
+}
+
+/* A details array of one string (or none when s is NULL). */
+json_t *
+api_detail(const char *s)
+{
+	return s != NULL ? json_pack("[s]", s) : NULL;
+}
+
+static void
+api_not_allowed(struct admin_result *res, const char *allow)
+{
+	api_header(res, "Allow", "%s", allow);
+	api_errorf(res, 405, NULL, "method not allowed here (allowed: %s)",
+	    allow);
+}
+
+/* Fill the audit fields of a change. */
+void
+api_audit(struct admin_result *res, const char *action, const char *item,
+    int64_t old_rev, int64_t new_rev)
+{
+	res->event = "kb_audit";
+	res->log = ADMIN_LOG_NOTICE;
+	res->action = action;
+	snprintf(res->item, sizeof res->item, "%s", item != NULL ? item : "");
+	res->old_revision = old_rev;
+	res->new_revision = new_rev;
+	free(res->message);
+	if (asprintf(&res->message, "knowledge base %s%s%s: revision %"
+	    PRId64 " -> %" PRId64, action, item != NULL ? " " : "",
+	    item != NULL ? item : "", old_rev, new_rev) == -1)
+		res->message = NULL;
+}
+
+/* Note a failure to log. */
+void
+api_log_failure(struct admin_result *res, const char *event,
+    enum admin_log level, const char *what, const char *cause)
+{
+	res->event = event;
+	res->log = level;
+	free(res->message);
+	if (asprintf(&res->message, "%s: %s", what, cause != NULL ? cause :
+	    "unknown reason") == -1)
+		res->message = NULL;
+}
+
+/*
+ * Read the knowledge-base file unless the cached copy is still it.
+ * Returns 0, or -1 with res filled.
+ */
+int
+api_current(struct admin_api *a, struct admin_result *res)
+{
+	struct stat st;
+	char *buf = NULL, *cause = NULL;
+	json_t *doc;
+	size_t len;
+
+	if (stat(a->kb_path, &st) == -1) {
+		api_errorf(res, 500, api_detail(strerror(errno)),
+		    "the knowledge-base file cannot be read");
+		return -1;
+	}
+	if (a->cur.doc != NULL && st.st_dev == a->cur.st.st_dev &&
+	    st.st_ino == a->cur.st.st_ino &&
+	    st.st_size == a->cur.st.st_size &&
+	    st.st_mtim.tv_sec == a->cur.st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == a->cur.st.st_mtim.tv_nsec)
+		return 0;
+	api_file_clear(&a->cur);
+	if (file_read(a->kb_path, KB_MAX_FILE, &buf, &len, &cause) != 0) {
+		api_errorf(res, 500, api_detail(cause),
+		    "the knowledge-base file cannot be read");
+		free(cause);
+		return -1;
+	}
+	doc = kb_doc_parse(buf, len, &cause);
+	if (doc == NULL || kb_doc_items(doc) == NULL) {
+		api_errorf(res, 500, api_detail(cause != NULL ? cause :
+		    "items: missing or not an array"), "the knowledge-base "
+		    "file is not usable; fix it and reload");
+		free(cause);
+		free(buf);
+		json_decref(doc);
+		return -1;
+	}
+	a->cur.buf = buf;
+	a->cur.len = len;
+	a->cur.doc = doc;
+	a->cur.st = st;
+	return 0;
+}
+
+/* The revision a write makes: above the file's and the history's. */
+int64_t
+api_next_revision(const struct admin_api *a)
+{
+	int64_t rev = kb_doc_revision(a->cur.doc), kept;
+
+	kept = kb_history_max(a->history);
+	return (kept > rev ? kept : rev) + 1;
+}
+
+/* An item as answered: with its "revision" and "expired" (new ref). */
+json_t *
+api_item(json_t *item, time_t now)
+{
+	json_t *j = json_copy(item);
+
+	if (j == NULL)
+		return NULL;
+	if (json_object_set_new(j, "revision",
+	    json_integer(kb_doc_item_revision(item))) != 0 ||
+	    json_object_set_new(j, "expired",
+	    json_boolean(kb_doc_item_expired(item, now))) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* {"current": ITEM or null} for a 409 or 412. */
+json_t *
+api_current_item(json_t *item, time_t now, int64_t kb_rev)
+{
+	return json_pack("{soso}", "revision", json_integer(kb_rev),
+	    "current", item != NULL ? api_item(item, now) : json_null());
+}
+
+/*
+ * An If-Match header: "5", "\"5\"" or W/"5".  Returns 1 with *rev, 0 when
+ * absent, -1 when it is not a revision.
+ */
+int
+api_if_match(const char *h, int64_t *rev)
+{
+	int64_t v = 0;
+	int quoted = 0, digits = 0;
+
+	if (h == NULL)
+		return 0;
+	while (*h == ' ' || *h == '\t')
+		h++;
+	if (*h == '\0')
+		return 0;
+	if (strncmp(h, "W/", 2) == 0)
+		h += 2;
+	if (*h == '"') {
+		quoted = 1;
+		h++;
+	}
+	for (; *h >= '0' && *h <= '9'; h++) {
+		if (++digits > 16)
+			return -1;
+		v = v * 10 + (*h - '0');
+	}
+	if (digits == 0 || (quoted && *h++ != '"'))
+		return -1;
+	while (*h == ' ' || *h == '\t')
+		h++;
+	if (*h != '\0' || v > KB_DOC_MAX_REVISION)
+		return -1;
+	*rev = v;
+	return 1;
+}
+
+/* The If-Match revision a write needs: 0, or -1 with res filled. */
+int
+api_need_match(const struct admin_request *req, struct admin_result *res,
+    int64_t *rev)
+{
+	switch (api_if_match(req->if_match, rev)) {
+	case 1:
+		return 0;
+	case 0:
+		api_errorf(res, 428, NULL, "a write needs If-Match with the "
+		    "revision it edited");
+		return -1;
+	default:
+		api_errorf(res, 400, NULL, "If-Match must be a revision "
+		    "number");
+		return -1;
+	}
+}
+
+/* 1 when ct is application/json, with no charset other than UTF-8. */
+static int
+api_is_json(const char *ct)
+{
+	static const char mt[] = "application/json";
+	const char *p;
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	if (strncasecmp(ct, mt, sizeof mt - 1) != 0)
+		return 0;
+	p = ct + sizeof mt - 1;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return 1;
+	if (*p != ';')
+		return 0;
+	p = strcasestr(p, "charset=");
+	if (p == NULL)
+		return 1;
+	p += 8;
+	if (*p == '"')
+		p++;
+	return strncasecmp(p, "utf-8", 5) == 0 && (p[5] == '\0' ||
+	    p[5] == '"' || p[5] == ';' || p[5] == ' ');
+}
+
+/*
+ * The request body as a JSON object (new reference), or NULL with res
+ * filled: 413, 415 or 400.
+ */
+json_t *
+api_body(const struct admin_request *req, struct admin_result *res)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (req->len > ADMIN_API_MAX_BODY) {
+		api_errorf(res, 413, NULL, "the body is larger than %d bytes",
+		    ADMIN_API_MAX_BODY);
+		return NULL;
+	}
+	if (!api_is_json(req->content_type)) {
+		api_errorf(res, 415, NULL, "the body must be application/json "
+		    "in UTF-8");
+		return NULL;
+	}
+	j = json_loadb(req->body != NULL ? req->body : "", req->len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		api_errorf(res, 400, NULL, "the body is not JSON: %d:%d: %s",
+		    jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		api_errorf(res, 400, NULL, "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+static int
+api_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The query parameter name, percent-decoded ('+' is a space) into buf.
+ * Returns 1 when found, 0 when absent, -1 when it is badly encoded, holds
+ * a NUL or does not fit.
+ */
+int
+api_param(const char *query, const char *name, char *buf, size_t size)
+{
+	const char *p, *end, *v;
+	size_t nlen = strlen(name), o = 0;
+	int hi, lo;
+
+	for (p = query; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 :
+	    end) {
+		end = strchr(p, '&');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) < nlen || strncmp(p, name, nlen) != 0 ||
+		    (p[nlen] != '=' && p + nlen != end))
+			continue;
+		v = p + nlen + (p[nlen] == '=');
+		for (; v < end; v++) {
+			if (o + 1 >= size)
+				return -1;
+			if (*v == '%') {
+				if (end - v < 3)
+					return -1;
+				hi = api_hexval((unsigned char)v[1]);
+				lo = api_hexval((unsigned char)v[2]);
+				if (hi < 0 || lo < 0 || (hi | lo) == 0)
+					return -1;
+				buf[o++] = (char)(hi << 4 | lo);
+				v += 2;
+			} else
+				buf[o++] = *v == '+' ? ' ' : *v;
+		}
+		buf[o] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* One problem of a load, worded as `wxkbctl check` words it. */
+json_t *
+api_diag_details(const struct kb_diag *d, int warnings)
+{
+	const struct kb_diag_entry *e;
+	json_t *arr = json_array();
+	char line[512];
+	size_t i, more;
+
+	if (arr == NULL)
+		return NULL;
+	for (i = 0; i < d->n; i++) {
+		e = &d->entries[i];
+		if (e->warning != warnings)
+			continue;
+		if (e->line > 0)
+			snprintf(line, sizeof line, "%d:%d: %s", e->line,
+			    e->column, e->message);
+		else if (e->item_id[0] != '\0')
+			snprintf(line, sizeof line, "item %s: %s", e->item_id,
+			    e->message);
+		else
+			snprintf(line, sizeof line, "%s", e->message);
+		json_array_append_new(arr, json_string(line));
+	}
+	more = (warnings ? d->nwarnings : d->nerrors);
+	if (more > json_array_size(arr)) {
+		snprintf(line, sizeof line, "%zu more not shown",
+		    more - json_array_size(arr));
+		json_array_append_new(arr, json_string(line));
+	}
+	return arr;
+}
+
+/* 1 when f holds the bytes of the file at path (len of them). */
+static int
+api_file_holds(const char *path, const char *text, size_t len)
+{
+	char *buf = NULL;
+	size_t n;
+	int same;
+
+	if (file_read(path, KB_MAX_FILE, &buf, &n, NULL) != 0)
+		return 0;
+	same = n == len && memcmp(buf, text, len) == 0;
+	free(buf);
+	return same;
+}
+
+/*
+ * Make doc the live file as revision what->revision: validate it exactly
+ * as `wxkbctl check`, keep the version it replaces, replace the file, and
+ * serve it.  Returns 0 with *generation and the loader's warnings (a new
+ * array in *warnings); or -1 with res filled, the file and the generation
+ * as they were.
+ */
+int
+api_commit(struct admin_api *a, json_t *doc,
+    const struct kb_history_entry *what, struct admin_result *res,
+    uint64_t *generation, json_t **warnings)
+{
+	struct kb_diag diag;
+	struct kb *kb = NULL;
+	char *text, *cause = NULL;
+	size_t len;
+	mode_t mode = a->cur.st.st_mode & 0777;
+	int r = -1;
+
+	*warnings = NULL;
+	memset(&diag, 0, sizeof diag);
+	if (what->revision > KB_DOC_MAX_REVISION ||
+	    kb_doc_set_revision(doc, what->revision) != 0) {
+		api_errorf(res, 500, NULL, "no revision left to give");
+		return -1;
+	}
+	text = kb_doc_dump(doc, &len);
+	if (text == NULL) {
+		api_errorf(res, 500, NULL, "out of memory");
+		return -1;
+	}
+	if (kb_load_buffer(text, len, 0, &kb, &diag) != KB_OK) {
+		api_errorf(res, 422, api_diag_details(&diag, 0), "the change "
+		    "would make the knowledge base invalid; nothing was "
+		    "saved");
+		goto out;
+	}
+	kb_unref(kb);
+	*warnings = api_diag_details(&diag, 1);
+	if (kb_history_push(a->history, kb_doc_revision(a->cur.doc),
+	    a->cur.buf, a->cur.len, a->cur.st.st_mtime, what, &cause) != 0) {
+		api_errorf(res, 507, api_detail(cause), "the change could not "
+		    "be saved: the previous version cannot be kept in the "
+		    "state dir; the knowledge base is unchanged");
+		api_log_failure(res, "kb_save_failed", ADMIN_LOG_WARNING,
+		    "knowledge-base history not written, change refused",
+		    cause);
+		goto out;
+	}
+	if (mode == 0)
+		mode = 0600;
+	if (file_write_atomic(a->kb_path, text, len, mode, &cause) != 0) {
+		/* Only a failed fsync of the directory leaves the new file. */
+		if (api_file_holds(a->kb_path, text, len))
+			(void)file_write_atomic(a->kb_path, a->cur.buf,
+			    a->cur.len, mode, NULL);
+		api_errorf(res, 507, api_detail(cause), "the change could not "
+		    "be saved; the knowledge base is unchanged");
+		api_log_failure(res, "kb_save_failed", ADMIN_LOG_WARNING,
+		    "knowledge base not written, change refused", cause);
+		goto out;
+	}
+	if (a->reload(a->reload_arg, generation) != 0) {
+		/* Put the old file back: file and generation must agree. */
+		(void)file_write_atomic(a->kb_path, a->cur.buf, a->cur.len,
+		    mode, NULL);
+		api_errorf(res, 500, NULL, "the change was saved but could "
+		    "not be served, and was undone");
+		api_log_failure(res, "kb_save_failed", ADMIN_LOG_WARNING,
+		    "new knowledge base not served, change undone",
+		    "see the reload error");
+		goto out;
+	}
+	r = 0;
+out:
+	if (r != 0) {
+		json_decref(*warnings);
+		*warnings = NULL;
+	}
+	/* Whatever happened, read the file afresh next time. */
+	api_file_clear(&a->cur);
+	kb_diag_cleanup(&diag);
+	free(cause);
+	free(text);
+	return r;
+}
+
+/* A note for the history: what made revision rev. */
+void
+api_entry(struct kb_history_entry *e, int64_t rev, time_t now,
+    const char *action, const char *item)
+{
+	memset(e, 0, sizeof *e);
+	e->revision = rev;
+	e->saved = now;
+	snprintf(e->action, sizeof e->action, "%s", action);
+	snprintf(e->item, sizeof e->item, "%s", item != NULL ? item : "");
+}
+
+/* The answer to a write: revision, generation, warnings when any. */
+json_t *
+api_written(int64_t rev, uint64_t generation, json_t *warnings)
+{
+	json_t *j;
+
+	j = json_pack("{sIsI}", "revision", (json_int_t)rev, "generation",
+	    (json_int_t)generation);
+	if (j != NULL && json_array_size(warnings) > 0)
+		json_object_set(j, "warnings", warnings);
+	json_decref(warnings);
+	return j;
+}
+
+/* As api_written(), with the item written (stolen). */
+json_t *
+api_written_item(int64_t rev, uint64_t generation, json_t *warnings,
+    json_t *item)
+{
+	json_t *j = api_written(rev, generation, warnings);
+
+	if (j == NULL || item == NULL ||
+	    json_object_set_new(j, "item", item) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* The routes: '*' in a path is one segment, handed to the handler. */
+static const struct api_route {
+	const char	*path;
+	const char	*allow;
+	api_fn		 get, post, put, del;
+} api_routes[] = {
+	{ "/api/kb", "GET, PUT", api_kb_get, NULL, api_kb_put, NULL },
+	{ "/api/kb/items", "GET, POST", api_items_get, api_items_post, NULL,
+	    NULL },
+	{ "/api/kb/items/*", "GET, PUT, DELETE", api_item_get, NULL,
+	    api_item_put, api_item_delete },
+	{ "/api/kb/reload", "POST", NULL, api_reload, NULL, NULL },
+	{ "/api/kb/history", "GET", api_history_get, NULL, NULL, NULL },
+	{ "/api/kb/history/*/restore", "POST", NULL, api_restore, NULL,
+	    NULL },
+	{ "/api/query", "GET", api_query, NULL, NULL, NULL },
+	{ "/api/stats/unanswered", "GET", api_unanswered, NULL, NULL, NULL },
+	{ "/api/stats/items", "GET", api_stats_items, NULL, NULL, NULL },
+	{ "/api/stats/export", "GET", api_stats_export, NULL, NULL, NULL },
+};
+
+/* 1 when path fits pat; the segment matched by '*' goes to arg. */
+static int
+api_match(const char *pat, const char *path, char *arg, size_t size)
+{
+	size_t n;
+
+	arg[0] = '\0';
+	while (*pat != '\0') {
+		if (*pat == '*') {
+			n = strcspn(path, "/");
+			if (n == 0 || n >= size)
+				return 0;
+			memcpy(arg, path, n);
+			arg[n] = '\0';
+			path += n;
+			pat++;
+		} else if (*pat++ != *path++)
+			return 0;
+	}
+	return *path == '\0';
+}
+
+void
+admin_api_handle(struct admin_api *a, const struct admin_request *req,
+    struct admin_result *res)
+{
+	const struct api_route *rt = NULL;
+	char arg[API_MAX_ARG + 1];
+	api_fn fn = NULL;
+	size_t i;
+
+	memset(res, 0, sizeof *res);
+	for (i = 0; i < sizeof api_routes / sizeof api_routes[0]; i++) {
+		if (req->path != NULL && api_match(api_routes[i].path,
+		    req->path, arg, sizeof arg)) {
+			rt = &api_routes[i];
+			break;
+		}
+	}
+	if (rt == NULL) {
+		api_errorf(res, 404, NULL, "no such path");
+		return;
+	}
+	switch (req->method) {
+	case ADMIN_GET:
+		fn = rt->get;
+		break;
+	case ADMIN_POST:
+		fn = rt->post;
+		break;
+	case ADMIN_PUT:
+		fn = rt->put;
+		break;
+	case ADMIN_DELETE:
+		fn = rt->del;
+		break;
+	case ADMIN_OTHER:
+		break;
+	}
+	if (fn == NULL) {
+		api_not_allowed(res, rt->allow);
+		return;
+	}
+	fn(a, req, arg, res);
+}

@@ -1,0 +1,411 @@
+/*
+ * admin_stats — what residents get and got: the query preview (the
+ * served generation, worded as dispatch words it), hits per item, the
+ * answer rate by day, the unanswered questions, and the month's CSV for
+ * the 政务新媒体 "互动回应" reports.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "handlers/admin/admin_api.h"
+#include "handlers/admin/admin_int.h"
+#include "handlers/callback/dispatch.h"
+#include "kb/kb.h"
+#include "kb/kb_doc.h"
+
+/* A reply of the knowledge base as the admin page shows it. */
+static json_t *
+api_reply_json(const struct kb_reply *r)
+{
+	static const char *const types[] = {
+		[KB_REPLY_TEXT] = "text", [KB_REPLY_NEWS] = "news",
+		[KB_REPLY_IMAGE] = "image", [KB_REPLY_VOICE] = "voice",
+		[KB_REPLY_VIDEO] = "video", [KB_REPLY_MUSIC] = "music",
+	};
+	const struct {
+		const char	*key;
+		const char	*value;
+	} fields[] = {
+		{ "content", r->content }, { "media_id", r->media_id },
+		{ "title", r->title }, { "description", r->description },
+		{ "music_url", r->music_url },
+		{ "hq_music_url", r->hq_music_url },
+		{ "thumb_media_id", r->thumb_media_id },
+	};
+	const struct kb_article *art;
+	json_t *j, *arts;
+	size_t i;
+
+	if (r->type < KB_REPLY_TEXT || r->type > KB_REPLY_MUSIC)
+		return json_null();
+	j = json_pack("{ss}", "type", types[r->type]);
+	for (i = 0; j != NULL && i < sizeof fields / sizeof fields[0]; i++) {
+		if (fields[i].value != NULL)
+			json_object_set_new(j, fields[i].key,
+			    json_string(fields[i].value));
+	}
+	if (j != NULL && r->type == KB_REPLY_NEWS) {
+		arts = json_array();
+		for (i = 0; arts != NULL && i < r->narticles; i++) {
+			art = &r->articles[i];
+			json_array_append_new(arts, json_pack(
+			    "{sss?sss?}", "title", art->title, "description",
+			    art->description, "url", art->url, "picurl",
+			    art->picurl));
+		}
+		json_object_set_new(j, "articles", arts);
+	}
+	return j;
+}
+
+/* GET /api/query?q=TEXT: what a resident sending TEXT would get. */
+void
+api_query(struct admin_api *a, const struct admin_request *req,
+    const char *arg, struct admin_result *res)
+{
+	static const char *const kinds[] = {
+		[KB_RESULT_HIT] = "hit", [KB_RESULT_SUGGEST] = "suggest",
+		[KB_RESULT_MISS] = "miss", [KB_RESULT_EMPTY] = "empty",
+	};
+	struct kb_result *kr = NULL;
+	struct kb *kb;
+	json_t *j, *sugg, *item = NULL, *reply = NULL, *found;
+	char q[API_MAX_PARAM + 1], text[DISPATCH_SUGGEST_MAX];
+	size_t i;
+	int r;
+
+	(void)arg;
+	r = api_param(req->query, "q", q, sizeof q);
+	if (r <= 0) {
+		api_errorf(res, 400, NULL, "q: %s", r == 0 ? "missing (the "
+		    "text a resident would send)" : "badly encoded or too "
+		    "long");
+		return;
+	}
+	kb = dispatch_kb_acquire(a->dispatch);
+	/* A kb_result holds the whole normalized text: not on the stack. */
+	kr = malloc(sizeof *kr);
+	if (kb == NULL || kr == NULL) {
+		api_errorf(res, kb == NULL ? 503 : 500, NULL, "%s", kb ==
+		    NULL ? "no knowledge base is served" : "out of memory");
+		goto out;
+	}
+	kb_query(kb, q, strlen(q), req->now, kr);
+	sugg = json_array();
+	for (i = 0; sugg != NULL && i < kr->nsuggestions; i++)
+		json_array_append_new(sugg, json_pack("{ssss}", "id",
+		    kr->suggestions[i]->id, "title",
+		    kr->suggestions[i]->title));
+	switch (kr->kind) {
+	case KB_RESULT_HIT:
+		found = api_current(a, res) == 0 ? kb_doc_find(a->cur.doc,
+		    kr->item->id, NULL) : NULL;
+		item = found != NULL ? api_item(found, req->now) :
+		    json_pack("{ssss}", "id", kr->item->id, "title",
+		    kr->item->title);
+		reply = api_reply_json(&kr->item->replies[0]);
+		break;
+	case KB_RESULT_SUGGEST:
+		if (dispatch_suggest_text(kr, text, sizeof text) > 0)
+			reply = json_pack("{ssss}", "type", "text", "content",
+			    text);
+		break;
+	case KB_RESULT_MISS:
+	case KB_RESULT_EMPTY:
+		reply = api_reply_json(kb_fallback(kb));
+		break;
+	}
+	j = json_pack("{sssssosbsIsoso}", "normalized", kr->normalized,
+	    "result", kinds[kr->kind],
+	    "item", item != NULL ? item : json_null(),
+	    "exact", kr->kind == KB_RESULT_HIT && kr->exact, "score",
+	    (json_int_t)(kr->kind == KB_RESULT_HIT ? kr->matched_bytes : 0),
+	    "suggestions", sugg, "reply", reply != NULL ? reply :
+	    json_null());
+	item = NULL;
+	/* api_current() may have set an error: this answer replaces it. */
+	res->nheaders = 0;
+	api_reply(res, 200, j);
+out:
+	json_decref(item);
+	free(kr);
+	kb_unref(kb);
+}
+
+/* GET /api/stats/unanswered */
+void
+api_unanswered(struct admin_api *a, const struct admin_request *req,
+    const char *arg, struct admin_result *res)
+{
+	json_t *j;
+
+	(void)req;
+	(void)arg;
+	j = dispatch_unanswered_json(a->dispatch, 0);
+	if (j == NULL)
+		j = json_pack("{sis[]}", "version", 1, "questions");
+	api_reply(res, 200, j);
+}
+
+struct api_hits {
+	size_t		 index;		/* in the file */
+	json_int_t	 hits;
+};
+
+static int
+api_cmp_hits(const void *x, const void *y)
+{
+	const struct api_hits *a = x, *b = y;
+
+	if (a->hits != b->hits)
+		return a->hits < b->hits ? 1 : -1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* GET /api/stats/items: hits of the items there are, and the days. */
+void
+api_stats_items(struct admin_api *a, const struct admin_request *req,
+    const char *arg, struct admin_result *res)
+{
+	struct api_hits *order = NULL;
+	json_t *stats, *byid = NULL, *items = NULL, *v, *it;
+	json_t *doc_items;
+	size_t i, n;
+
+	(void)req;
+	(void)arg;
+	if (api_current(a, res) != 0)
+		return;
+	stats = dispatch_stats_json(a->dispatch);
+	if (stats == NULL)
+		stats = json_pack("{s[]s[]}", "items", "days");
+	byid = json_object();
+	items = json_array();
+	doc_items = kb_doc_items(a->cur.doc);
+	n = json_array_size(doc_items);
+	order = malloc((n + 1) * sizeof *order);
+	if (stats == NULL || byid == NULL || items == NULL || order == NULL) {
+		api_errorf(res, 500, NULL, "out of memory");
+		goto out;
+	}
+	json_array_foreach(json_object_get(stats, "items"), i, v)
+		json_object_set(byid, json_string_value(json_object_get(v,
+		    "id")), json_object_get(v, "hits"));
+	json_array_foreach(doc_items, i, it) {
+		order[i].index = i;
+		order[i].hits = json_integer_value(json_object_get(byid,
+		    json_string_value(json_object_get(it, "id")) != NULL ?
+		    json_string_value(json_object_get(it, "id")) : ""));
+	}
+	qsort(order, n, sizeof *order, api_cmp_hits);
+	for (i = 0; i < n; i++) {
+		it = json_array_get(doc_items, order[i].index);
+		json_array_append_new(items, json_pack("{sO?sO?sI}", "id",
+		    json_object_get(it, "id"), "title", json_object_get(it,
+		    "title"), "hits", order[i].hits));
+	}
+	api_reply(res, 200, json_pack("{sOsO}", "items", items, "days",
+	    json_object_get(stats, "days")));
+out:
+	free(order);
+	json_decref(items);
+	json_decref(byid);
+	json_decref(stats);
+}
+
+/* One CSV field: quoted when it must be; no spreadsheet formula. */
+static void
+api_csv_field(FILE *f, const char *s)
+{
+	const char *p;
+
+	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' ||
+	    *s == '\t' || *s == '\r')
+		fputc('\'', f);
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', f);
+		fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void
+api_csv_date(FILE *f, json_int_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return;
+	strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+	fputs(buf, f);
+}
+
+/*
+ * "YYYY-MM" into the first second of that month and of the next (local
+ * time); 1 when it is a month.
+ */
+static int
+api_month(const char *s, int *y, int *m, time_t *start, time_t *end)
+{
+	struct tm tm;
+
+	if (strlen(s) != 7 || s[4] != '-' || s[0] < '0' || s[0] > '9' ||
+	    s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9' ||
+	    s[3] < '0' || s[3] > '9' || s[5] < '0' || s[5] > '1' ||
+	    s[6] < '0' || s[6] > '9')
+		return 0;
+	*y = atoi(s);
+	*m = atoi(s + 5);
+	if (*y < 1970 || *m < 1 || *m > 12)
+		return 0;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = *y - 1900;
+	tm.tm_mon = *m - 1;
+	tm.tm_mday = 1;
+	tm.tm_isdst = -1;
+	*start = mktime(&tm);
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = *y - 1900;
+	tm.tm_mon = *m;
+	tm.tm_mday = 1;
+	tm.tm_isdst = -1;
+	*end = mktime(&tm);
+	return *start != (time_t)-1 && *end != (time_t)-1;
+}
+
+/* The counts of date in the statistics' days, zeros when none. */
+static void
+api_day_counts(json_t *days, const char *date, json_int_t c[3])
+{
+	json_t *d;
+	size_t i;
+
+	c[0] = c[1] = c[2] = 0;
+	json_array_foreach(days, i, d) {
+		if (json_is_string(json_object_get(d, "date")) &&
+		    strcmp(json_string_value(json_object_get(d, "date")),
+		    date) == 0) {
+			c[0] = json_integer_value(json_object_get(d,
+			    "answered"));
+			c[1] = json_integer_value(json_object_get(d,
+			    "suggested"));
+			c[2] = json_integer_value(json_object_get(d,
+			    "unanswered"));
+			return;
+		}
+	}
+}
+
+static void
+api_csv_counts(FILE *f, const char *label, const json_int_t c[3])
+{
+	json_int_t total = c[0] + c[1] + c[2];
+
+	fprintf(f, "%s,%lld,%lld,%lld,", label, (long long)c[0],
+	    (long long)c[1], (long long)c[2]);
+	if (total > 0)
+		fprintf(f, "%.1f%%", 100.0 * (double)c[0] / (double)total);
+	fputs("\r\n", f);
+}
+
+/*
+ * GET /api/stats/export?month=YYYY-MM (default: this month): one row per
+ * day, a total, then the unanswered questions asked in the month.
+ */
+void
+api_stats_export(struct admin_api *a, const struct admin_request *req,
+    const char *arg, struct admin_result *res)
+{
+	json_t *stats = NULL, *un = NULL, *q, *days;
+	json_int_t c[3], total[3] = { 0, 0, 0 }, first, last;
+	char month[16], date[24], *buf = NULL;
+	struct tm tm;
+	size_t size = 0, i;
+	time_t start, end;
+	FILE *f;
+	int y, m, d, r;
+
+	(void)arg;
+	r = api_param(req->query, "month", month, sizeof month);
+	if (r == 0) {
+		if (localtime_r(&req->now, &tm) == NULL) {
+			api_errorf(res, 500, NULL, "no local time");
+			return;
+		}
+		strftime(month, sizeof month, "%Y-%m", &tm);
+	}
+	if (r < 0 || !api_month(month, &y, &m, &start, &end)) {
+		api_errorf(res, 400, NULL, "month: must be YYYY-MM");
+		return;
+	}
+	stats = dispatch_stats_json(a->dispatch);
+	un = dispatch_unanswered_json(a->dispatch, 0);
+	f = open_memstream(&buf, &size);
+	if (f == NULL) {
+		api_errorf(res, 500, NULL, "out of memory");
+		goto out;
+	}
+	days = json_object_get(stats, "days");
+	/* A byte-order mark, so that spreadsheets read UTF-8 as such. */
+	fputs("\xef\xbb\xbf", f);
+	fputs("date,answered,suggested,unanswered,answer_rate\r\n", f);
+	for (d = 1; d <= 31; d++) {
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = y - 1900;
+		tm.tm_mon = m - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = 12;
+		tm.tm_isdst = -1;
+		if (mktime(&tm) == (time_t)-1 || tm.tm_mon != m - 1)
+			break;
+		snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+		api_day_counts(days, date, c);
+		for (i = 0; i < 3; i++)
+			total[i] += c[i];
+		api_csv_counts(f, date, c);
+	}
+	api_csv_counts(f, "total", total);
+	fputs("\r\nquestion,count,first_seen,last_seen\r\n", f);
+	json_array_foreach(json_object_get(un, "questions"), i, q) {
+		first = json_integer_value(json_object_get(q, "first_seen"));
+		last = json_integer_value(json_object_get(q, "last_seen"));
+		if (!json_is_string(json_object_get(q, "text")) ||
+		    last < (json_int_t)start || first >= (json_int_t)end)
+			continue;
+		api_csv_field(f, json_string_value(json_object_get(q,
+		    "text")));
+		fprintf(f, ",%lld,", (long long)json_integer_value(
+		    json_object_get(q, "count")));
+		api_csv_date(f, first);
+		fputc(',', f);
+		api_csv_date(f, last);
+		fputs("\r\n", f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		buf = NULL;
+		api_errorf(res, 500, NULL, "out of memory");
+		goto out;
+	}
+	res->status = 200;
+	res->content_type = API_CSV;
+	res->body = buf;
+	res->len = size;
+	api_header(res, "Content-Disposition", "attachment; "
+	    "filename=\"wxkb-stats-%04d-%02d.csv\"", y, m);
+out:
+	json_decref(stats);
+	json_decref(un);
+}

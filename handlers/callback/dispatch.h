@@ -1,0 +1,92 @@
+/*
+ * dispatch — reply = dispatch(msg): what a resident gets for a message or
+ * an event, from the current knowledge-base generation (DESIGN.md
+ * "Matching"; the knowledge-base issue, items 4-6).  Holds the per-user
+ * suggestion state that lets a resident answer "2" to a numbered list.
+ */
+#ifndef DISPATCH_H
+#define DISPATCH_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "handlers/callback/wx_callback.h"
+
+/* Passive text above this many bytes is split (WeChat's limit ~2048). */
+#define DISPATCH_MAX_TEXT	2000
+/* How long a numbered suggestion list can be answered. */
+#define DISPATCH_SUGGEST_TTL	600
+/* Bytes of a suggestion list, NUL included. */
+#define DISPATCH_SUGGEST_MAX	1024
+
+struct kb;
+struct kb_result;
+struct kb_stats;
+struct kb_unanswered;
+struct dispatch;
+
+/*
+ * Sends the parts of an answer after the first (customer-service API).
+ * Returns 0 when queued.  May be NULL: the text is then shortened.
+ */
+typedef int (*dispatch_send_fn)(void *arg, const char *openid,
+	    const char *text, size_t len);
+
+/* A new dispatcher without a knowledge base; NULL on allocation failure. */
+struct dispatch *dispatch_new(void);
+void	dispatch_free(struct dispatch *);
+
+/*
+ * Serve kb from now on: takes a reference of its own and drops the one on
+ * the previous generation (requests holding it finish on it).
+ */
+void	dispatch_set_kb(struct dispatch *, struct kb *kb);
+
+/* A reference on the generation served now (kb_unref it), or NULL. */
+struct kb *dispatch_kb_acquire(struct dispatch *);
+
+/*
+ * The unanswered store, read or saved under the dispatcher's lock while
+ * workers record into it: kb_unanswered_json() and kb_unanswered_save().
+ */
+json_t	*dispatch_unanswered_json(struct dispatch *, size_t limit);
+int	dispatch_unanswered_save(struct dispatch *, const char *path,
+	    char **cause);
+
+/*
+ * The statistics, read or saved under the dispatcher's lock while workers
+ * count into them: kb_stats_json() (NULL without statistics) and
+ * kb_stats_save() (0 without statistics).
+ */
+json_t	*dispatch_stats_json(struct dispatch *);
+int	dispatch_stats_save(struct dispatch *, const char *path,
+	    char **cause);
+
+/*
+ * Count questions by outcome and items by servings here (borrowed; may be
+ * NULL).
+ */
+void	dispatch_set_stats(struct dispatch *, struct kb_stats *);
+
+/*
+ * The numbered list a resident gets for a SUGGEST result, as sent: into
+ * text (size bytes, DISPATCH_SUGGEST_MAX is enough), NUL-terminated.
+ * Returns its length, or 0 when it does not fit.
+ */
+size_t	dispatch_suggest_text(const struct kb_result *, char *text,
+	    size_t size);
+
+/* Record misses and suggestions here (borrowed; may be NULL). */
+void	dispatch_set_unanswered(struct dispatch *, struct kb_unanswered *);
+
+/* Deliver the rest of long answers through fn (may be NULL). */
+void	dispatch_set_sender(struct dispatch *, dispatch_send_fn fn,
+	    void *arg);
+
+/* The wx_dispatch_fn of wx_callback: arg is a struct dispatch. */
+int	dispatch_message(void *arg, const struct wx_msg *msg, time_t now,
+	    struct wx_dispatch_out *out);
+
+#endif

@@ -1,0 +1,546 @@
+/*
+ * wx_callback — verify, decrypt, de-duplicate and answer one callback.
+ * Every refusal is decided in wx_refuse(), so a status and its reason are
+ * written in one place.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/callback/wx_callback.h"
+#include "handlers/callback/wx_crypto.h"
+#include "handlers/callback/wx_query.h"
+#include "handlers/callback/wx_reply.h"
+#include "handlers/callback/wx_sig.h"
+#include "lib/cache.h"
+
+/* WeChat retries three times over ~15 s; keep answers well past that. */
+#define WX_RETRY_TTL		60
+#define WX_RETRY_MAX		16384
+#define WX_RETRY_BYTES		(4 * 1024 * 1024)
+#define WX_NONCE_MAX		65536
+#define WX_NONCE_BYTES		(4 * 1024 * 1024)
+#define WX_MAX_NONCE_LEN	64
+#define WX_MAX_ECHOSTR		256
+#define WX_SUCCESS		"success"
+
+struct wx_callback {
+	char		*token;
+	char		*appid;
+	enum wx_mode	 mode;
+	long		 max_skew;
+	unsigned char	 uid_key[16];
+	struct wx_crypto *crypto;	/* NULL without an AES key */
+	struct cache	*retry;		/* dedup key -> plain reply */
+	struct cache	*nonces;	/* "ts:nonce" -> dedup key */
+	pthread_mutex_t	 lock;		/* the two caches, across workers */
+	wx_dispatch_fn	 dispatch;
+	void		*dispatch_arg;
+};
+
+/* One POST while it is being handled. */
+struct wx_post {
+	struct wx_query	 qs;
+	struct wx_msg	*envelope;	/* the body as sent */
+	struct wx_msg	*inner;		/* decrypted message, or NULL */
+	const struct wx_msg *msg;	/* the one to act on */
+	char		*plain;		/* decrypted XML */
+	size_t		 plainlen;
+	char		 key[CACHE_MAX_KEY + 1];	/* dedup key */
+};
+
+struct wx_callback *
+wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
+{
+	struct wx_callback *cb;
+	unsigned char seed[32];
+	int r;
+
+	cb = calloc(1, sizeof *cb);
+	if (cb == NULL) {
+		*cause = "out of memory";
+		return NULL;
+	}
+	cb->token = strdup(cfg->token);
+	cb->appid = strdup(cfg->appid != NULL ? cfg->appid : "");
+	cb->mode = cfg->mode;
+	cb->max_skew = cfg->max_skew;
+	memcpy(cb->uid_key, cfg->uid_key, sizeof cb->uid_key);
+	cb->dispatch = cfg->dispatch;
+	cb->dispatch_arg = cfg->dispatch_arg;
+	pthread_mutex_init(&cb->lock, NULL);
+	if (cb->token == NULL || cb->appid == NULL) {
+		*cause = "out of memory";
+		goto fail;
+	}
+	if (cfg->aes_key != NULL && *cfg->aes_key != '\0') {
+		r = wx_crypto_new(&cb->crypto, cfg->aes_key, cb->appid);
+		if (r != WX_CRYPTO_OK) {
+			*cause = wx_crypto_strerror(r);
+			goto fail;
+		}
+	} else if (cfg->mode != WX_MODE_PLAIN) {
+		*cause = "compat and safe modes need an EncodingAESKey";
+		goto fail;
+	}
+	/* The cache seeds only need to be unpredictable, not secret-keyed. */
+	if (cb->crypto != NULL)
+		r = wx_crypto_random(cb->crypto, seed, sizeof seed);
+	else {
+		FILE *fp = fopen("/dev/urandom", "rb");
+
+		r = (fp == NULL || fread(seed, 1, sizeof seed, fp) !=
+		    sizeof seed) ? -1 : 0;
+		if (fp != NULL)
+			fclose(fp);
+	}
+	if (r != 0) {
+		*cause = "no randomness for the cache seeds";
+		goto fail;
+	}
+	cb->retry = cache_new(WX_RETRY_MAX, WX_RETRY_BYTES, WX_RETRY_TTL,
+	    seed);
+	cb->nonces = cache_new(WX_NONCE_MAX, WX_NONCE_BYTES,
+	    2 * cfg->max_skew + 1, seed + 16);
+	if (cb->retry == NULL || cb->nonces == NULL) {
+		*cause = "out of memory";
+		goto fail;
+	}
+	return cb;
+fail:
+	wx_callback_free(cb);
+	return NULL;
+}
+
+void
+wx_callback_free(struct wx_callback *cb)
+{
+	if (cb == NULL)
+		return;
+	if (cb->token != NULL) {
+		memset(cb->token, 0, strlen(cb->token));
+		free(cb->token);
+	}
+	free(cb->appid);
+	wx_crypto_free(cb->crypto);
+	cache_free(cb->retry);
+	cache_free(cb->nonces);
+	pthread_mutex_destroy(&cb->lock);
+	free(cb);
+}
+
+void
+wx_callback_user_hash(const struct wx_callback *cb, const char *openid,
+    char out[17])
+{
+	uint64_t h = wx_siphash(cb->uid_key, openid, strlen(openid));
+
+	snprintf(out, 17, "%016" PRIx64, h);
+}
+
+void
+wx_result_cleanup(struct wx_result *res)
+{
+	free(res->body);
+	memset(res, 0, sizeof *res);
+}
+
+static void
+wx_set_body(struct wx_result *res, int status, const char *type,
+    char *body, size_t len)
+{
+	res->status = status;
+	res->content_type = type;
+	free(res->body);
+	res->body = body;
+	res->len = len;
+}
+
+static void
+wx_set_text(struct wx_result *res, int status, const char *text)
+{
+	char *copy = strdup(text);
+
+	wx_set_body(res, status, "text/plain; charset=utf-8", copy,
+	    copy != NULL ? strlen(copy) : 0);
+}
+
+/* The one place a refusal's status, event and reason are chosen. */
+static void
+wx_refuse(struct wx_result *res, int status, const char *event,
+    const char *reason)
+{
+	const char *text;
+
+	switch (status) {
+	case 400:
+		text = "bad request\n";
+		break;
+	case 403:
+		text = "forbidden\n";
+		break;
+	case 405:
+		text = "method not allowed\n";
+		break;
+	default:
+		text = "error\n";
+		break;
+	}
+	wx_set_text(res, status, text);
+	res->event = event;
+	res->reason = reason;
+}
+
+/* A decimal timestamp within max_skew of now. */
+static int
+wx_fresh(const char *ts, time_t now, long max_skew)
+{
+	long long v = 0;
+	size_t i, n = strlen(ts);
+
+	if (n == 0 || n > 12)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)ts[i]))
+			return 0;
+		v = v * 10 + (ts[i] - '0');
+	}
+	return v >= (long long)now - max_skew &&
+	    v <= (long long)now + max_skew;
+}
+
+static int
+wx_token_chars(const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!isascii((unsigned char)s[i]) ||
+		    !isalnum((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Check signature, timestamp and nonce common to GET and POST.  Returns 0,
+ * or -1 after filling res.
+ */
+static int
+wx_check_request(struct wx_callback *cb, const struct wx_query *qs,
+    time_t now, struct wx_result *res)
+{
+	const char *parts[3];
+
+	if (qs->signature == NULL || qs->timestamp == NULL ||
+	    qs->nonce == NULL) {
+		wx_refuse(res, 403, "bad_signature", "missing parameter");
+		return -1;
+	}
+	if (!wx_token_chars(qs->nonce, WX_MAX_NONCE_LEN) ||
+	    strlen(qs->timestamp) > 20) {
+		wx_refuse(res, 403, "bad_signature", "malformed nonce");
+		return -1;
+	}
+	parts[0] = cb->token;
+	parts[1] = qs->timestamp;
+	parts[2] = qs->nonce;
+	if (!wx_sig_verify(qs->signature, parts, 3)) {
+		wx_refuse(res, 403, "bad_signature", "signature mismatch");
+		return -1;
+	}
+	if (!wx_fresh(qs->timestamp, now, cb->max_skew)) {
+		wx_refuse(res, 403, "stale_timestamp",
+		    "timestamp outside the allowed skew");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+wx_handle_get(struct wx_callback *cb, const struct wx_query *qs, time_t now,
+    struct wx_result *res)
+{
+	size_t i, n;
+
+	if (wx_check_request(cb, qs, now, res) != 0)
+		return;
+	if (qs->echostr == NULL) {
+		wx_refuse(res, 400, "bad_request", "echostr missing");
+		return;
+	}
+	n = strlen(qs->echostr);
+	for (i = 0; i < n; i++) {
+		if (qs->echostr[i] < 0x21 || qs->echostr[i] > 0x7e)
+			break;
+	}
+	if (n == 0 || n > WX_MAX_ECHOSTR || i != n) {
+		wx_refuse(res, 400, "bad_request", "malformed echostr");
+		return;
+	}
+	/* The body is exactly echostr: no newline, no quotes. */
+	wx_set_text(res, 200, qs->echostr);
+	res->event = "verify";
+}
+
+/*
+ * The retry key: MsgId + FromUserName for messages, FromUserName +
+ * CreateTime + Event (+ EventKey) for events (protocol doc §6.1).
+ */
+static int
+wx_dedup_key(const struct wx_msg *m, char *out, size_t outsz)
+{
+	int n;
+
+	if (m->msg_id != NULL && m->type != WX_MSG_EVENT)
+		n = snprintf(out, outsz, "m|%s|%s", m->from_user, m->msg_id);
+	else
+		n = snprintf(out, outsz, "e|%s|%llu|%s|%s", m->from_user,
+		    (unsigned long long)m->create_time,
+		    m->event_name != NULL ? m->event_name : "",
+		    m->event_key != NULL ? m->event_key : "");
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+/*
+ * Turn the body into the message to act on, verifying and decrypting as
+ * the mode and the query demand.  Returns 0 or -1 after filling res.
+ */
+static int
+wx_open_post(struct wx_callback *cb, struct wx_post *p, const char *body,
+    size_t len, struct wx_result *res)
+{
+	const char *parts[4];
+	int encrypted = 0, r;
+
+	if (p->qs.encrypt_type != NULL &&
+	    strcmp(p->qs.encrypt_type, "aes") == 0)
+		encrypted = 1;
+	else if (p->qs.encrypt_type != NULL &&
+	    strcmp(p->qs.encrypt_type, "raw") != 0) {
+		wx_refuse(res, 400, "bad_request", "unknown encrypt_type");
+		return -1;
+	}
+	if (!encrypted && cb->mode == WX_MODE_SAFE) {
+		wx_refuse(res, 403, "downgrade_refused",
+		    "unencrypted message in safe mode");
+		return -1;
+	}
+	if (encrypted && cb->crypto == NULL) {
+		wx_refuse(res, 400, "bad_request",
+		    "encrypted message but no EncodingAESKey configured");
+		return -1;
+	}
+	r = wx_msg_parse(body, len, &p->envelope);
+	if (r != WX_MSG_OK) {
+		wx_refuse(res, 400, "bad_xml", wx_msg_strerror(r));
+		return -1;
+	}
+	res->encrypted = encrypted;
+	if (!encrypted) {
+		p->msg = p->envelope;
+		return 0;
+	}
+	if (p->envelope->encrypt == NULL || *p->envelope->encrypt == '\0') {
+		wx_refuse(res, 400, "bad_xml", "Encrypt element missing");
+		return -1;
+	}
+	parts[0] = cb->token;
+	parts[1] = p->qs.timestamp;
+	parts[2] = p->qs.nonce;
+	parts[3] = p->envelope->encrypt;
+	if (p->qs.msg_signature == NULL ||
+	    !wx_sig_verify(p->qs.msg_signature, parts, 4)) {
+		wx_refuse(res, 403, "bad_signature",
+		    p->qs.msg_signature == NULL ? "msg_signature missing" :
+		    "msg_signature mismatch");
+		return -1;
+	}
+	r = wx_crypto_decrypt(cb->crypto, p->envelope->encrypt,
+	    strlen(p->envelope->encrypt), &p->plain, &p->plainlen);
+	if (r != WX_CRYPTO_OK) {
+		wx_refuse(res, 400, "decrypt_failed", wx_crypto_reason(r));
+		return -1;
+	}
+	r = wx_msg_parse(p->plain, p->plainlen, &p->inner);
+	if (r != WX_MSG_OK) {
+		wx_refuse(res, 400, "bad_xml", wx_msg_strerror(r));
+		return -1;
+	}
+	/* Compat bodies repeat the fields in clear: trust only these. */
+	p->msg = p->inner;
+	return 0;
+}
+
+/*
+ * Answer with the plain reply xml (NULL: "success"), encrypted when the
+ * request was.  Returns 0 or -1 after filling res.
+ */
+static int
+wx_answer(struct wx_callback *cb, const struct wx_post *p, const char *xml,
+    size_t len, time_t now, struct wx_result *res)
+{
+	char ts[24], sig[WX_SIG_HEX_LEN + 1], *b64 = NULL, *out = NULL;
+	const char *parts[4];
+	size_t outlen;
+	int r;
+
+	if (xml == NULL) {
+		/* Even in safe mode "success" goes unencrypted (§6.1). */
+		wx_set_text(res, 200, WX_SUCCESS);
+		return 0;
+	}
+	if (!res->encrypted) {
+		out = malloc(len + 1);
+		if (out == NULL) {
+			wx_refuse(res, 500, "internal_error", "out of memory");
+			return -1;
+		}
+		memcpy(out, xml, len);
+		out[len] = '\0';
+		wx_set_body(res, 200, "application/xml; charset=utf-8", out,
+		    len);
+		return 0;
+	}
+	r = wx_crypto_encrypt(cb->crypto, xml, len, &b64);
+	if (r != WX_CRYPTO_OK) {
+		wx_refuse(res, 500, "internal_error", wx_crypto_strerror(r));
+		return -1;
+	}
+	snprintf(ts, sizeof ts, "%lld", (long long)now);
+	parts[0] = cb->token;
+	parts[1] = ts;
+	parts[2] = p->qs.nonce;
+	parts[3] = b64;
+	wx_sig_compute(parts, 4, sig);
+	r = wx_reply_envelope(b64, sig, ts, p->qs.nonce, &out, &outlen);
+	free(b64);
+	if (r != WX_REPLY_OK) {
+		wx_refuse(res, 500, "internal_error", "cannot render envelope");
+		return -1;
+	}
+	wx_set_body(res, 200, "application/xml; charset=utf-8", out, outlen);
+	return 0;
+}
+
+static void
+wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
+    time_t now, struct wx_post *p, struct wx_result *res)
+{
+	struct wx_dispatch_out d;
+	const void *seen;
+	char *cached;
+	size_t cachedlen = 0, seenlen;
+	char nkey[WX_MAX_NONCE_LEN + 32];
+	int replayed;
+
+	if (wx_check_request(cb, &p->qs, now, res) != 0)
+		return;
+	if (wx_open_post(cb, p, body, len, res) != 0)
+		return;
+	res->msg_type = wx_msg_type_name(p->msg->type);
+	if (p->msg->from_user == NULL || *p->msg->from_user == '\0' ||
+	    p->msg->to_user == NULL || p->msg->msg_type == NULL) {
+		wx_refuse(res, 400, "bad_xml", "ToUserName, FromUserName or "
+		    "MsgType missing");
+		return;
+	}
+	wx_callback_user_hash(cb, p->msg->from_user, res->user);
+	if (wx_dedup_key(p->msg, p->key, sizeof p->key) != 0) {
+		wx_refuse(res, 400, "bad_xml", "identifiers too long");
+		return;
+	}
+
+	/*
+	 * A (timestamp, nonce) seen before is a replay, unless it carried
+	 * this very message: then it is WeChat retrying, answered below.
+	 */
+	snprintf(nkey, sizeof nkey, "%s:%s", p->qs.timestamp, p->qs.nonce);
+	pthread_mutex_lock(&cb->lock);
+	replayed = cache_get(cb->nonces, nkey, now, &seen, &seenlen);
+	if (replayed && (seenlen != strlen(p->key) ||
+	    memcmp(seen, p->key, seenlen) != 0)) {
+		pthread_mutex_unlock(&cb->lock);
+		wx_refuse(res, 403, "replay", "nonce reused for another "
+		    "message");
+		return;
+	}
+	if (!replayed)
+		(void)cache_put(cb->nonces, nkey, p->key, strlen(p->key),
+		    now);
+	/* Copy the answer out: the cache may change once unlocked. */
+	cached = NULL;
+	if (cache_get(cb->retry, p->key, now, &seen, &seenlen)) {
+		cached = malloc(seenlen + 1);
+		if (cached != NULL)
+			memcpy(cached, seen, seenlen);
+		cachedlen = seenlen;
+		res->retry = 1;
+	}
+	pthread_mutex_unlock(&cb->lock);
+	if (res->retry) {
+		res->event = "retry";
+		res->kb_result = "retry";
+		if (cached == NULL)
+			wx_refuse(res, 500, "internal_error", "out of memory");
+		else
+			(void)wx_answer(cb, p, cachedlen > 0 ? cached : NULL,
+			    cachedlen, now, res);
+		free(cached);
+		return;
+	}
+
+	memset(&d, 0, sizeof d);
+	if (cb->dispatch(cb->dispatch_arg, p->msg, now, &d) != 0) {
+		free(d.xml);
+		memset(&d, 0, sizeof d);
+		d.result = "dispatch_failed";
+	}
+	res->event = "message";
+	res->kb_result = d.result;
+	snprintf(res->kb_item, sizeof res->kb_item, "%s", d.item);
+	/* An empty value stands for "success" in the cache. */
+	pthread_mutex_lock(&cb->lock);
+	(void)cache_put(cb->retry, p->key, d.xml != NULL ? d.xml : "",
+	    d.xml != NULL ? d.len : 0, now);
+	pthread_mutex_unlock(&cb->lock);
+	(void)wx_answer(cb, p, d.xml, d.len, now, res);
+	free(d.xml);
+}
+
+void
+wx_callback_handle(struct wx_callback *cb, enum wx_method method,
+    const char *query, const char *body, size_t len, time_t now,
+    struct wx_result *res)
+{
+	struct wx_post p;
+	int r;
+
+	memset(res, 0, sizeof *res);
+	memset(&p, 0, sizeof p);
+	if (method == WX_METHOD_OTHER) {
+		wx_refuse(res, 405, "bad_method", "method not allowed");
+		return;
+	}
+	r = wx_query_parse(query, &p.qs);
+	if (r != WX_QUERY_OK) {
+		wx_refuse(res, 400, "bad_request", wx_query_strerror(r));
+		return;
+	}
+	if (method == WX_METHOD_GET)
+		wx_handle_get(cb, &p.qs, now, res);
+	else
+		wx_handle_post(cb, body, len, now, &p, res);
+	wx_query_cleanup(&p.qs);
+	wx_msg_free(p.envelope);
+	wx_msg_free(p.inner);
+	if (p.plain != NULL) {
+		memset(p.plain, 0, p.plainlen);
+		free(p.plain);
+	}
+}

@@ -1,0 +1,97 @@
+/*
+ * wx_callback — one WeChat callback request, from method, query string and
+ * body to HTTP status and body (protocol doc §1-§3, §6).  It knows nothing
+ * of libevent: the daemon feeds it bytes, tests and fuzzers do the same.
+ *
+ * Order of checks for a POST: query syntax, `signature`, timestamp skew,
+ * the envelope XML, `msg_signature`, decryption, the inner XML; then the
+ * retry cache, the replay check, and only then dispatch.
+ */
+#ifndef WX_CALLBACK_H
+#define WX_CALLBACK_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "handlers/callback/wx_msg.h"
+
+enum wx_mode {
+	WX_MODE_PLAIN = 0,
+	WX_MODE_COMPAT,
+	WX_MODE_SAFE,
+};
+
+enum wx_method {
+	WX_METHOD_GET = 0,
+	WX_METHOD_POST,
+	WX_METHOD_OTHER,
+};
+
+/* What dispatch said, for the log line and the metrics. */
+struct wx_dispatch_out {
+	char		*xml;		/* malloc'ed plain reply; NULL: "success" */
+	size_t		 len;
+	const char	*result;	/* static: "hit", "suggest", "miss", ... */
+	char		 item[65];	/* knowledge-base item id or "" */
+};
+
+/*
+ * The dispatch seam: reply = dispatch(msg).  Fills out (zeroed by the
+ * caller); returns 0, or -1 when no reply could be made (the resident then
+ * gets "success" and the failure is logged).
+ */
+typedef int (*wx_dispatch_fn)(void *arg, const struct wx_msg *msg,
+	    time_t now, struct wx_dispatch_out *out);
+
+struct wx_callback_cfg {
+	const char	*token;
+	const char	*appid;		/* "" in plain mode without a key */
+	const char	*aes_key;	/* "" when none */
+	enum wx_mode	 mode;
+	long		 max_skew;	/* seconds */
+	unsigned char	 uid_key[16];	/* keys the OpenID hash in logs */
+	wx_dispatch_fn	 dispatch;
+	void		*dispatch_arg;
+};
+
+/* The answer to one request; release with wx_result_cleanup(). */
+struct wx_result {
+	int		 status;	/* HTTP status */
+	const char	*content_type;
+	char		*body;		/* malloc'ed, may be NULL when len 0 */
+	size_t		 len;
+	const char	*event;		/* WXKB_EVENT for the log line */
+	const char	*reason;	/* static detail of a refusal, or NULL */
+	const char	*msg_type;	/* MsgType (static name) or NULL */
+	const char	*kb_result;	/* dispatch's result, or NULL */
+	char		 kb_item[65];
+	char		 user[17];	/* keyed hash of the OpenID, or "" */
+	int		 retry;		/* answered from the retry cache */
+	int		 encrypted;	/* the request was encrypted */
+};
+
+struct wx_callback;
+
+/*
+ * Make a handler.  The strings of cfg are copied.  Returns NULL with
+ * *cause (static text) set when the key or AppID is unusable.
+ */
+struct wx_callback *wx_callback_new(const struct wx_callback_cfg *cfg,
+	    const char **cause);
+void	wx_callback_free(struct wx_callback *);
+
+/*
+ * Handle one request at time now.  res is filled in every case; a refusal
+ * has its status, event and reason set and a short text body.
+ */
+void	wx_callback_handle(struct wx_callback *, enum wx_method,
+	    const char *query, const char *body, size_t len, time_t now,
+	    struct wx_result *res);
+
+void	wx_result_cleanup(struct wx_result *);
+
+/* Hash an OpenID with the handler's key: 16 hex digits and a NUL. */
+void	wx_callback_user_hash(const struct wx_callback *, const char *openid,
+	    char out[17]);
+
+#endif
