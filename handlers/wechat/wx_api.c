@@ -149,49 +149,6 @@ wx_api_describe(const struct wx_api_res *res, char *buf, size_t size)
 	return buf;
 }
 
-/* 1 when s[0..len) is well-formed UTF-8 without NUL (JSON needs it). */
-int
-wx_api_utf8_valid(const char *text, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0, n, k;
-	uint32_t cp;
-
-	while (i < len) {
-		if (s[i] == 0)
-			return 0;
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			n = 1;
-			cp = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			n = 2;
-			cp = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			n = 3;
-			cp = s[i] & 0x07;
-		} else
-			return 0;
-		if (len - i <= n)
-			return 0;	/* cut short */
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates, beyond U+10FFFF. */
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
 /* libevent: a watched socket is ready. */
 static void
 api_check_done(struct wx_api *);

@@ -185,10 +185,5 @@ const char *wx_api_strerror(int err);
 const char *wx_api_describe(const struct wx_api_res *, char *buf,
 	    size_t size);
 
-/*
- * 1 when len bytes of s are well-formed UTF-8 without a NUL (what a JSON
- * string can carry), 0 otherwise.
- */
-int	wx_api_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -485,7 +485,7 @@ wx_cs_send_text(void *arg, const char *openid, const char *text, size_t len)
 		    cs->cs_stats.users);
 		return -1;
 	}
-	if (!wx_api_utf8_valid(text, len))
+	if (!utf8_valid(text, len))
 		why = "the text is not UTF-8";
 	else if (!cs_window_open(u, now))
 		why = cs_window_words(u, now);
