@@ -37,6 +37,7 @@
 #include "lib/http.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
+#include "lib/rand.h"
 
 #ifndef WXKB_SHAREDIR
 #define WXKB_SHAREDIR		"/usr/local/share/wxkbd"
@@ -100,10 +101,8 @@ server_uid_key(const struct config *cfg, unsigned char key[16])
 		if (n == 16)
 			return;
 	}
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || read(fd, key, 16) != 16)
-		fatal("/dev/urandom");
-	close(fd);
+	if (rand_bytes(key, 16) != 0)
+		fatal("getrandom");
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1 || write(fd, key, 16) != 16 || fsync(fd) != 0) {
 		log_warn("state_error", "cannot keep %s: %s; OpenID hashes "

@@ -14,6 +14,8 @@
 #include "kb/kb_stats.h"
 #include "kb/kb_unanswered.h"
 #include "lib/cache.h"
+#include "lib/rand.h"
+#include "lib/siphash.h"
 #include "lib/utf8.h"
 
 #define DISPATCH_USERS		4096
@@ -52,16 +54,9 @@ dispatch_new(void)
 {
 	struct dispatch *d;
 	unsigned char seed[32];
-	FILE *fp;
 
-	fp = fopen("/dev/urandom", "rb");
-	if (fp == NULL)
+	if (rand_bytes(seed, sizeof seed) != 0)
 		return NULL;
-	if (fread(seed, 1, sizeof seed, fp) != sizeof seed) {
-		fclose(fp);
-		return NULL;
-	}
-	fclose(fp);
 	d = calloc(1, sizeof *d);
 	if (d == NULL)
 		return NULL;
@@ -222,14 +217,6 @@ dispatch_set_sender(struct dispatch *d, dispatch_send_fn fn, void *arg)
 {
 	d->send = fn;
 	d->send_arg = arg;
-}
-
-/* The per-user key: a keyed hash, so the OpenID itself is not stored. */
-static void
-dispatch_user(const struct dispatch *d, const char *openid, char out[17])
-{
-	snprintf(out, 17, "%016llx", (unsigned long long)wx_siphash(
-	    d->user_key, openid, strlen(openid)));
 }
 
 /*
@@ -404,7 +391,7 @@ dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
     const struct kb_result *res, time_t now, struct wx_dispatch_out *out)
 {
 	char text[DISPATCH_SUGGEST_MAX], ids[3 * (KB_MAX_ID + 1) + 1];
-	char user[17];
+	char user[SIPHASH_UID_LEN + 1];
 	size_t i, idn = 0;
 
 	if (dispatch_suggest_text(res, text, sizeof text) == 0)
@@ -413,7 +400,7 @@ dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
 	for (i = 0; i < res->nsuggestions; i++)
 		idn += (size_t)snprintf(ids + idn, sizeof ids - idn, "%s\n",
 		    res->suggestions[i]->id);
-	dispatch_user(d, msg->from_user, user);
+	siphash_uid(d->user_key, msg->from_user, user);
 	pthread_mutex_lock(&d->lock);
 	(void)cache_put(d->suggested, user, ids, idn, now);
 	pthread_mutex_unlock(&d->lock);
@@ -430,14 +417,14 @@ dispatch_followup(struct dispatch *d, const struct kb *kb,
 {
 	const void *val;
 	const char *p, *nl;
-	char user[17], id[KB_MAX_ID + 1];
+	char user[SIPHASH_UID_LEN + 1], id[KB_MAX_ID + 1];
 	size_t len, want, i;
 
 	if (norm[0] < '1' || norm[0] > '0' + KB_MAX_SUGGESTIONS ||
 	    norm[1] != '\0')
 		return NULL;
 	want = (size_t)(norm[0] - '1');
-	dispatch_user(d, msg->from_user, user);
+	siphash_uid(d->user_key, msg->from_user, user);
 	id[0] = '\0';
 	pthread_mutex_lock(&d->lock);
 	if (cache_get(d->suggested, user, now, &val, &len)) {

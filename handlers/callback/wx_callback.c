@@ -16,6 +16,8 @@
 #include "handlers/callback/wx_reply.h"
 #include "handlers/callback/wx_sig.h"
 #include "lib/cache.h"
+#include "lib/rand.h"
+#include "lib/siphash.h"
 
 /* WeChat retries three times over ~15 s; keep answers well past that. */
 #define WX_RETRY_TTL		60
@@ -87,17 +89,7 @@ wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
 		goto fail;
 	}
 	/* The cache seeds only need to be unpredictable, not secret-keyed. */
-	if (cb->crypto != NULL)
-		r = wx_crypto_random(cb->crypto, seed, sizeof seed);
-	else {
-		FILE *fp = fopen("/dev/urandom", "rb");
-
-		r = (fp == NULL || fread(seed, 1, sizeof seed, fp) !=
-		    sizeof seed) ? -1 : 0;
-		if (fp != NULL)
-			fclose(fp);
-	}
-	if (r != 0) {
+	if (rand_bytes(seed, sizeof seed) != 0) {
 		*cause = "no randomness for the cache seeds";
 		goto fail;
 	}
@@ -130,15 +122,6 @@ wx_callback_free(struct wx_callback *cb)
 	cache_free(cb->nonces);
 	pthread_mutex_destroy(&cb->lock);
 	free(cb);
-}
-
-void
-wx_callback_user_hash(const struct wx_callback *cb, const char *openid,
-    char out[17])
-{
-	uint64_t h = wx_siphash(cb->uid_key, openid, strlen(openid));
-
-	snprintf(out, 17, "%016" PRIx64, h);
 }
 
 void
@@ -450,7 +433,7 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 		    "MsgType missing");
 		return;
 	}
-	wx_callback_user_hash(cb, p->msg->from_user, res->user);
+	siphash_uid(cb->uid_key, p->msg->from_user, res->user);
 	if (wx_dedup_key(p->msg, p->key, sizeof p->key) != 0) {
 		wx_refuse(res, 400, "bad_xml", "identifiers too long");
 		return;

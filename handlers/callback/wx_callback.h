@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "handlers/callback/wx_msg.h"
+#include "lib/siphash.h"
 
 enum wx_mode {
 	WX_MODE_PLAIN = 0,
@@ -65,7 +66,7 @@ struct wx_result {
 	const char	*msg_type;	/* MsgType (static name) or NULL */
 	const char	*kb_result;	/* dispatch's result, or NULL */
 	char		 kb_item[65];
-	char		 user[17];	/* keyed hash of the OpenID, or "" */
+	char		 user[SIPHASH_UID_LEN + 1]; /* OpenID pseudonym, or "" */
 	int		 retry;		/* answered from the retry cache */
 	int		 encrypted;	/* the request was encrypted */
 };
@@ -89,9 +90,5 @@ void	wx_callback_handle(struct wx_callback *, enum wx_method,
 	    struct wx_result *res);
 
 void	wx_result_cleanup(struct wx_result *);
-
-/* Hash an OpenID with the handler's key: 16 hex digits and a NUL. */
-void	wx_callback_user_hash(const struct wx_callback *, const char *openid,
-	    char out[17]);
 
 #endif

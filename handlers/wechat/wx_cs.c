@@ -21,6 +21,7 @@
 #include "handlers/wechat/wx_errcode.h"
 #include "lib/cache.h"
 #include "lib/log.h"
+#include "lib/siphash.h"
 #include "lib/utf8.h"
 
 struct wx_cs_part {
@@ -206,7 +207,7 @@ cs_evict(struct wx_cs *cs)
 static struct wx_cs_user *
 cs_user(struct wx_cs *cs, const char *openid, int create)
 {
-	uint64_t h = wx_siphash(cs->cs_key, openid, strlen(openid));
+	uint64_t h = siphash(cs->cs_key, openid, strlen(openid));
 	struct wx_cs_user *u = cs_lookup(cs, h), **b;
 
 	if (u != NULL) {
