@@ -173,20 +173,27 @@ static void
 dispatch_count(struct dispatch *d, const struct wx_dispatch_out *out,
     time_t now)
 {
-	enum kb_stats_outcome o = KB_STATS_ANSWERED;
+	enum kb_stats_outcome o;
 	int question = 1;
 
-	if (out->result == NULL)
-		return;
-	if (strcmp(out->result, "suggest") == 0)
+	switch (out->answer) {
+	case WX_ANS_HIT:
+	case WX_ANS_FOLLOWUP:
+		o = KB_STATS_ANSWERED;
+		break;
+	case WX_ANS_SUGGEST:
 		o = KB_STATS_SUGGESTED;
-	else if (strcmp(out->result, "miss") == 0)
+		break;
+	case WX_ANS_MISS:
 		o = KB_STATS_UNANSWERED;
-	else if (strcmp(out->result, "menu") == 0)
+		break;
+	case WX_ANS_MENU:
+		o = KB_STATS_ANSWERED;
 		question = 0;
-	else if (strcmp(out->result, "hit") != 0 &&
-	    strcmp(out->result, "followup") != 0)
+		break;
+	default:
 		return;
+	}
 	pthread_mutex_lock(&d->lock);
 	if (d->stats != NULL) {
 		if (question)
@@ -456,20 +463,20 @@ dispatch_text_msg(struct dispatch *d, const struct kb *kb,
 	kb_query(kb, text, strlen(text), now, &res);
 	item = dispatch_followup(d, kb, msg, res.normalized, now);
 	if (item != NULL) {
-		out->result = "followup";
+		out->answer = WX_ANS_FOLLOWUP;
 		return dispatch_item(d, msg, item, out);
 	}
 	switch (res.kind) {
 	case KB_RESULT_HIT:
-		out->result = "hit";
+		out->answer = WX_ANS_HIT;
 		return dispatch_item(d, msg, res.item, out);
 	case KB_RESULT_SUGGEST:
-		out->result = "suggest";
+		out->answer = WX_ANS_SUGGEST;
 		dispatch_record(d, res.normalized, now);
 		return dispatch_suggest(d, msg, &res, now, out);
 	case KB_RESULT_MISS:
 	case KB_RESULT_EMPTY:
-		out->result = "miss";
+		out->answer = WX_ANS_MISS;
 		if (res.kind == KB_RESULT_MISS)
 			dispatch_record(d, res.normalized, now);
 		return dispatch_kb_reply(d, msg, kb_fallback(kb), NULL, out);
@@ -499,32 +506,32 @@ dispatch_on(struct dispatch *d, const struct kb *kb, const struct wx_msg *msg,
 	case WX_MSG_SHORTVIDEO:
 	case WX_MSG_LOCATION:
 	case WX_MSG_LINK:
-		out->result = "media";
+		out->answer = WX_ANS_MEDIA;
 		return dispatch_text(d, msg, dispatch_media_text, NULL, out);
 	case WX_MSG_EVENT:
 		break;
 	case WX_MSG_UNKNOWN:
-		out->result = "ignored";
+		out->answer = WX_ANS_IGNORED;
 		return 0;
 	}
 	switch (msg->event) {
 	case WX_EV_SUBSCRIBE:
 	case WX_EV_SCAN:
-		out->result = "welcome";
+		out->answer = WX_ANS_WELCOME;
 		return dispatch_kb_reply(d, msg, kb_welcome(kb), NULL, out);
 	case WX_EV_CLICK:
 		item = msg->event_key != NULL ?
 		    kb_find_menu_key(kb, msg->event_key, now) : NULL;
 		if (item == NULL) {
-			out->result = "menu_unknown";
+			out->answer = WX_ANS_MENU_UNKNOWN;
 			return dispatch_kb_reply(d, msg, kb_fallback(kb),
 			    NULL, out);
 		}
-		out->result = "menu";
+		out->answer = WX_ANS_MENU;
 		return dispatch_item(d, msg, item, out);
 	default:
 		/* Unsubscribe, VIEW, job reports...: nothing to say. */
-		out->result = "ignored";
+		out->answer = WX_ANS_IGNORED;
 		return 0;
 	}
 }
