@@ -1,7 +1,7 @@
 /*
  * admin_api — the admin JSON API's common ground: the route table, the
  * request checks (body, Content-Type, If-Match, parameters), the answers
- * and errors, the cached knowledge-base file, and api_commit(), through
+ * and errors, the cached knowledge-base file, and admin_commit(), through
  * which every write is validated, kept, saved and served alike.  The
  * routes themselves are in admin_kb.c and admin_stats.c.
  */
@@ -27,7 +27,7 @@
 #include "lib/file.h"
 
 void
-api_file_clear(struct api_file *f)
+admin_file_clear(struct admin_file *f)
 {
 	free(f->buf);
 	json_decref(f->doc);
@@ -65,7 +65,7 @@ admin_api_free(struct admin_api *a)
 {
 	if (a == NULL)
 		return;
-	api_file_clear(&a->cur);
+	admin_file_clear(&a->cur);
 	kb_history_free(a->history);
 	free(a->kb_path);
 	free(a);
@@ -81,7 +81,7 @@ admin_result_cleanup(struct admin_result *res)
 
 /* Answer status with j (the reference is stolen) as compact JSON. */
 void
-api_reply(struct admin_result *res, int status, json_t *j)
+admin_reply(struct admin_result *res, int status, json_t *j)
 {
 	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	size_t n;
@@ -90,7 +90,7 @@ api_reply(struct admin_result *res, int status, json_t *j)
 	free(res->body);
 	res->body = NULL;
 	res->len = 0;
-	res->content_type = API_JSON;
+	res->content_type = ADMIN_JSON;
 	if (text == NULL) {
 		static const char nomem[] = "{\"error\":\"out of memory\"}\n";
 
@@ -113,7 +113,8 @@ api_reply(struct admin_result *res, int status, json_t *j)
 }
 
 void
-api_header(struct admin_result *res, const char *name, const char *fmt, ...)
+admin_set_header(struct admin_result *res, const char *name,
+    const char *fmt, ...)
 {
 	struct admin_header *h;
 	va_list ap;
@@ -128,9 +129,9 @@ api_header(struct admin_result *res, const char *name, const char *fmt, ...)
 }
 
 void
-api_etag(struct admin_result *res, int64_t rev)
+admin_etag(struct admin_result *res, int64_t rev)
 {
-	api_header(res, "ETag", "\"%" PRId64 "\"", rev);
+	admin_set_header(res, "ETag", "\"%" PRId64 "\"", rev);
 }
 
 /*
@@ -138,7 +139,7 @@ api_etag(struct admin_result *res, int64_t rev)
  * an object is merged in instead, for "current" and the like).
  */
 void
-api_errorf(struct admin_result *res, int status, json_t *details,
+admin_errorf(struct admin_result *res, int status, json_t *details,
     const char *fmt, ...)
 {
 	json_t *j;
@@ -154,27 +155,27 @@ api_errorf(struct admin_result *res, int status, json_t *details,
 	else if (j != NULL && json_is_object(details))
 		json_object_update(j, details);
 	json_decref(details);
-	api_reply(res, status, j);
+	admin_reply(res, status, j);
 }
 
 /* A details array of one string (or none when s is NULL). */
 json_t *
-api_detail(const char *s)
+admin_detail(const char *s)
 {
 	return s != NULL ? json_pack("[s]", s) : NULL;
 }
 
 static void
-api_not_allowed(struct admin_result *res, const char *allow)
+admin_not_allowed(struct admin_result *res, const char *allow)
 {
-	api_header(res, "Allow", "%s", allow);
-	api_errorf(res, 405, NULL, "method not allowed here (allowed: %s)",
+	admin_set_header(res, "Allow", "%s", allow);
+	admin_errorf(res, 405, NULL, "method not allowed here (allowed: %s)",
 	    allow);
 }
 
 /* Fill the audit fields of a change. */
 void
-api_audit(struct admin_result *res, const char *action, const char *item,
+admin_audit(struct admin_result *res, const char *action, const char *item,
     int64_t old_rev, int64_t new_rev)
 {
 	res->event = "kb_audit";
@@ -192,7 +193,7 @@ api_audit(struct admin_result *res, const char *action, const char *item,
 
 /* Note a failure to log. */
 void
-api_log_failure(struct admin_result *res, const char *event,
+admin_log_failure(struct admin_result *res, const char *event,
     enum admin_log level, const char *what, const char *cause)
 {
 	res->event = event;
@@ -208,7 +209,7 @@ api_log_failure(struct admin_result *res, const char *event,
  * Returns 0, or -1 with res filled.
  */
 int
-api_current(struct admin_api *a, struct admin_result *res)
+admin_current(struct admin_api *a, struct admin_result *res)
 {
 	struct stat st;
 	char *buf = NULL, *cause = NULL;
@@ -216,7 +217,7 @@ api_current(struct admin_api *a, struct admin_result *res)
 	size_t len;
 
 	if (stat(a->kb_path, &st) == -1) {
-		api_errorf(res, 500, api_detail(strerror(errno)),
+		admin_errorf(res, 500, admin_detail(strerror(errno)),
 		    "the knowledge-base file cannot be read");
 		return -1;
 	}
@@ -226,16 +227,16 @@ api_current(struct admin_api *a, struct admin_result *res)
 	    st.st_mtim.tv_sec == a->cur.st.st_mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == a->cur.st.st_mtim.tv_nsec)
 		return 0;
-	api_file_clear(&a->cur);
+	admin_file_clear(&a->cur);
 	if (file_read(a->kb_path, KB_MAX_FILE, &buf, &len, &cause) != 0) {
-		api_errorf(res, 500, api_detail(cause),
+		admin_errorf(res, 500, admin_detail(cause),
 		    "the knowledge-base file cannot be read");
 		free(cause);
 		return -1;
 	}
 	doc = kb_doc_parse(buf, len, &cause);
 	if (doc == NULL || kb_doc_items(doc) == NULL) {
-		api_errorf(res, 500, api_detail(cause != NULL ? cause :
+		admin_errorf(res, 500, admin_detail(cause != NULL ? cause :
 		    "items: missing or not an array"), "the knowledge-base "
 		    "file is not usable; fix it and reload");
 		free(cause);
@@ -252,7 +253,7 @@ api_current(struct admin_api *a, struct admin_result *res)
 
 /* The revision a write makes: above the file's and the history's. */
 int64_t
-api_next_revision(const struct admin_api *a)
+admin_next_revision(const struct admin_api *a)
 {
 	int64_t rev = kb_doc_revision(a->cur.doc), kept;
 
@@ -262,7 +263,7 @@ api_next_revision(const struct admin_api *a)
 
 /* An item as answered: with its "revision" and "expired" (new ref). */
 json_t *
-api_item(json_t *item, time_t now)
+admin_item(json_t *item, time_t now)
 {
 	json_t *j = json_copy(item);
 
@@ -280,10 +281,10 @@ api_item(json_t *item, time_t now)
 
 /* {"current": ITEM or null} for a 409 or 412. */
 json_t *
-api_current_item(json_t *item, time_t now, int64_t kb_rev)
+admin_current_item(json_t *item, time_t now, int64_t kb_rev)
 {
 	return json_pack("{soso}", "revision", json_integer(kb_rev),
-	    "current", item != NULL ? api_item(item, now) : json_null());
+	    "current", item != NULL ? admin_item(item, now) : json_null());
 }
 
 /*
@@ -291,7 +292,7 @@ api_current_item(json_t *item, time_t now, int64_t kb_rev)
  * absent, -1 when it is not a revision.
  */
 int
-api_if_match(const char *h, int64_t *rev)
+admin_if_match(const char *h, int64_t *rev)
 {
 	int64_t v = 0;
 	int quoted = 0, digits = 0;
@@ -325,18 +326,18 @@ api_if_match(const char *h, int64_t *rev)
 
 /* The If-Match revision a write needs: 0, or -1 with res filled. */
 int
-api_need_match(const struct admin_request *req, struct admin_result *res,
+admin_need_match(const struct admin_request *req, struct admin_result *res,
     int64_t *rev)
 {
-	switch (api_if_match(req->if_match, rev)) {
+	switch (admin_if_match(req->if_match, rev)) {
 	case 1:
 		return 0;
 	case 0:
-		api_errorf(res, 428, NULL, "a write needs If-Match with the "
+		admin_errorf(res, 428, NULL, "a write needs If-Match with the "
 		    "revision it edited");
 		return -1;
 	default:
-		api_errorf(res, 400, NULL, "If-Match must be a revision "
+		admin_errorf(res, 400, NULL, "If-Match must be a revision "
 		    "number");
 		return -1;
 	}
@@ -344,7 +345,7 @@ api_need_match(const struct admin_request *req, struct admin_result *res,
 
 /* 1 when ct is application/json, with no charset other than UTF-8. */
 static int
-api_is_json(const char *ct)
+admin_is_json(const char *ct)
 {
 	static const char mt[] = "application/json";
 	const char *p;
@@ -377,31 +378,31 @@ api_is_json(const char *ct)
  * filled: 413, 415 or 400.
  */
 json_t *
-api_body(const struct admin_request *req, struct admin_result *res)
+admin_body(const struct admin_request *req, struct admin_result *res)
 {
 	json_error_t jerr;
 	json_t *j;
 
 	if (req->len > ADMIN_API_MAX_BODY) {
-		api_errorf(res, 413, NULL, "the body is larger than %d bytes",
+		admin_errorf(res, 413, NULL, "the body is larger than %d bytes",
 		    ADMIN_API_MAX_BODY);
 		return NULL;
 	}
-	if (!api_is_json(req->content_type)) {
-		api_errorf(res, 415, NULL, "the body must be application/json "
+	if (!admin_is_json(req->content_type)) {
+		admin_errorf(res, 415, NULL, "the body must be application/json "
 		    "in UTF-8");
 		return NULL;
 	}
 	j = json_loadb(req->body != NULL ? req->body : "", req->len,
 	    JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL) {
-		api_errorf(res, 400, NULL, "the body is not JSON: %d:%d: %s",
+		admin_errorf(res, 400, NULL, "the body is not JSON: %d:%d: %s",
 		    jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
-		api_errorf(res, 400, NULL, "the body must be a JSON object");
+		admin_errorf(res, 400, NULL, "the body must be a JSON object");
 		return NULL;
 	}
 	return j;
@@ -413,7 +414,7 @@ api_body(const struct admin_request *req, struct admin_result *res)
  * a NUL or does not fit.
  */
 int
-api_param(const char *query, const char *name, char *buf, size_t size)
+admin_param(const char *query, const char *name, char *buf, size_t size)
 {
 	const char *p, *end, *v;
 	size_t nlen = strlen(name);
@@ -434,7 +435,7 @@ api_param(const char *query, const char *name, char *buf, size_t size)
 
 /* One problem of a load, worded as `wxkbctl check` words it. */
 json_t *
-api_diag_details(const struct kb_diag *d, int warnings)
+admin_diag_details(const struct kb_diag *d, int warnings)
 {
 	const struct kb_diag_entry *e;
 	json_t *arr = json_array();
@@ -468,7 +469,7 @@ api_diag_details(const struct kb_diag *d, int warnings)
 
 /* 1 when f holds the bytes of the file at path (len of them). */
 static int
-api_file_holds(const char *path, const char *text, size_t len)
+admin_file_holds(const char *path, const char *text, size_t len)
 {
 	char *buf = NULL;
 	size_t n;
@@ -489,7 +490,7 @@ api_file_holds(const char *path, const char *text, size_t len)
  * as they were.
  */
 int
-api_commit(struct admin_api *a, json_t *doc,
+admin_commit(struct admin_api *a, json_t *doc,
     const struct kb_history_entry *what, struct admin_result *res,
     uint64_t *generation, json_t **warnings)
 {
@@ -504,28 +505,29 @@ api_commit(struct admin_api *a, json_t *doc,
 	memset(&diag, 0, sizeof diag);
 	if (what->revision > KB_DOC_MAX_REVISION ||
 	    kb_doc_set_revision(doc, what->revision) != 0) {
-		api_errorf(res, 500, NULL, "no revision left to give");
+		admin_errorf(res, 500, NULL, "no revision left to give");
 		return -1;
 	}
 	text = kb_doc_dump(doc, &len);
 	if (text == NULL) {
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		return -1;
 	}
 	if (kb_load_buffer(text, len, 0, &kb, &diag) != KB_OK) {
-		api_errorf(res, 422, api_diag_details(&diag, 0), "the change "
-		    "would make the knowledge base invalid; nothing was "
-		    "saved");
+		admin_errorf(res, 422, admin_diag_details(&diag, 0),
+		    "the change would make the knowledge base invalid; "
+		    "nothing was saved");
 		goto out;
 	}
 	kb_unref(kb);
-	*warnings = api_diag_details(&diag, 1);
+	*warnings = admin_diag_details(&diag, 1);
 	if (kb_history_push(a->history, kb_doc_revision(a->cur.doc),
 	    a->cur.buf, a->cur.len, a->cur.st.st_mtime, what, &cause) != 0) {
-		api_errorf(res, 507, api_detail(cause), "the change could not "
-		    "be saved: the previous version cannot be kept in the "
-		    "state dir; the knowledge base is unchanged");
-		api_log_failure(res, "kb_save_failed", ADMIN_LOG_WARNING,
+		admin_errorf(res, 507, admin_detail(cause),
+		    "the change could not be saved: the previous version "
+		    "cannot be kept in the state dir; the knowledge base is "
+		    "unchanged");
+		admin_log_failure(res, "kb_save_failed", ADMIN_LOG_WARNING,
 		    "knowledge-base history not written, change refused",
 		    cause);
 		goto out;
@@ -534,12 +536,13 @@ api_commit(struct admin_api *a, json_t *doc,
 		mode = 0600;
 	if (file_write_atomic(a->kb_path, text, len, mode, &cause) != 0) {
 		/* Only a failed fsync of the directory leaves the new file. */
-		if (api_file_holds(a->kb_path, text, len))
+		if (admin_file_holds(a->kb_path, text, len))
 			(void)file_write_atomic(a->kb_path, a->cur.buf,
 			    a->cur.len, mode, NULL);
-		api_errorf(res, 507, api_detail(cause), "the change could not "
-		    "be saved; the knowledge base is unchanged");
-		api_log_failure(res, "kb_save_failed", ADMIN_LOG_WARNING,
+		admin_errorf(res, 507, admin_detail(cause),
+		    "the change could not be saved; the knowledge base is "
+		    "unchanged");
+		admin_log_failure(res, "kb_save_failed", ADMIN_LOG_WARNING,
 		    "knowledge base not written, change refused", cause);
 		goto out;
 	}
@@ -547,9 +550,9 @@ api_commit(struct admin_api *a, json_t *doc,
 		/* Put the old file back: file and generation must agree. */
 		(void)file_write_atomic(a->kb_path, a->cur.buf, a->cur.len,
 		    mode, NULL);
-		api_errorf(res, 500, NULL, "the change was saved but could "
+		admin_errorf(res, 500, NULL, "the change was saved but could "
 		    "not be served, and was undone");
-		api_log_failure(res, "kb_save_failed", ADMIN_LOG_WARNING,
+		admin_log_failure(res, "kb_save_failed", ADMIN_LOG_WARNING,
 		    "new knowledge base not served, change undone",
 		    "see the reload error");
 		goto out;
@@ -561,7 +564,7 @@ out:
 		*warnings = NULL;
 	}
 	/* Whatever happened, read the file afresh next time. */
-	api_file_clear(&a->cur);
+	admin_file_clear(&a->cur);
 	kb_diag_cleanup(&diag);
 	free(cause);
 	free(text);
@@ -570,7 +573,7 @@ out:
 
 /* A note for the history: what made revision rev. */
 void
-api_entry(struct kb_history_entry *e, int64_t rev, time_t now,
+admin_entry(struct kb_history_entry *e, int64_t rev, time_t now,
     const char *action, const char *item)
 {
 	memset(e, 0, sizeof *e);
@@ -582,7 +585,7 @@ api_entry(struct kb_history_entry *e, int64_t rev, time_t now,
 
 /* The answer to a write: revision, generation, warnings when any. */
 json_t *
-api_written(int64_t rev, uint64_t generation, json_t *warnings)
+admin_written(int64_t rev, uint64_t generation, json_t *warnings)
 {
 	json_t *j;
 
@@ -594,12 +597,12 @@ api_written(int64_t rev, uint64_t generation, json_t *warnings)
 	return j;
 }
 
-/* As api_written(), with the item written (stolen). */
+/* As admin_written(), with the item written (stolen). */
 json_t *
-api_written_item(int64_t rev, uint64_t generation, json_t *warnings,
+admin_written_item(int64_t rev, uint64_t generation, json_t *warnings,
     json_t *item)
 {
-	json_t *j = api_written(rev, generation, warnings);
+	json_t *j = admin_written(rev, generation, warnings);
 
 	if (j == NULL || item == NULL ||
 	    json_object_set_new(j, "item", item) != 0) {
@@ -610,29 +613,29 @@ api_written_item(int64_t rev, uint64_t generation, json_t *warnings,
 }
 
 /* The routes: '*' in a path is one segment, handed to the handler. */
-static const struct api_route {
+static const struct admin_route {
 	const char	*path;
 	const char	*allow;
-	api_fn		 get, post, put, del;
-} api_routes[] = {
-	{ "/api/kb", "GET, PUT", api_kb_get, NULL, api_kb_put, NULL },
-	{ "/api/kb/items", "GET, POST", api_items_get, api_items_post, NULL,
+	admin_fn		 get, post, put, del;
+} admin_routes[] = {
+	{ "/api/kb", "GET, PUT", admin_kb_get, NULL, admin_kb_put, NULL },
+	{ "/api/kb/items", "GET, POST", admin_items_get, admin_items_post, NULL,
 	    NULL },
-	{ "/api/kb/items/*", "GET, PUT, DELETE", api_item_get, NULL,
-	    api_item_put, api_item_delete },
-	{ "/api/kb/reload", "POST", NULL, api_reload, NULL, NULL },
-	{ "/api/kb/history", "GET", api_history_get, NULL, NULL, NULL },
-	{ "/api/kb/history/*/restore", "POST", NULL, api_restore, NULL,
+	{ "/api/kb/items/*", "GET, PUT, DELETE", admin_item_get, NULL,
+	    admin_item_put, admin_item_delete },
+	{ "/api/kb/reload", "POST", NULL, admin_reload, NULL, NULL },
+	{ "/api/kb/history", "GET", admin_history_get, NULL, NULL, NULL },
+	{ "/api/kb/history/*/restore", "POST", NULL, admin_restore, NULL,
 	    NULL },
-	{ "/api/query", "GET", api_query, NULL, NULL, NULL },
-	{ "/api/stats/unanswered", "GET", api_unanswered, NULL, NULL, NULL },
-	{ "/api/stats/items", "GET", api_stats_items, NULL, NULL, NULL },
-	{ "/api/stats/export", "GET", api_stats_export, NULL, NULL, NULL },
+	{ "/api/query", "GET", admin_query, NULL, NULL, NULL },
+	{ "/api/stats/unanswered", "GET", admin_unanswered, NULL, NULL, NULL },
+	{ "/api/stats/items", "GET", admin_stats_items, NULL, NULL, NULL },
+	{ "/api/stats/export", "GET", admin_stats_export, NULL, NULL, NULL },
 };
 
 /* 1 when path fits pat; the segment matched by '*' goes to arg. */
 static int
-api_match(const char *pat, const char *path, char *arg, size_t size)
+admin_match(const char *pat, const char *path, char *arg, size_t size)
 {
 	size_t n;
 
@@ -656,21 +659,21 @@ void
 admin_api_handle(struct admin_api *a, const struct admin_request *req,
     struct admin_result *res)
 {
-	const struct api_route *rt = NULL;
-	char arg[API_MAX_ARG + 1];
-	api_fn fn = NULL;
+	const struct admin_route *rt = NULL;
+	char arg[ADMIN_MAX_ARG + 1];
+	admin_fn fn = NULL;
 	size_t i;
 
 	memset(res, 0, sizeof *res);
-	for (i = 0; i < sizeof api_routes / sizeof api_routes[0]; i++) {
-		if (req->path != NULL && api_match(api_routes[i].path,
+	for (i = 0; i < sizeof admin_routes / sizeof admin_routes[0]; i++) {
+		if (req->path != NULL && admin_match(admin_routes[i].path,
 		    req->path, arg, sizeof arg)) {
-			rt = &api_routes[i];
+			rt = &admin_routes[i];
 			break;
 		}
 	}
 	if (rt == NULL) {
-		api_errorf(res, 404, NULL, "no such path");
+		admin_errorf(res, 404, NULL, "no such path");
 		return;
 	}
 	switch (req->method) {
@@ -690,7 +693,7 @@ admin_api_handle(struct admin_api *a, const struct admin_request *req,
 		break;
 	}
 	if (fn == NULL) {
-		api_not_allowed(res, rt->allow);
+		admin_not_allowed(res, rt->allow);
 		return;
 	}
 	fn(a, req, arg, res);

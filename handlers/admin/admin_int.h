@@ -20,14 +20,14 @@
 #include "kb/kb.h"
 #include "kb/kb_history.h"
 
-#define API_JSON	"application/json; charset=utf-8"
-#define API_CSV		"text/csv; charset=utf-8"
-#define API_MAX_PARAM	KB_MAX_QUERY	/* bytes of a decoded parameter */
-#define API_MAX_WORDS	16		/* words of a search */
-#define API_MAX_ARG	(KB_MAX_ID + 1)	/* bytes of a path segment */
+#define ADMIN_JSON	"application/json; charset=utf-8"
+#define ADMIN_CSV		"text/csv; charset=utf-8"
+#define ADMIN_MAX_PARAM	KB_MAX_QUERY	/* bytes of a decoded value */
+#define ADMIN_MAX_WORDS	16		/* words of a search */
+#define ADMIN_MAX_ARG	(KB_MAX_ID + 1)	/* bytes of a path segment */
 
 /* The knowledge-base file as last read, kept while it is unchanged. */
-struct api_file {
+struct admin_file {
 	char		*buf;
 	size_t		 len;
 	json_t		*doc;		/* NULL: nothing cached */
@@ -40,89 +40,89 @@ struct admin_api {
 	admin_reload_fn	 reload;
 	void		*reload_arg;
 	struct kb_history *history;
-	struct api_file	 cur;
+	struct admin_file	 cur;
 };
 
 /* One route for one method; arg is the path segment matched by '*'. */
-typedef void (*api_fn)(struct admin_api *, const struct admin_request *,
+typedef void (*admin_fn)(struct admin_api *, const struct admin_request *,
     const char *arg, struct admin_result *);
 
-/* Forget the cached file: the next api_current() reads it again. */
-void	api_file_clear(struct api_file *);
+/* Forget the cached file: the next admin_current() reads it again. */
+void	admin_file_clear(struct admin_file *);
 
 /*
  * Answer status with j as compact JSON (the reference is stolen; NULL,
  * or a failure to serialize, is a 500).
  */
-void	api_reply(struct admin_result *, int status, json_t *j);
+void	admin_reply(struct admin_result *, int status, json_t *j);
 
 /* Add a header (name static) to the answer; past the room, dropped. */
-void	api_header(struct admin_result *, const char *name,
+void	admin_set_header(struct admin_result *, const char *name,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ETag: "rev". */
-void	api_etag(struct admin_result *, int64_t rev);
+void	admin_etag(struct admin_result *, int64_t rev);
 
 /*
  * Answer status with {"error": message} and details (stolen, may be
  * NULL): an array goes in as "details", an object's members are merged
  * in (for "current" and the like).
  */
-void	api_errorf(struct admin_result *, int status, json_t *details,
+void	admin_errorf(struct admin_result *, int status, json_t *details,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* ["s"], or NULL when s is NULL. */
-json_t	*api_detail(const char *s);
+json_t	*admin_detail(const char *s);
 
 /* Fill the audit fields of a change to log (kb_audit). */
-void	api_audit(struct admin_result *, const char *action,
+void	admin_audit(struct admin_result *, const char *action,
 	    const char *item, int64_t old_rev, int64_t new_rev);
 
 /* Note a failure to log: event, level, what failed and why. */
-void	api_log_failure(struct admin_result *, const char *event,
+void	admin_log_failure(struct admin_result *, const char *event,
 	    enum admin_log level, const char *what, const char *cause);
 
 /*
  * Make sure a->cur holds the knowledge-base file as it is now.  Returns
  * 0, or -1 with the answer filled (500: unreadable or unusable file).
  */
-int	api_current(struct admin_api *, struct admin_result *);
+int	admin_current(struct admin_api *, struct admin_result *);
 
 /* The revision the next write makes: above the file's and the history's. */
-int64_t	api_next_revision(const struct admin_api *);
+int64_t	admin_next_revision(const struct admin_api *);
 
 /* An item as answered, with "revision" and "expired": a new reference. */
-json_t	*api_item(json_t *item, time_t now);
+json_t	*admin_item(json_t *item, time_t now);
 
 /* {"revision": kb_rev, "current": ITEM or null} for a 409 or 412. */
-json_t	*api_current_item(json_t *item, time_t now, int64_t kb_rev);
+json_t	*admin_current_item(json_t *item, time_t now, int64_t kb_rev);
 
 /*
  * An If-Match header: "5", "\"5\"" or W/"5".  Returns 1 with *rev, 0 when
  * absent, -1 when it is not a revision.
  */
-int	api_if_match(const char *h, int64_t *rev);
+int	admin_if_match(const char *h, int64_t *rev);
 
 /* The If-Match a write needs into *rev: 0, or -1 with 428 or 400. */
-int	api_need_match(const struct admin_request *, struct admin_result *,
+int	admin_need_match(const struct admin_request *, struct admin_result *,
 	    int64_t *rev);
 
 /*
  * The request body as a JSON object (new reference), or NULL with the
  * answer filled: 413, 415 or 400.
  */
-json_t	*api_body(const struct admin_request *, struct admin_result *);
+json_t	*admin_body(const struct admin_request *, struct admin_result *);
 
 /*
  * The query parameter name, percent-decoded ('+' is a space) into buf.
  * Returns 1 when found, 0 when absent, -1 when it is badly encoded, holds
  * a NUL or does not fit.
  */
-int	api_param(const char *query, const char *name, char *buf,
+int	admin_param(const char *query, const char *name, char *buf,
 	    size_t size);
 
 /* The errors (warnings 0) or warnings (1) of a load as a new array. */
-json_t	*api_diag_details(const struct kb_diag *, int warnings);
+json_t	*admin_diag_details(const struct kb_diag *, int warnings);
 
 /*
  * Make doc the live file as revision what->revision: validate it exactly
@@ -131,53 +131,53 @@ json_t	*api_diag_details(const struct kb_diag *, int warnings);
  * array in *warnings); or -1 with the answer filled (422, 507, 500) and
  * the file and the generation as they were.  a->cur is read afresh next.
  */
-int	api_commit(struct admin_api *, json_t *doc,
+int	admin_commit(struct admin_api *, json_t *doc,
 	    const struct kb_history_entry *what, struct admin_result *,
 	    uint64_t *generation, json_t **warnings);
 
 /* A note for the history: action (on item, or NULL) made rev at now. */
-void	api_entry(struct kb_history_entry *, int64_t rev, time_t now,
+void	admin_entry(struct kb_history_entry *, int64_t rev, time_t now,
 	    const char *action, const char *item);
 
 /*
  * The answer to a write: {"revision", "generation", "warnings" when
  * there are any} (warnings stolen), and "item" (stolen) for
- * api_written_item().  A new reference, or NULL.
+ * admin_written_item().  A new reference, or NULL.
  */
-json_t	*api_written(int64_t rev, uint64_t generation, json_t *warnings);
-json_t	*api_written_item(int64_t rev, uint64_t generation,
+json_t	*admin_written(int64_t rev, uint64_t generation, json_t *warnings);
+json_t	*admin_written_item(int64_t rev, uint64_t generation,
 	    json_t *warnings, json_t *item);
 
 /* The knowledge-base routes (admin_kb.c). */
-void	api_kb_get(struct admin_api *, const struct admin_request *,
+void	admin_kb_get(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
-void	api_kb_put(struct admin_api *, const struct admin_request *,
+void	admin_kb_put(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
-void	api_items_get(struct admin_api *, const struct admin_request *,
+void	admin_items_get(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
-void	api_items_post(struct admin_api *, const struct admin_request *,
+void	admin_items_post(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
-void	api_item_get(struct admin_api *, const struct admin_request *,
+void	admin_item_get(struct admin_api *, const struct admin_request *,
 	    const char *id, struct admin_result *);
-void	api_item_put(struct admin_api *, const struct admin_request *,
+void	admin_item_put(struct admin_api *, const struct admin_request *,
 	    const char *id, struct admin_result *);
-void	api_item_delete(struct admin_api *, const struct admin_request *,
+void	admin_item_delete(struct admin_api *, const struct admin_request *,
 	    const char *id, struct admin_result *);
-void	api_reload(struct admin_api *, const struct admin_request *,
+void	admin_reload(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
-void	api_history_get(struct admin_api *, const struct admin_request *,
+void	admin_history_get(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
-void	api_restore(struct admin_api *, const struct admin_request *,
+void	admin_restore(struct admin_api *, const struct admin_request *,
 	    const char *revision, struct admin_result *);
 
 /* The query preview and statistics routes (admin_stats.c). */
-void	api_query(struct admin_api *, const struct admin_request *,
+void	admin_query(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
-void	api_unanswered(struct admin_api *, const struct admin_request *,
+void	admin_unanswered(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
-void	api_stats_items(struct admin_api *, const struct admin_request *,
+void	admin_stats_items(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
-void	api_stats_export(struct admin_api *, const struct admin_request *,
+void	admin_stats_export(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
 
 #endif

@@ -2,7 +2,7 @@
  * admin_kb — the knowledge-base routes of the admin API: the file's
  * settings, items listed, searched, read, created, replaced and deleted,
  * reload, history and restore.  Writes build the new document and hand
- * it to api_commit().
+ * it to admin_commit().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,11 +21,11 @@
 #include "kb/kb_norm.h"
 
 /* The kinds of value an item field may hold. */
-enum api_type {
-	API_STRING,
-	API_INTEGER,
-	API_ARRAY,
-	API_REPLY,		/* an object or an array */
+enum admin_type {
+	ADMIN_STRING,
+	ADMIN_INTEGER,
+	ADMIN_ARRAY,
+	ADMIN_REPLY,		/* an object or an array */
 };
 
 /*
@@ -35,32 +35,32 @@ enum api_type {
  * set to null are dropped.  Returns 0, or -1 with res filled.
  */
 static int
-api_item_shape(json_t *item, struct admin_result *res)
+admin_item_shape(json_t *item, struct admin_result *res)
 {
 	static const struct {
 		const char	*key;
-		enum api_type	 type;
+		enum admin_type	 type;
 		int		 required;
 	} fields[] = {
-		{ "id", API_STRING, 1 },
-		{ "title", API_STRING, 1 },
-		{ "keywords", API_ARRAY, 1 },
-		{ "match", API_STRING, 0 },
-		{ "priority", API_INTEGER, 0 },
-		{ "menu_key", API_STRING, 0 },
-		{ "menu_group", API_STRING, 0 },
-		{ "reply", API_REPLY, 1 },
-		{ "reply_mode", API_STRING, 0 },
-		{ "source", API_STRING, 0 },
-		{ "source_url", API_STRING, 0 },
-		{ "updated", API_STRING, 0 },
-		{ "valid_until", API_STRING, 0 },
+		{ "id", ADMIN_STRING, 1 },
+		{ "title", ADMIN_STRING, 1 },
+		{ "keywords", ADMIN_ARRAY, 1 },
+		{ "match", ADMIN_STRING, 0 },
+		{ "priority", ADMIN_INTEGER, 0 },
+		{ "menu_key", ADMIN_STRING, 0 },
+		{ "menu_group", ADMIN_STRING, 0 },
+		{ "reply", ADMIN_REPLY, 1 },
+		{ "reply_mode", ADMIN_STRING, 0 },
+		{ "source", ADMIN_STRING, 0 },
+		{ "source_url", ADMIN_STRING, 0 },
+		{ "updated", ADMIN_STRING, 0 },
+		{ "valid_until", ADMIN_STRING, 0 },
 	};
 	static const char *const names[] = {
-		[API_STRING] = "a string",
-		[API_INTEGER] = "an integer",
-		[API_ARRAY] = "an array",
-		[API_REPLY] = "a reply object or an array of them",
+		[ADMIN_STRING] = "a string",
+		[ADMIN_INTEGER] = "an integer",
+		[ADMIN_ARRAY] = "an array",
+		[ADMIN_REPLY] = "a reply object or an array of them",
 	};
 	json_t *details, *v;
 	const char *key;
@@ -72,7 +72,7 @@ api_item_shape(json_t *item, struct admin_result *res)
 	json_object_del(item, "expired");
 	details = json_array();
 	if (details == NULL) {
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -84,13 +84,13 @@ api_item_shape(json_t *item, struct admin_result *res)
 			continue;
 		}
 		switch (fields[i].type) {
-		case API_STRING:
+		case ADMIN_STRING:
 			ok = json_is_string(v);
 			break;
-		case API_INTEGER:
+		case ADMIN_INTEGER:
 			ok = json_is_integer(v);
 			break;
-		case API_ARRAY:
+		case ADMIN_ARRAY:
 			ok = json_is_array(v);
 			break;
 		default:
@@ -104,7 +104,7 @@ api_item_shape(json_t *item, struct admin_result *res)
 		}
 	}
 	if (json_array_size(details) > 0) {
-		api_errorf(res, 400, details, "a field has the wrong type");
+		admin_errorf(res, 400, details, "a field has the wrong type");
 		return -1;
 	}
 	json_object_foreach(item, key, v) {
@@ -115,7 +115,7 @@ api_item_shape(json_t *item, struct admin_result *res)
 		}
 	}
 	if (json_array_size(details) > 0) {
-		api_errorf(res, 422, details, "the item has fields a "
+		admin_errorf(res, 422, details, "the item has fields a "
 		    "knowledge base does not know");
 		return -1;
 	}
@@ -125,7 +125,7 @@ api_item_shape(json_t *item, struct admin_result *res)
 
 /* 1 when s is a usable item id ([a-z0-9-]{1,64}). */
 static int
-api_valid_id(const char *s)
+admin_valid_id(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -141,7 +141,7 @@ api_valid_id(const char *s)
 
 /* GET /api/kb */
 void
-api_kb_get(struct admin_api *a, const struct admin_request *req,
+admin_kb_get(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	struct kb *kb;
@@ -150,13 +150,13 @@ api_kb_get(struct admin_api *a, const struct admin_request *req,
 
 	(void)req;
 	(void)arg;
-	if (api_current(a, res) != 0)
+	if (admin_current(a, res) != 0)
 		return;
 	doc = a->cur.doc;
 	rev = kb_doc_revision(doc);
 	kb = dispatch_kb_acquire(a->dispatch);
-	api_etag(res, rev);
-	api_reply(res, 200, json_pack("{sIsIsO?sO?sO?sI}", "revision",
+	admin_etag(res, rev);
+	admin_reply(res, 200, json_pack("{sIsIsO?sO?sO?sI}", "revision",
 	    (json_int_t)rev, "generation", (json_int_t)(kb != NULL ?
 	    kb_generation(kb) : 0), "account", json_object_get(doc,
 	    "account"), "welcome", json_object_get(doc, "welcome"),
@@ -167,7 +167,7 @@ api_kb_get(struct admin_api *a, const struct admin_request *req,
 
 /* PUT /api/kb: the welcome and fallback replies. */
 void
-api_kb_put(struct admin_api *a, const struct admin_request *req,
+admin_kb_put(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	struct kb_history_entry what;
@@ -178,22 +178,22 @@ api_kb_put(struct admin_api *a, const struct admin_request *req,
 	int changed = 0;
 
 	(void)arg;
-	body = api_body(req, res);
+	body = admin_body(req, res);
 	if (body == NULL)
 		return;
-	if (api_need_match(req, res, &want) != 0 ||
-	    api_current(a, res) != 0)
+	if (admin_need_match(req, res, &want) != 0 ||
+	    admin_current(a, res) != 0)
 		goto out;
 	json_object_del(body, "revision");
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "welcome") != 0 &&
 		    strcmp(key, "fallback") != 0) {
-			api_errorf(res, 422, NULL, "unknown key \"%.64s\": "
+			admin_errorf(res, 422, NULL, "unknown key \"%.64s\": "
 			    "only welcome and fallback can be set here", key);
 			goto out;
 		}
 		if (!json_is_object(v)) {
-			api_errorf(res, 400, NULL, "%s: must be a reply "
+			admin_errorf(res, 400, NULL, "%s: must be a reply "
 			    "object", key);
 			goto out;
 		}
@@ -204,7 +204,7 @@ api_kb_put(struct admin_api *a, const struct admin_request *req,
 		    "account", json_object_get(a->cur.doc, "account"),
 		    "welcome", json_object_get(a->cur.doc, "welcome"),
 		    "fallback", json_object_get(a->cur.doc, "fallback"));
-		api_errorf(res, 412, json_pack("{so}", "current", cur),
+		admin_errorf(res, 412, json_pack("{so}", "current", cur),
 		    "the knowledge base changed since revision %" PRId64
 		    " (now %" PRId64 ")", want, rev);
 		goto out;
@@ -214,40 +214,40 @@ api_kb_put(struct admin_api *a, const struct admin_request *req,
 			changed = 1;
 	}
 	if (!changed) {
-		api_etag(res, rev);
-		api_reply(res, 200, json_pack("{sI}", "revision",
+		admin_etag(res, rev);
+		admin_reply(res, 200, json_pack("{sI}", "revision",
 		    (json_int_t)rev));
 		goto out;
 	}
 	doc = json_deep_copy(a->cur.doc);
 	if (doc == NULL || json_object_update(doc, body) != 0) {
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	api_entry(&what, api_next_revision(a), req->now, "settings", NULL);
-	if (api_commit(a, doc, &what, res, &gen, &warnings) != 0)
+	admin_entry(&what, admin_next_revision(a), req->now, "settings", NULL);
+	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
 		goto out;
-	api_etag(res, what.revision);
-	api_reply(res, 200, api_written(what.revision, gen, warnings));
-	api_audit(res, "settings", NULL, rev, what.revision);
+	admin_etag(res, what.revision);
+	admin_reply(res, 200, admin_written(what.revision, gen, warnings));
+	admin_audit(res, "settings", NULL, rev, what.revision);
 out:
 	json_decref(doc);
 	json_decref(body);
 }
 
 /*
- * Split a search into at most API_MAX_WORDS normalized words (white space
+ * Split a search into at most ADMIN_MAX_WORDS normalized words (white space
  * and the ideographic space separate them) into words[], each malloc'ed.
  * Returns how many.
  */
 static size_t
-api_words(const char *q, char **words)
+admin_words(const char *q, char **words)
 {
 	const char *p = q, *start;
 	size_t n = 0, len;
 	char *w;
 
-	while (*p != '\0' && n < API_MAX_WORDS) {
+	while (*p != '\0' && n < ADMIN_MAX_WORDS) {
 		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
 		    strncmp(p, "\xe3\x80\x80", 3) == 0)
 			p += *p == '\xe3' ? 3 : 1;
@@ -272,25 +272,25 @@ api_words(const char *q, char **words)
 
 /* GET /api/kb/items[?q=WORDS] */
 void
-api_items_get(struct admin_api *a, const struct admin_request *req,
+admin_items_get(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
-	char q[API_MAX_PARAM + 1], *words[API_MAX_WORDS];
+	char q[ADMIN_MAX_PARAM + 1], *words[ADMIN_MAX_WORDS];
 	json_t *out, *item, *it;
 	size_t nwords = 0, i;
 	int r;
 
 	(void)arg;
-	r = api_param(req->query, "q", q, sizeof q);
+	r = admin_param(req->query, "q", q, sizeof q);
 	if (r < 0) {
-		api_errorf(res, 400, NULL, "q: badly encoded or longer than "
-		    "%d bytes", API_MAX_PARAM);
+		admin_errorf(res, 400, NULL, "q: badly encoded or longer than "
+		    "%d bytes", ADMIN_MAX_PARAM);
 		return;
 	}
-	if (api_current(a, res) != 0)
+	if (admin_current(a, res) != 0)
 		return;
 	if (r == 1)
-		nwords = api_words(q, words);
+		nwords = admin_words(q, words);
 	out = json_array();
 	json_array_foreach(kb_doc_items(a->cur.doc), i, item) {
 		r = kb_doc_item_search(item, (const char *const *)words,
@@ -301,7 +301,7 @@ api_items_get(struct admin_api *a, const struct admin_request *req,
 			break;
 		}
 		if (r == 1) {
-			it = api_item(item, req->now);
+			it = admin_item(item, req->now);
 			if (it == NULL ||
 			    json_array_append_new(out, it) != 0) {
 				json_decref(out);
@@ -313,17 +313,17 @@ api_items_get(struct admin_api *a, const struct admin_request *req,
 	for (i = 0; i < nwords; i++)
 		free(words[i]);
 	if (out == NULL) {
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		return;
 	}
-	api_etag(res, kb_doc_revision(a->cur.doc));
-	api_reply(res, 200, json_pack("{sIso}", "revision",
+	admin_etag(res, kb_doc_revision(a->cur.doc));
+	admin_reply(res, 200, json_pack("{sIso}", "revision",
 	    (json_int_t)kb_doc_revision(a->cur.doc), "items", out));
 }
 
 /* POST /api/kb/items */
 void
-api_items_post(struct admin_api *a, const struct admin_request *req,
+admin_items_post(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	struct kb_history_entry what;
@@ -333,35 +333,35 @@ api_items_post(struct admin_api *a, const struct admin_request *req,
 	int64_t want, rev;
 
 	(void)arg;
-	body = api_body(req, res);
+	body = admin_body(req, res);
 	if (body == NULL)
 		return;
-	if (api_need_match(req, res, &want) != 0 ||
-	    api_item_shape(body, res) != 0 || api_current(a, res) != 0)
+	if (admin_need_match(req, res, &want) != 0 ||
+	    admin_item_shape(body, res) != 0 || admin_current(a, res) != 0)
 		goto out;
 	rev = kb_doc_revision(a->cur.doc);
 	idj = json_object_get(body, "id");
 	id = json_is_string(idj) ? json_string_value(idj) : NULL;
 	cur = id != NULL ? kb_doc_find(a->cur.doc, id, NULL) : NULL;
 	if (cur != NULL) {
-		api_errorf(res, 409, api_current_item(cur, req->now, rev),
+		admin_errorf(res, 409, admin_current_item(cur, req->now, rev),
 		    "an item with the id \"%s\" exists already", id);
 		goto out;
 	}
-	api_entry(&what, api_next_revision(a), req->now, "create", id);
+	admin_entry(&what, admin_next_revision(a), req->now, "create", id);
 	doc = json_deep_copy(a->cur.doc);
 	if (doc == NULL || json_object_set_new(body, "revision",
 	    json_integer(what.revision)) != 0 ||
 	    json_array_append(kb_doc_items(doc), body) != 0) {
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	if (api_commit(a, doc, &what, res, &gen, &warnings) != 0)
+	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
 		goto out;
-	api_etag(res, what.revision);
-	api_reply(res, 201, api_written_item(what.revision, gen, warnings,
-	    api_item(body, req->now)));
-	api_audit(res, "create", id, rev, what.revision);
+	admin_etag(res, what.revision);
+	admin_reply(res, 201, admin_written_item(what.revision, gen, warnings,
+	    admin_item(body, req->now)));
+	admin_audit(res, "create", id, rev, what.revision);
 out:
 	json_decref(doc);
 	json_decref(body);
@@ -369,22 +369,22 @@ out:
 
 /* GET /api/kb/items/{id} */
 void
-api_item_get(struct admin_api *a, const struct admin_request *req,
+admin_item_get(struct admin_api *a, const struct admin_request *req,
     const char *id, struct admin_result *res)
 {
 	json_t *item;
 
-	if (api_current(a, res) != 0)
+	if (admin_current(a, res) != 0)
 		return;
-	item = api_valid_id(id) ? kb_doc_find(a->cur.doc, id, NULL) : NULL;
+	item = admin_valid_id(id) ? kb_doc_find(a->cur.doc, id, NULL) : NULL;
 	if (item == NULL) {
-		api_errorf(res, 404, NULL, "no item \"%.64s\"", id);
+		admin_errorf(res, 404, NULL, "no item \"%.64s\"", id);
 		return;
 	}
-	api_etag(res, kb_doc_item_revision(item));
-	api_reply(res, 200, json_pack("{sIso}", "revision",
+	admin_etag(res, kb_doc_item_revision(item));
+	admin_reply(res, 200, json_pack("{sIso}", "revision",
 	    (json_int_t)kb_doc_revision(a->cur.doc), "item",
-	    api_item(item, req->now)));
+	    admin_item(item, req->now)));
 }
 
 /*
@@ -393,24 +393,24 @@ api_item_get(struct admin_api *a, const struct admin_request *req,
  * current item or null, 404 for an id that cannot be).
  */
 static json_t *
-api_item_unchanged(struct admin_api *a, const struct admin_request *req,
+admin_item_unchanged(struct admin_api *a, const struct admin_request *req,
     const char *id, int64_t want, struct admin_result *res)
 {
 	json_t *item;
 	int64_t rev = kb_doc_revision(a->cur.doc);
 
-	if (!api_valid_id(id)) {
-		api_errorf(res, 404, NULL, "no item \"%.64s\"", id);
+	if (!admin_valid_id(id)) {
+		admin_errorf(res, 404, NULL, "no item \"%.64s\"", id);
 		return NULL;
 	}
 	item = kb_doc_find(a->cur.doc, id, NULL);
 	if (item == NULL) {
-		api_errorf(res, 412, api_current_item(NULL, req->now, rev),
+		admin_errorf(res, 412, admin_current_item(NULL, req->now, rev),
 		    "the item \"%s\" was deleted (or never existed)", id);
 		return NULL;
 	}
 	if (kb_doc_item_revision(item) != want) {
-		api_errorf(res, 412, api_current_item(item, req->now, rev),
+		admin_errorf(res, 412, admin_current_item(item, req->now, rev),
 		    "the item \"%s\" changed since revision %" PRId64
 		    " (now %" PRId64 ")", id, want,
 		    kb_doc_item_revision(item));
@@ -421,7 +421,7 @@ api_item_unchanged(struct admin_api *a, const struct admin_request *req,
 
 /* PUT /api/kb/items/{id} */
 void
-api_item_put(struct admin_api *a, const struct admin_request *req,
+admin_item_put(struct admin_api *a, const struct admin_request *req,
     const char *id, struct admin_result *res)
 {
 	struct kb_history_entry what;
@@ -429,48 +429,48 @@ api_item_put(struct admin_api *a, const struct admin_request *req,
 	uint64_t gen;
 	int64_t want, rev;
 
-	body = api_body(req, res);
+	body = admin_body(req, res);
 	if (body == NULL)
 		return;
-	if (api_need_match(req, res, &want) != 0 ||
-	    api_item_shape(body, res) != 0)
+	if (admin_need_match(req, res, &want) != 0 ||
+	    admin_item_shape(body, res) != 0)
 		goto out;
 	idj = json_object_get(body, "id");
 	if (idj == NULL)
 		json_object_set_new(body, "id", json_string(id));
 	else if (strcmp(json_string_value(idj), id) != 0) {
-		api_errorf(res, 422, NULL, "id: \"%.64s\" is not the id in "
+		admin_errorf(res, 422, NULL, "id: \"%.64s\" is not the id in "
 		    "the path (\"%.64s\"); to rename, create and delete",
 		    json_string_value(idj), id);
 		goto out;
 	}
-	if (api_current(a, res) != 0)
+	if (admin_current(a, res) != 0)
 		goto out;
-	cur = api_item_unchanged(a, req, id, want, res);
+	cur = admin_item_unchanged(a, req, id, want, res);
 	if (cur == NULL)
 		goto out;
 	rev = kb_doc_revision(a->cur.doc);
 	if (kb_doc_item_same(cur, body)) {
 		/* Nothing to write: the answer a write would give. */
-		api_etag(res, kb_doc_item_revision(cur));
-		api_reply(res, 200, json_pack("{sIso}", "revision",
-		    (json_int_t)rev, "item", api_item(cur, req->now)));
+		admin_etag(res, kb_doc_item_revision(cur));
+		admin_reply(res, 200, json_pack("{sIso}", "revision",
+		    (json_int_t)rev, "item", admin_item(cur, req->now)));
 		goto out;
 	}
-	api_entry(&what, api_next_revision(a), req->now, "update", id);
+	admin_entry(&what, admin_next_revision(a), req->now, "update", id);
 	doc = json_deep_copy(a->cur.doc);
 	if (doc == NULL || json_object_set_new(body, "revision",
 	    json_integer(what.revision)) != 0 ||
 	    kb_doc_put(doc, json_incref(body)) != 0) {
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	if (api_commit(a, doc, &what, res, &gen, &warnings) != 0)
+	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
 		goto out;
-	api_etag(res, what.revision);
-	api_reply(res, 200, api_written_item(what.revision, gen, warnings,
-	    api_item(body, req->now)));
-	api_audit(res, "update", id, rev, what.revision);
+	admin_etag(res, what.revision);
+	admin_reply(res, 200, admin_written_item(what.revision, gen, warnings,
+	    admin_item(body, req->now)));
+	admin_audit(res, "update", id, rev, what.revision);
 out:
 	json_decref(doc);
 	json_decref(body);
@@ -478,7 +478,7 @@ out:
 
 /* DELETE /api/kb/items/{id} */
 void
-api_item_delete(struct admin_api *a, const struct admin_request *req,
+admin_item_delete(struct admin_api *a, const struct admin_request *req,
     const char *id, struct admin_result *res)
 {
 	struct kb_history_entry what;
@@ -486,29 +486,29 @@ api_item_delete(struct admin_api *a, const struct admin_request *req,
 	uint64_t gen;
 	int64_t want, rev;
 
-	if (api_need_match(req, res, &want) != 0 ||
-	    api_current(a, res) != 0 ||
-	    api_item_unchanged(a, req, id, want, res) == NULL)
+	if (admin_need_match(req, res, &want) != 0 ||
+	    admin_current(a, res) != 0 ||
+	    admin_item_unchanged(a, req, id, want, res) == NULL)
 		return;
 	rev = kb_doc_revision(a->cur.doc);
-	api_entry(&what, api_next_revision(a), req->now, "delete", id);
+	admin_entry(&what, admin_next_revision(a), req->now, "delete", id);
 	doc = json_deep_copy(a->cur.doc);
 	if (doc == NULL || kb_doc_delete(doc, id) != 0) {
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	if (api_commit(a, doc, &what, res, &gen, &warnings) != 0)
+	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
 		goto out;
-	api_etag(res, what.revision);
-	api_reply(res, 200, api_written(what.revision, gen, warnings));
-	api_audit(res, "delete", id, rev, what.revision);
+	admin_etag(res, what.revision);
+	admin_reply(res, 200, admin_written(what.revision, gen, warnings));
+	admin_audit(res, "delete", id, rev, what.revision);
 out:
 	json_decref(doc);
 }
 
 /* POST /api/kb/reload: the file as it is on disk, if it is valid. */
 void
-api_reload(struct admin_api *a, const struct admin_request *req,
+admin_reload(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	struct kb_diag diag;
@@ -521,10 +521,10 @@ api_reload(struct admin_api *a, const struct admin_request *req,
 	memset(&diag, 0, sizeof diag);
 	/* Validate first: the diagnostics go back to the admin. */
 	if (kb_load_file(a->kb_path, 0, &kb, &diag) != KB_OK) {
-		api_errorf(res, 422, api_diag_details(&diag, 0), "the "
+		admin_errorf(res, 422, admin_diag_details(&diag, 0), "the "
 		    "knowledge-base file is not valid; the served one stays");
 		text = kb_diag_format(&diag, a->kb_path);
-		api_log_failure(res, "reload_failed", ADMIN_LOG_ERR,
+		admin_log_failure(res, "reload_failed", ADMIN_LOG_ERR,
 		    "knowledge base not reloaded", text != NULL ? text :
 		    "invalid");
 		free(text);
@@ -533,37 +533,37 @@ api_reload(struct admin_api *a, const struct admin_request *req,
 	}
 	kb_unref(kb);
 	kb_diag_cleanup(&diag);
-	api_file_clear(&a->cur);
+	admin_file_clear(&a->cur);
 	if (a->reload(a->reload_arg, &gen) != 0) {
-		api_errorf(res, 500, NULL, "the knowledge base could not be "
+		admin_errorf(res, 500, NULL, "the knowledge base could not be "
 		    "loaded; the served one stays (see the journal)");
 		return;
 	}
-	api_reply(res, 200, json_pack("{sI}", "generation", (json_int_t)gen));
+	admin_reply(res, 200, json_pack("{sI}", "generation", (json_int_t)gen));
 }
 
 /* GET /api/kb/history */
 void
-api_history_get(struct admin_api *a, const struct admin_request *req,
+admin_history_get(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	json_t *j;
 
 	(void)req;
 	(void)arg;
-	if (api_current(a, res) != 0)
+	if (admin_current(a, res) != 0)
 		return;
 	j = kb_history_json(a->history, kb_doc_revision(a->cur.doc),
 	    a->cur.st.st_mtime);
 	if (j != NULL)
 		json_object_set_new(j, "revision",
 		    json_integer(kb_doc_revision(a->cur.doc)));
-	api_reply(res, 200, j);
+	admin_reply(res, 200, j);
 }
 
 /* "digits" into *rev; 1 when it is a revision. */
 static int
-api_parse_revision(const char *s, int64_t *rev)
+admin_parse_revision(const char *s, int64_t *rev)
 {
 	int64_t v = 0;
 	size_t i;
@@ -584,7 +584,7 @@ api_parse_revision(const char *s, int64_t *rev)
  * changed: their current one when they are as they are now, rev when not.
  */
 static void
-api_stamp_restored(json_t *doc, json_t *current, int64_t rev)
+admin_stamp_restored(json_t *doc, json_t *current, int64_t rev)
 {
 	json_t *item, *idj, *now;
 	size_t i;
@@ -603,7 +603,7 @@ api_stamp_restored(json_t *doc, json_t *current, int64_t rev)
 
 /* POST /api/kb/history/{revision}/restore */
 void
-api_restore(struct admin_api *a, const struct admin_request *req,
+admin_restore(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	struct kb_history_entry what;
@@ -614,39 +614,39 @@ api_restore(struct admin_api *a, const struct admin_request *req,
 	size_t len;
 	int m;
 
-	if (!api_parse_revision(arg, &from)) {
-		api_errorf(res, 404, NULL, "no such version");
+	if (!admin_parse_revision(arg, &from)) {
+		admin_errorf(res, 404, NULL, "no such version");
 		return;
 	}
 	/* If-Match is optional here: with it, a stale page is refused. */
-	m = api_if_match(req->if_match, &want);
+	m = admin_if_match(req->if_match, &want);
 	if (m < 0) {
-		api_errorf(res, 400, NULL, "If-Match must be a revision "
+		admin_errorf(res, 400, NULL, "If-Match must be a revision "
 		    "number");
 		return;
 	}
-	if (api_current(a, res) != 0)
+	if (admin_current(a, res) != 0)
 		return;
 	rev = kb_doc_revision(a->cur.doc);
 	if (m == 1 && want != rev) {
-		api_errorf(res, 412, json_pack("{sI}", "revision",
+		admin_errorf(res, 412, json_pack("{sI}", "revision",
 		    (json_int_t)rev), "the knowledge base changed since "
 		    "revision %" PRId64 " (now %" PRId64 ")", want, rev);
 		return;
 	}
 	if (from == rev) {
 		/* The live version already: nothing to write. */
-		api_etag(res, rev);
-		api_reply(res, 200, json_pack("{sI}", "revision",
+		admin_etag(res, rev);
+		admin_reply(res, 200, json_pack("{sI}", "revision",
 		    (json_int_t)rev));
 		return;
 	}
 	if (kb_history_read(a->history, from, &buf, &len, &cause) != 0) {
 		if (errno == ENOENT)
-			api_errorf(res, 404, NULL, "revision %" PRId64 " is "
+			admin_errorf(res, 404, NULL, "revision %" PRId64 " is "
 			    "not in the history", from);
 		else
-			api_errorf(res, 500, api_detail(cause), "revision %"
+			admin_errorf(res, 500, admin_detail(cause), "revision %"
 			    PRId64 " cannot be read", from);
 		goto out;
 	}
@@ -654,19 +654,19 @@ api_restore(struct admin_api *a, const struct admin_request *req,
 	cause = NULL;
 	doc = kb_doc_parse(buf, len, &cause);
 	if (doc == NULL || kb_doc_items(doc) == NULL) {
-		api_errorf(res, 422, api_detail(cause != NULL ? cause :
+		admin_errorf(res, 422, admin_detail(cause != NULL ? cause :
 		    "items: missing"), "revision %" PRId64 " is not a usable "
 		    "knowledge base", from);
 		goto out;
 	}
-	api_entry(&what, api_next_revision(a), req->now, "restore", NULL);
+	admin_entry(&what, admin_next_revision(a), req->now, "restore", NULL);
 	what.restored = from;
-	api_stamp_restored(doc, a->cur.doc, what.revision);
-	if (api_commit(a, doc, &what, res, &gen, &warnings) != 0)
+	admin_stamp_restored(doc, a->cur.doc, what.revision);
+	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
 		goto out;
-	api_etag(res, what.revision);
-	api_reply(res, 200, api_written(what.revision, gen, warnings));
-	api_audit(res, "restore", NULL, rev, what.revision);
+	admin_etag(res, what.revision);
+	admin_reply(res, 200, admin_written(what.revision, gen, warnings));
+	admin_audit(res, "restore", NULL, rev, what.revision);
 	free(res->message);
 	if (asprintf(&res->message, "knowledge base restore of revision %"
 	    PRId64 ": revision %" PRId64 " -> %" PRId64, from, rev,

@@ -19,7 +19,7 @@
 
 /* A reply of the knowledge base as the admin page shows it. */
 static json_t *
-api_reply_json(const struct kb_reply *r)
+admin_reply_json(const struct kb_reply *r)
 {
 	static const char *const types[] = {
 		[KB_REPLY_TEXT] = "text", [KB_REPLY_NEWS] = "news",
@@ -64,7 +64,7 @@ api_reply_json(const struct kb_reply *r)
 
 /* GET /api/query?q=TEXT: what a resident sending TEXT would get. */
 void
-api_query(struct admin_api *a, const struct admin_request *req,
+admin_query(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	static const char *const kinds[] = {
@@ -74,14 +74,14 @@ api_query(struct admin_api *a, const struct admin_request *req,
 	struct kb_result *kr = NULL;
 	struct kb *kb;
 	json_t *j, *sugg, *item = NULL, *reply = NULL, *found;
-	char q[API_MAX_PARAM + 1], text[DISPATCH_SUGGEST_MAX];
+	char q[ADMIN_MAX_PARAM + 1], text[DISPATCH_SUGGEST_MAX];
 	size_t i;
 	int r;
 
 	(void)arg;
-	r = api_param(req->query, "q", q, sizeof q);
+	r = admin_param(req->query, "q", q, sizeof q);
 	if (r <= 0) {
-		api_errorf(res, 400, NULL, "q: %s", r == 0 ? "missing (the "
+		admin_errorf(res, 400, NULL, "q: %s", r == 0 ? "missing (the "
 		    "text a resident would send)" : "badly encoded or too "
 		    "long");
 		return;
@@ -90,7 +90,7 @@ api_query(struct admin_api *a, const struct admin_request *req,
 	/* A kb_result holds the whole normalized text: not on the stack. */
 	kr = malloc(sizeof *kr);
 	if (kb == NULL || kr == NULL) {
-		api_errorf(res, kb == NULL ? 503 : 500, NULL, "%s", kb ==
+		admin_errorf(res, kb == NULL ? 503 : 500, NULL, "%s", kb ==
 		    NULL ? "no knowledge base is served" : "out of memory");
 		goto out;
 	}
@@ -102,12 +102,12 @@ api_query(struct admin_api *a, const struct admin_request *req,
 		    kr->suggestions[i]->title));
 	switch (kr->kind) {
 	case KB_RESULT_HIT:
-		found = api_current(a, res) == 0 ? kb_doc_find(a->cur.doc,
+		found = admin_current(a, res) == 0 ? kb_doc_find(a->cur.doc,
 		    kr->item->id, NULL) : NULL;
-		item = found != NULL ? api_item(found, req->now) :
+		item = found != NULL ? admin_item(found, req->now) :
 		    json_pack("{ssss}", "id", kr->item->id, "title",
 		    kr->item->title);
-		reply = api_reply_json(&kr->item->replies[0]);
+		reply = admin_reply_json(&kr->item->replies[0]);
 		break;
 	case KB_RESULT_SUGGEST:
 		if (dispatch_suggest_text(kr, text, sizeof text) > 0)
@@ -116,7 +116,7 @@ api_query(struct admin_api *a, const struct admin_request *req,
 		break;
 	case KB_RESULT_MISS:
 	case KB_RESULT_EMPTY:
-		reply = api_reply_json(kb_fallback(kb));
+		reply = admin_reply_json(kb_fallback(kb));
 		break;
 	}
 	j = json_pack("{sssssosbsIsoso}", "normalized", kr->normalized,
@@ -127,9 +127,9 @@ api_query(struct admin_api *a, const struct admin_request *req,
 	    "suggestions", sugg, "reply", reply != NULL ? reply :
 	    json_null());
 	item = NULL;
-	/* api_current() may have set an error: this answer replaces it. */
+	/* admin_current() may have set an error: this answer replaces it. */
 	res->nheaders = 0;
-	api_reply(res, 200, j);
+	admin_reply(res, 200, j);
 out:
 	json_decref(item);
 	free(kr);
@@ -138,7 +138,7 @@ out:
 
 /* GET /api/stats/unanswered */
 void
-api_unanswered(struct admin_api *a, const struct admin_request *req,
+admin_unanswered(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	json_t *j;
@@ -148,18 +148,18 @@ api_unanswered(struct admin_api *a, const struct admin_request *req,
 	j = dispatch_unanswered_json(a->dispatch, 0);
 	if (j == NULL)
 		j = json_pack("{sis[]}", "version", 1, "questions");
-	api_reply(res, 200, j);
+	admin_reply(res, 200, j);
 }
 
-struct api_hits {
+struct admin_hits {
 	size_t		 index;		/* in the file */
 	json_int_t	 hits;
 };
 
 static int
-api_cmp_hits(const void *x, const void *y)
+admin_cmp_hits(const void *x, const void *y)
 {
-	const struct api_hits *a = x, *b = y;
+	const struct admin_hits *a = x, *b = y;
 
 	if (a->hits != b->hits)
 		return a->hits < b->hits ? 1 : -1;
@@ -168,17 +168,17 @@ api_cmp_hits(const void *x, const void *y)
 
 /* GET /api/stats/items: hits of the items there are, and the days. */
 void
-api_stats_items(struct admin_api *a, const struct admin_request *req,
+admin_stats_items(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
-	struct api_hits *order = NULL;
+	struct admin_hits *order = NULL;
 	json_t *stats, *byid = NULL, *items = NULL, *v, *it;
 	json_t *doc_items;
 	size_t i, n;
 
 	(void)req;
 	(void)arg;
-	if (api_current(a, res) != 0)
+	if (admin_current(a, res) != 0)
 		return;
 	stats = dispatch_stats_json(a->dispatch);
 	if (stats == NULL)
@@ -189,7 +189,7 @@ api_stats_items(struct admin_api *a, const struct admin_request *req,
 	n = json_array_size(doc_items);
 	order = malloc((n + 1) * sizeof *order);
 	if (stats == NULL || byid == NULL || items == NULL || order == NULL) {
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
 	json_array_foreach(json_object_get(stats, "items"), i, v)
@@ -201,14 +201,14 @@ api_stats_items(struct admin_api *a, const struct admin_request *req,
 		    json_string_value(json_object_get(it, "id")) != NULL ?
 		    json_string_value(json_object_get(it, "id")) : ""));
 	}
-	qsort(order, n, sizeof *order, api_cmp_hits);
+	qsort(order, n, sizeof *order, admin_cmp_hits);
 	for (i = 0; i < n; i++) {
 		it = json_array_get(doc_items, order[i].index);
 		json_array_append_new(items, json_pack("{sO?sO?sI}", "id",
 		    json_object_get(it, "id"), "title", json_object_get(it,
 		    "title"), "hits", order[i].hits));
 	}
-	api_reply(res, 200, json_pack("{sOsO}", "items", items, "days",
+	admin_reply(res, 200, json_pack("{sOsO}", "items", items, "days",
 	    json_object_get(stats, "days")));
 out:
 	free(order);
@@ -219,7 +219,7 @@ out:
 
 /* One CSV field: quoted when it must be; no spreadsheet formula. */
 static void
-api_csv_field(FILE *f, const char *s)
+admin_csv_field(FILE *f, const char *s)
 {
 	const char *p;
 
@@ -240,7 +240,7 @@ api_csv_field(FILE *f, const char *s)
 }
 
 static void
-api_csv_date(FILE *f, json_int_t t)
+admin_csv_date(FILE *f, json_int_t t)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -257,7 +257,7 @@ api_csv_date(FILE *f, json_int_t t)
  * time); 1 when it is a month.
  */
 static int
-api_month(const char *s, int *y, int *m, time_t *start, time_t *end)
+admin_month(const char *s, int *y, int *m, time_t *start, time_t *end)
 {
 	struct tm tm;
 
@@ -287,7 +287,7 @@ api_month(const char *s, int *y, int *m, time_t *start, time_t *end)
 
 /* The counts of date in the statistics' days, zeros when none. */
 static void
-api_day_counts(json_t *days, const char *date, json_int_t c[3])
+admin_day_counts(json_t *days, const char *date, json_int_t c[3])
 {
 	json_t *d;
 	size_t i;
@@ -309,7 +309,7 @@ api_day_counts(json_t *days, const char *date, json_int_t c[3])
 }
 
 static void
-api_csv_counts(FILE *f, const char *label, const json_int_t c[3])
+admin_csv_counts(FILE *f, const char *label, const json_int_t c[3])
 {
 	json_int_t total = c[0] + c[1] + c[2];
 
@@ -325,7 +325,7 @@ api_csv_counts(FILE *f, const char *label, const json_int_t c[3])
  * day, a total, then the unanswered questions asked in the month.
  */
 void
-api_stats_export(struct admin_api *a, const struct admin_request *req,
+admin_stats_export(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	json_t *stats = NULL, *un = NULL, *q, *days;
@@ -338,23 +338,23 @@ api_stats_export(struct admin_api *a, const struct admin_request *req,
 	int y, m, d, r;
 
 	(void)arg;
-	r = api_param(req->query, "month", month, sizeof month);
+	r = admin_param(req->query, "month", month, sizeof month);
 	if (r == 0) {
 		if (localtime_r(&req->now, &tm) == NULL) {
-			api_errorf(res, 500, NULL, "no local time");
+			admin_errorf(res, 500, NULL, "no local time");
 			return;
 		}
 		strftime(month, sizeof month, "%Y-%m", &tm);
 	}
-	if (r < 0 || !api_month(month, &y, &m, &start, &end)) {
-		api_errorf(res, 400, NULL, "month: must be YYYY-MM");
+	if (r < 0 || !admin_month(month, &y, &m, &start, &end)) {
+		admin_errorf(res, 400, NULL, "month: must be YYYY-MM");
 		return;
 	}
 	stats = dispatch_stats_json(a->dispatch);
 	un = dispatch_unanswered_json(a->dispatch, 0);
 	f = open_memstream(&buf, &size);
 	if (f == NULL) {
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
 	days = json_object_get(stats, "days");
@@ -371,12 +371,12 @@ api_stats_export(struct admin_api *a, const struct admin_request *req,
 		if (mktime(&tm) == (time_t)-1 || tm.tm_mon != m - 1)
 			break;
 		snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
-		api_day_counts(days, date, c);
+		admin_day_counts(days, date, c);
 		for (i = 0; i < 3; i++)
 			total[i] += c[i];
-		api_csv_counts(f, date, c);
+		admin_csv_counts(f, date, c);
 	}
-	api_csv_counts(f, "total", total);
+	admin_csv_counts(f, "total", total);
 	fputs("\r\nquestion,count,first_seen,last_seen\r\n", f);
 	json_array_foreach(json_object_get(un, "questions"), i, q) {
 		first = json_integer_value(json_object_get(q, "first_seen"));
@@ -384,26 +384,26 @@ api_stats_export(struct admin_api *a, const struct admin_request *req,
 		if (!json_is_string(json_object_get(q, "text")) ||
 		    last < (json_int_t)start || first >= (json_int_t)end)
 			continue;
-		api_csv_field(f, json_string_value(json_object_get(q,
+		admin_csv_field(f, json_string_value(json_object_get(q,
 		    "text")));
 		fprintf(f, ",%lld,", (long long)json_integer_value(
 		    json_object_get(q, "count")));
-		api_csv_date(f, first);
+		admin_csv_date(f, first);
 		fputc(',', f);
-		api_csv_date(f, last);
+		admin_csv_date(f, last);
 		fputs("\r\n", f);
 	}
 	if (fclose(f) != 0) {
 		free(buf);
 		buf = NULL;
-		api_errorf(res, 500, NULL, "out of memory");
+		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
 	res->status = 200;
-	res->content_type = API_CSV;
+	res->content_type = ADMIN_CSV;
 	res->body = buf;
 	res->len = size;
-	api_header(res, "Content-Disposition", "attachment; "
+	admin_set_header(res, "Content-Disposition", "attachment; "
 	    "filename=\"wxkb-stats-%04d-%02d.csv\"", y, m);
 out:
 	json_decref(stats);

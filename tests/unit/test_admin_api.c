@@ -92,7 +92,7 @@ copy_file(const char *from, const char *to)
 }
 
 static struct admin_api *
-api_open(struct fixture *f)
+admin_open(struct fixture *f)
 {
 	struct admin_api_cfg cfg;
 	struct admin_api *api;
@@ -137,7 +137,7 @@ setup(void **state)
 	dispatch_set_stats(f->d, f->stats);
 	if (reload_cb(f, &gen) != 0)
 		return -1;
-	f->api = api_open(f);
+	f->api = admin_open(f);
 	*state = f;
 	return 0;
 }
@@ -888,7 +888,7 @@ test_persistence(void **state)
 	/* A save killed half-way left a temporary file: swept. */
 	snprintf(tmp, sizeof tmp, "%s/history/.kb-2.json.AbC123", f->state);
 	copy_file(KB_SRC, tmp);
-	f->api = api_open(f);
+	f->api = admin_open(f);
 	assert_int_equal(access(tmp, F_OK), -1);
 	call(f, &c, ADMIN_GET, "/api/kb/items/garbage", NULL, NULL, NULL);
 	assert_int_equal(c.res.status, 200);
