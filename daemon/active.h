@@ -1,7 +1,7 @@
 /*
  * active — the WeChat active API inside wxkbd: the one token holder, the
- * customer-service sender for long answers, article push and menu sync
- * for the admin API.  All API work runs on the main event loop; workers
+ * customer-service sender for long answers, and the clients the admin
+ * API's WeChat routes use.  All API work runs on the main event loop; workers
  * hand their part to it through a queue.
  */
 #ifndef ACTIVE_H
@@ -14,7 +14,8 @@
 struct config;
 struct dispatch;
 struct event_base;
-struct evhttp_request;
+struct wx_api;
+struct wx_push;
 struct active;
 
 /*
@@ -35,12 +36,8 @@ void	active_free(struct active *);
 int	active_dispatch(void *arg, const struct wx_msg *msg, time_t now,
 	    struct wx_dispatch_out *out);
 
-/*
- * Answer the admin API paths that need WeChat: POST /api/push,
- * POST /api/menu/sync, GET /api/menu, POST /api/import-autoreply.
- * a may be NULL (API off: 503).  Returns 1 when it took the request.
- */
-int	active_route(struct active *a, struct evhttp_request *req,
-	    const char *path);
+/* The API client and the pusher, for the admin API; NULL when a is. */
+struct wx_api *active_api(const struct active *a);
+struct wx_push *active_pusher(const struct active *a);
 
 #endif

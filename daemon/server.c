@@ -349,17 +349,40 @@ server_admin_log(const struct admin_result *res)
 	    res->message : "knowledge base changed");
 }
 
-/* The knowledge-base and statistics routes of the admin API. */
+/* admin_api_serve's done: send the answer on the request (arg). */
+static void
+server_admin_done(void *arg, struct admin_result *res)
+{
+	struct evhttp_request *req = arg;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	size_t i;
+
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	    NULL, NULL);
+	for (i = 0; i < res->nheaders; i++)
+		evhttp_add_header(out, res->headers[i].name,
+		    res->headers[i].value);
+	http_send(req, res->status, res->content_type, res->body, res->len);
+	server_admin_log(res);
+}
+
+/* The client of an answer that waits for WeChat left. */
+static void
+server_admin_gone_cb(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	admin_pending_cancel(arg);
+}
+
+/* Every /api/ route, through the admin API's one table. */
 static void
 server_admin_api(struct server *s, struct evhttp_request *req,
     const char *path, const char *query)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	struct admin_pending *p;
 	struct admin_request ar;
-	struct admin_result res;
-	size_t i;
 
 	memset(&ar, 0, sizeof ar);
 	ar.method = server_admin_method(req);
@@ -370,13 +393,10 @@ server_admin_api(struct server *s, struct evhttp_request *req,
 	ar.len = evbuffer_get_length(body);
 	ar.body = ar.len > 0 ? (const char *)evbuffer_pullup(body, -1) : "";
 	ar.now = time(NULL);
-	admin_api_handle(s->admin_api, &ar, &res);
-	for (i = 0; i < res.nheaders; i++)
-		evhttp_add_header(out, res.headers[i].name,
-		    res.headers[i].value);
-	http_send(req, res.status, res.content_type, res.body, res.len);
-	server_admin_log(&res);
-	admin_result_cleanup(&res);
+	p = admin_api_serve(s->admin_api, &ar, server_admin_done, req);
+	if (p != NULL)
+		evhttp_connection_set_closecb(evhttp_request_get_connection(
+		    req), server_admin_gone_cb, p);
 }
 
 static void
@@ -416,9 +436,6 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 		    unauthorized, sizeof unauthorized - 1);
 		return;
 	}
-	if (active_route(s->active, req, path))
-		return;
-	/* Everything else, and 404 for unknown paths, is the API's. */
 	server_admin_api(s, req, path, query);
 }
 
@@ -516,11 +533,14 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	if (s->public == NULL)
 		goto fail;
 	if (*cfg->admin_listen != '\0') {
+		memset(&ac, 0, sizeof ac);
 		ac.kb_path = cfg->kb;
 		ac.state_dir = cfg->state_dir;
 		ac.dispatch = s->dispatch;
 		ac.reload = server_admin_reload_cb;
 		ac.reload_arg = s;
+		ac.api = active_api(s->active);
+		ac.push = active_pusher(s->active);
 		s->admin_api = admin_api_new(&ac, cause, &cause2);
 		if (s->admin_api == NULL)
 			goto fail;

@@ -53,6 +53,8 @@ admin_api_new(const struct admin_api_cfg *cfg, char **cause, char **warning)
 	a->dispatch = cfg->dispatch;
 	a->reload = cfg->reload;
 	a->reload_arg = cfg->reload_arg;
+	a->api = cfg->api;
+	a->push = cfg->push;
 	return a;
 nomem:
 	admin_api_free(a);
@@ -612,25 +614,33 @@ admin_written_item(int64_t rev, uint64_t generation, json_t *warnings,
 	return j;
 }
 
-/* The routes: '*' in a path is one segment, handed to the handler. */
+/*
+ * The routes of /api/: '*' in a path is one segment, handed to the
+ * handler.  The routes that wait for WeChat answer through a pending
+ * handle (aget, apost) instead of at once.
+ */
 static const struct admin_route {
 	const char	*path;
 	const char	*allow;
-	admin_fn		 get, post, put, del;
+	admin_fn	 get, post, put, del;
+	admin_async_fn	 aget, apost;
 } admin_routes[] = {
-	{ "/api/kb", "GET, PUT", admin_kb_get, NULL, admin_kb_put, NULL },
-	{ "/api/kb/items", "GET, POST", admin_items_get, admin_items_post, NULL,
-	    NULL },
-	{ "/api/kb/items/*", "GET, PUT, DELETE", admin_item_get, NULL,
-	    admin_item_put, admin_item_delete },
-	{ "/api/kb/reload", "POST", NULL, admin_reload, NULL, NULL },
-	{ "/api/kb/history", "GET", admin_history_get, NULL, NULL, NULL },
-	{ "/api/kb/history/*/restore", "POST", NULL, admin_restore, NULL,
-	    NULL },
-	{ "/api/query", "GET", admin_query, NULL, NULL, NULL },
-	{ "/api/stats/unanswered", "GET", admin_unanswered, NULL, NULL, NULL },
-	{ "/api/stats/items", "GET", admin_stats_items, NULL, NULL, NULL },
-	{ "/api/stats/export", "GET", admin_stats_export, NULL, NULL, NULL },
+	{ "/api/kb", "GET, PUT", .get = admin_kb_get, .put = admin_kb_put },
+	{ "/api/kb/items", "GET, POST", .get = admin_items_get,
+	    .post = admin_items_post },
+	{ "/api/kb/items/*", "GET, PUT, DELETE", .get = admin_item_get,
+	    .put = admin_item_put, .del = admin_item_delete },
+	{ "/api/kb/reload", "POST", .post = admin_reload },
+	{ "/api/kb/history", "GET", .get = admin_history_get },
+	{ "/api/kb/history/*/restore", "POST", .post = admin_restore },
+	{ "/api/query", "GET", .get = admin_query },
+	{ "/api/stats/unanswered", "GET", .get = admin_unanswered },
+	{ "/api/stats/items", "GET", .get = admin_stats_items },
+	{ "/api/stats/export", "GET", .get = admin_stats_export },
+	{ "/api/push", "POST", .apost = admin_push },
+	{ "/api/menu", "GET", .aget = admin_menu_get },
+	{ "/api/menu/sync", "POST", .apost = admin_menu_sync },
+	{ "/api/import-autoreply", "POST", .apost = admin_import },
 };
 
 /* 1 when path fits pat; the segment matched by '*' goes to arg. */
@@ -655,46 +665,132 @@ admin_match(const char *pat, const char *path, char *arg, size_t size)
 	return *path == '\0';
 }
 
-void
-admin_api_handle(struct admin_api *a, const struct admin_request *req,
-    struct admin_result *res)
+/*
+ * The handler of req into *fn or *afn (the other NULL), and the segment
+ * matched by '*' into arg.  Returns 0, or -1 with res filled (404, 405).
+ */
+static int
+admin_pick(const struct admin_request *req, char *arg, size_t size,
+    admin_fn *fn, admin_async_fn *afn, struct admin_result *res)
 {
 	const struct admin_route *rt = NULL;
-	char arg[ADMIN_MAX_ARG + 1];
-	admin_fn fn = NULL;
 	size_t i;
 
-	memset(res, 0, sizeof *res);
+	*fn = NULL;
+	*afn = NULL;
 	for (i = 0; i < sizeof admin_routes / sizeof admin_routes[0]; i++) {
 		if (req->path != NULL && admin_match(admin_routes[i].path,
-		    req->path, arg, sizeof arg)) {
+		    req->path, arg, size)) {
 			rt = &admin_routes[i];
 			break;
 		}
 	}
 	if (rt == NULL) {
 		admin_errorf(res, 404, NULL, "no such path");
-		return;
+		return -1;
 	}
 	switch (req->method) {
 	case ADMIN_GET:
-		fn = rt->get;
+		*fn = rt->get;
+		*afn = rt->aget;
 		break;
 	case ADMIN_POST:
-		fn = rt->post;
+		*fn = rt->post;
+		*afn = rt->apost;
 		break;
 	case ADMIN_PUT:
-		fn = rt->put;
+		*fn = rt->put;
 		break;
 	case ADMIN_DELETE:
-		fn = rt->del;
+		*fn = rt->del;
 		break;
 	case ADMIN_OTHER:
 		break;
 	}
-	if (fn == NULL) {
+	if (*fn == NULL && *afn == NULL) {
 		admin_not_allowed(res, rt->allow);
-		return;
+		return -1;
 	}
-	fn(a, req, arg, res);
+	return 0;
+}
+
+struct admin_pending *
+admin_api_serve(struct admin_api *a, const struct admin_request *req,
+    admin_done_fn done, void *arg)
+{
+	struct admin_result res;
+	struct admin_pending *p;
+	char seg[ADMIN_MAX_ARG + 1];
+	admin_async_fn afn;
+	admin_fn fn;
+
+	memset(&res, 0, sizeof res);
+	if (admin_pick(req, seg, sizeof seg, &fn, &afn, &res) != 0)
+		goto answer;
+	if (fn != NULL) {
+		fn(a, req, seg, &res);
+		goto answer;
+	}
+	p = calloc(1, sizeof *p);
+	if (p == NULL) {
+		admin_errorf(&res, 500, NULL, "out of memory");
+		goto answer;
+	}
+	p->done = done;
+	p->arg = arg;
+	p->serving = 1;
+	afn(a, req, seg, p);
+	p->serving = 0;
+	if (!p->finished)
+		return p;
+	free(p);
+	return NULL;
+answer:
+	done(arg, &res);
+	admin_result_cleanup(&res);
+	return NULL;
+}
+
+void
+admin_pending_finish(struct admin_pending *p, int status, json_t *j)
+{
+	struct admin_result res;
+
+	memset(&res, 0, sizeof res);
+	admin_reply(&res, status, j);
+	if (!p->gone)
+		p->done(p->arg, &res);
+	admin_result_cleanup(&res);
+	if (p->serving)
+		p->finished = 1;
+	else
+		free(p);
+}
+
+void
+admin_pending_cancel(struct admin_pending *p)
+{
+	p->gone = 1;
+}
+
+/* admin_api_handle's done: the result moves to the caller's. */
+static void
+admin_handle_done(void *arg, struct admin_result *res)
+{
+	memcpy(arg, res, sizeof *res);
+	memset(res, 0, sizeof *res);
+}
+
+void
+admin_api_handle(struct admin_api *a, const struct admin_request *req,
+    struct admin_result *res)
+{
+	struct admin_pending *p;
+
+	memset(res, 0, sizeof *res);
+	p = admin_api_serve(a, req, admin_handle_done, res);
+	if (p != NULL) {
+		admin_pending_cancel(p);
+		admin_errorf(res, 500, NULL, "this route answers later");
+	}
 }

@@ -26,6 +26,9 @@
 
 struct dispatch;
 struct admin_api;
+struct admin_pending;
+struct wx_api;
+struct wx_push;
 
 enum admin_method {
 	ADMIN_GET = 0,
@@ -48,6 +51,8 @@ struct admin_api_cfg {
 	struct dispatch	*dispatch;	/* served generation, statistics */
 	admin_reload_fn	 reload;
 	void		*reload_arg;
+	struct wx_api	*api;		/* NULL: the WeChat API is off */
+	struct wx_push	*push;		/* with api */
 };
 
 /* One request; every pointer is borrowed for the call. */
@@ -110,7 +115,29 @@ struct admin_api *admin_api_new(const struct admin_api_cfg *cfg,
 /* Free; NULL is a no-op. */
 void	admin_api_free(struct admin_api *);
 
-/* Handle one request; res is filled in every case. */
+/*
+ * Where an answer goes: called once with the result, which done may take
+ * over (zero what it takes); the rest is released after the call.
+ */
+typedef void (*admin_done_fn)(void *arg, struct admin_result *res);
+
+/*
+ * Answer req through the one route table of /api/: done(arg, res) is
+ * called once, before this returns for most routes and later for those
+ * that wait for WeChat (push, menu, import).  Returns NULL when answered,
+ * else the pending answer, to be cancelled with admin_pending_cancel() if
+ * the client leaves first (done is then never called).
+ */
+struct admin_pending *admin_api_serve(struct admin_api *,
+	    const struct admin_request *req, admin_done_fn done, void *arg);
+
+/* The client of a pending answer left: drop the answer when it comes. */
+void	admin_pending_cancel(struct admin_pending *);
+
+/*
+ * Handle one request answered at once (tests, fuzzers); res is filled in
+ * every case, with a 500 for a route that answers later.
+ */
 void	admin_api_handle(struct admin_api *, const struct admin_request *req,
 	    struct admin_result *res);
 

@@ -39,6 +39,8 @@ struct admin_api {
 	struct dispatch	*dispatch;
 	admin_reload_fn	 reload;
 	void		*reload_arg;
+	struct wx_api	*api;
+	struct wx_push	*push;
 	struct kb_history *history;
 	struct admin_file	 cur;
 };
@@ -46,6 +48,22 @@ struct admin_api {
 /* One route for one method; arg is the path segment matched by '*'. */
 typedef void (*admin_fn)(struct admin_api *, const struct admin_request *,
     const char *arg, struct admin_result *);
+
+/* An answer that comes later; admin_pending_finish() ends it. */
+struct admin_pending {
+	admin_done_fn	 done;
+	void		*arg;
+	int		 gone;		/* the client left: no done */
+	int		 serving;	/* still inside admin_api_serve */
+	int		 finished;
+};
+
+/* A route that answers later: it calls admin_pending_finish() once. */
+typedef void (*admin_async_fn)(struct admin_api *,
+    const struct admin_request *, const char *arg, struct admin_pending *);
+
+/* Answer p with status and j (stolen), and forget p. */
+void	admin_pending_finish(struct admin_pending *p, int status, json_t *j);
 
 /* Forget the cached file: the next admin_current() reads it again. */
 void	admin_file_clear(struct admin_file *);
@@ -179,5 +197,15 @@ void	admin_stats_items(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
 void	admin_stats_export(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
+
+/* The routes that wait for WeChat (admin_wechat.c). */
+void	admin_push(struct admin_api *, const struct admin_request *,
+	    const char *, struct admin_pending *);
+void	admin_menu_get(struct admin_api *, const struct admin_request *,
+	    const char *, struct admin_pending *);
+void	admin_menu_sync(struct admin_api *, const struct admin_request *,
+	    const char *, struct admin_pending *);
+void	admin_import(struct admin_api *, const struct admin_request *,
+	    const char *, struct admin_pending *);
 
 #endif
