@@ -104,51 +104,6 @@ static void	call_end(struct wx_api_call *, int err, long errcode,
 
 static int	curl_ready;
 
-const char *
-wx_api_strerror(int err)
-{
-	switch (err) {
-	case WX_API_OK:
-		return "success";
-	case WX_API_ERR_ERRCODE:
-		return "WeChat answered with an error code";
-	case WX_API_ERR_NET:
-		return "network error";
-	case WX_API_ERR_HTTP:
-		return "unexpected HTTP status";
-	case WX_API_ERR_PARSE:
-		return "the answer is not JSON";
-	case WX_API_ERR_TOOBIG:
-		return "the answer is too large";
-	case WX_API_ERR_TOKEN:
-		return "no access_token";
-	case WX_API_ERR_BREAKER:
-		return "token fetching is paused after repeated failures";
-	case WX_API_ERR_NOMEM:
-		return "out of memory";
-	case WX_API_ERR_INVALID:
-		return "invalid request";
-	case WX_API_ERR_BUSY:
-		return "too many API calls at once";
-	case WX_API_ERR_OFF:
-		return "the active API is off (no AppSecret)";
-	}
-	return "unknown error";
-}
-
-const char *
-wx_api_describe(const struct wx_api_res *res, char *buf, size_t size)
-{
-	if (res->err == WX_API_OK)
-		snprintf(buf, size, "ok");
-	else if (res->errcode != 0)
-		snprintf(buf, size, "%s (errcode %ld)", res->message,
-		    res->errcode);
-	else
-		snprintf(buf, size, "%s", res->message);
-	return buf;
-}
-
 /* 1 when s[0..len) is well-formed UTF-8 without NUL (JSON needs it). */
 int
 wx_api_utf8_valid(const char *text, size_t len)
@@ -373,12 +328,6 @@ struct wx_token *
 wx_api_token(struct wx_api *api)
 {
 	return api->a_token;
-}
-
-const char *
-wx_api_base(const struct wx_api *api)
-{
-	return api->a_url;
 }
 
 void
