@@ -25,6 +25,7 @@
 #include "daemon/active.h"
 #include "daemon/config.h"
 #include "daemon/server.h"
+#include "daemon/tally.h"
 #include "handlers/admin/admin_api.h"
 #include "handlers/admin/admin_page.h"
 #include "handlers/callback/dispatch.h"
@@ -37,6 +38,7 @@
 #include "lib/http.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
+#include "lib/rand.h"
 
 #ifndef WXKB_SHAREDIR
 #define WXKB_SHAREDIR		"/usr/local/share/wxkbd"
@@ -100,10 +102,8 @@ server_uid_key(const struct config *cfg, unsigned char key[16])
 		if (n == 16)
 			return;
 	}
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || read(fd, key, 16) != 16)
-		fatal("/dev/urandom");
-	close(fd);
+	if (rand_bytes(key, 16) != 0)
+		fatal("getrandom");
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1 || write(fd, key, 16) != 16 || fsync(fd) != 0) {
 		log_warn("state_error", "cannot keep %s: %s; OpenID hashes "
@@ -221,76 +221,6 @@ server_healthz(struct server *s, struct evhttp_request *req)
 	http_send(req, 200, "application/json", body, (size_t)n);
 }
 
-/* The counters a callback moves; labels come from fixed vocabularies. */
-static void
-server_count(const char *route, const struct wx_result *res,
-    uint64_t latency_us)
-{
-	char labels[METRICS_LABELS_MAX], status[8];
-
-	snprintf(status, sizeof status, "%d", res->status);
-	if (metrics_labels(labels, sizeof labels, "route", route, "status",
-	    status, NULL) == 0)
-		metrics_counter_inc(M_HTTP_REQUESTS, labels);
-	if (res->event == NULL)
-		return;
-	if (strcmp(res->event, "bad_signature") == 0)
-		metrics_counter_inc(M_BAD_SIGNATURES, NULL);
-	else if (strcmp(res->event, "stale_timestamp") == 0)
-		metrics_counter_inc(M_STALE_TIMESTAMPS, NULL);
-	else if (strcmp(res->event, "replay") == 0)
-		metrics_counter_inc(M_REPLAYS, NULL);
-	else if (strcmp(res->event, "decrypt_failed") == 0 &&
-	    metrics_labels(labels, sizeof labels, "reason", res->reason,
-	    NULL) == 0)
-		metrics_counter_inc(M_DECRYPT_FAILURES, labels);
-	if (res->retry)
-		metrics_counter_inc(M_RETRY_CACHE_HITS, NULL);
-	if (res->msg_type != NULL && res->status == 200 &&
-	    metrics_labels(labels, sizeof labels, "type", res->msg_type,
-	    NULL) == 0)
-		metrics_counter_inc(M_MESSAGES, labels);
-	if (res->kb_result != NULL && !res->retry &&
-	    metrics_labels(labels, sizeof labels, "result", res->kb_result,
-	    NULL) == 0)
-		metrics_counter_inc(M_KB_RESULTS, labels);
-	if (res->status == 200 && res->event != NULL &&
-	    strcmp(res->event, "verify") != 0)
-		metrics_histogram_observe(M_REPLY_LATENCY,
-		    (double)latency_us / 1e6);
-}
-
-/* One log line per callback: a warning for a refusal, info otherwise. */
-static void
-server_log_result(const struct wx_result *res, uint64_t latency_us)
-{
-	char lat[24], status[8];
-	struct log_kv kv[6];
-	size_t n = 0;
-
-	snprintf(lat, sizeof lat, "%" PRIu64, latency_us);
-	snprintf(status, sizeof status, "%d", res->status);
-	kv[n++] = (struct log_kv){ "STATUS", status };
-	kv[n++] = (struct log_kv){ "LATENCY_US", lat };
-	kv[n++] = (struct log_kv){ "MSG_TYPE", res->msg_type };
-	kv[n++] = (struct log_kv){ "KB_ITEM", res->kb_item };
-	kv[n++] = (struct log_kv){ "KB_RESULT", res->kb_result };
-	kv[n++] = (struct log_kv){ "USER_HASH", res->user };
-	if (res->status >= 400)
-		log_msg(LOG_WARNING, res->event, kv, n, "callback refused: %s",
-		    res->reason != NULL ? res->reason : "?");
-	else if (res->kb_result != NULL && (strcmp(res->kb_result, "miss") ==
-	    0 || strcmp(res->kb_result, "suggest") == 0))
-		log_msg(LOG_INFO, "kb_miss", kv, n, "no answer (%s)",
-		    res->kb_result);
-	else if (res->kb_item[0] != '\0')
-		log_msg(LOG_INFO, "kb_hit", kv, n, "answered %s",
-		    res->kb_item);
-	else
-		log_msg(LOG_INFO, res->event, kv, n, "callback %s",
-		    res->event != NULL ? res->event : "handled");
-}
-
 static void
 server_callback(struct server *s, struct evhttp_request *req,
     const char *query)
@@ -306,8 +236,7 @@ server_callback(struct server *s, struct evhttp_request *req,
 	    time(NULL), &res);
 	http_send(req, res.status, res.content_type, res.body, res.len);
 	took = server_now_us() - start;
-	server_count("callback", &res, took);
-	server_log_result(&res, took);
+	tally_callback(&res, took);
 	wx_result_cleanup(&res);
 }
 
@@ -325,12 +254,10 @@ server_public_cb(struct evhttp_request *req, void *arg)
 		server_callback(s, req, query);
 	else if (strcmp(path, "/healthz") == 0) {
 		server_healthz(s, req);
-		metrics_counter_inc(M_HTTP_REQUESTS,
-		    "route=\"healthz\",status=\"200\"");
+		tally_http(TALLY_HEALTHZ, 200);
 	} else {
 		http_send_text(req, 404, "not found\n");
-		metrics_counter_inc(M_HTTP_REQUESTS,
-		    "route=\"other\",status=\"404\"");
+		tally_http(TALLY_OTHER, 404);
 	}
 }
 
@@ -495,6 +422,20 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 	server_admin_api(s, req, path, query);
 }
 
+static enum wx_mode
+server_mode(enum config_mode m)
+{
+	switch (m) {
+	case CONFIG_MODE_COMPAT:
+		return WX_MODE_COMPAT;
+	case CONFIG_MODE_SAFE:
+		return WX_MODE_SAFE;
+	case CONFIG_MODE_PLAIN:
+		break;
+	}
+	return WX_MODE_PLAIN;
+}
+
 struct server *
 server_new(struct event_base *base, const struct config *cfg, char **cause)
 {
@@ -510,6 +451,7 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 		fatal("calloc");
 	s->base = base;
 	s->cfg = cfg;
+	tally_init();
 	s->dispatch = dispatch_new();
 	if (s->dispatch == NULL)
 		fatalx("cannot create the dispatcher");
@@ -548,7 +490,7 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	cc.token = cfg->token;
 	cc.appid = cfg->appid;
 	cc.aes_key = cfg->aes_key;
-	cc.mode = (enum wx_mode)cfg->mode;
+	cc.mode = server_mode(cfg->mode);
 	cc.max_skew = cfg->max_clock_skew;
 	cc.dispatch = dispatch_message;
 	cc.dispatch_arg = s->dispatch;

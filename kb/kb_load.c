@@ -12,13 +12,13 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <utf8proc.h>
 
 #include "kb/kb.h"
 #include "kb/kb_int.h"
 #include "kb/kb_map.h"
 #include "kb/kb_norm.h"
 #include "lib/file.h"
+#include "lib/utf8.h"
 
 #define LD_MAX_MENU_KEY		128
 #define LD_MAX_REPLIES		8
@@ -204,23 +204,6 @@ ld_str(struct ld *ld, json_t *obj, const char *where, const char *key,
 	if (p == NULL)
 		ld->nomem = 1;
 	return p;
-}
-
-static int
-ld_valid_utf8(const char *s, size_t len)
-{
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t r;
-	size_t i = 0;
-
-	while (i < len) {
-		r = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
-		if (r <= 0 || cp < 0)
-			return 0;
-		i += (size_t)r;
-	}
-	return 1;
 }
 
 /* 1 when s is "YYYY-MM-DD", a real date from 1900 on; fills y, m, d. */
@@ -499,7 +482,7 @@ ld_keywords(struct ld *ld, json_t *it, struct kb_item *item, uint32_t idx)
 			    KB_MAX_KEYWORD_BYTES, len);
 			continue;
 		}
-		if (strlen(s) != len || !ld_valid_utf8(s, len)) {
+		if (!utf8_valid(s, len)) {
 			ld_error(ld, "keywords[%zu]: not valid UTF-8 text", i);
 			continue;
 		}

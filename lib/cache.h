@@ -56,8 +56,4 @@ size_t	cache_entry_cost(size_t keylen, size_t vallen);
  */
 size_t	cache_count(const struct cache *);
 
-/* SipHash-2-4 of n bytes under a 16-byte key. */
-uint64_t wx_siphash(const unsigned char key[16], const void *data,
-	    size_t n);
-
 #endif

@@ -32,6 +32,7 @@ struct metrics_series {
 	char		*ms_labels;	/* escaped label set */
 	uint64_t	 ms_count;	/* counter value */
 	double		 ms_value;	/* gauge value */
+	int		 ms_quiet;	/* declared, not yet counted: hidden */
 };
 
 /* Reply latency buckets, seconds; the label text is kept as written. */
@@ -56,6 +57,8 @@ struct metrics_family {
 
 	/* Labelled families: stored series and the overflow one. */
 	struct metrics_series	*mf_series;
+	size_t			*mf_index;	/* declared: i -> mf_series */
+	size_t			 mf_nindex;
 	size_t			 mf_nseries;
 	size_t			 mf_cap;
 	struct metrics_series	 mf_other;	/* also the unlabelled one */
@@ -68,46 +71,62 @@ struct metrics_family {
 };
 
 /* The declared families, in the order they are rendered. */
-#define FAMILY(name, type, labels, help) \
-	{ .mf_name = (name), .mf_type = (type), .mf_labels = (labels), \
-	  .mf_help = (help) }
-#define FAMILY_PRESET(name, type, labels, help, preset) \
-	{ .mf_name = (name), .mf_type = (type), .mf_labels = (labels), \
-	  .mf_help = (help), .mf_preset = (preset) }
-static struct metrics_family metrics_families[] = {
-	FAMILY(M_HTTP_REQUESTS, METRICS_COUNTER, "route,status",
+#define FAMILY(id, name, type, labels, help) \
+	[id] = { .mf_name = (name), .mf_type = (type), \
+	  .mf_labels = (labels), .mf_help = (help) }
+#define FAMILY_PRESET(id, name, type, labels, help, preset) \
+	[id] = { .mf_name = (name), .mf_type = (type), \
+	  .mf_labels = (labels), .mf_help = (help), .mf_preset = (preset) }
+static struct metrics_family metrics_families[M_NFAMILIES] = {
+	FAMILY(M_HTTP_REQUESTS, "wxkb_http_requests_total",
+	    METRICS_COUNTER, "route,status",
 	    "HTTP requests answered, by route and status code."),
-	FAMILY(M_MESSAGES, METRICS_COUNTER, "type",
+	FAMILY(M_MESSAGES, "wxkb_messages_total",
+	    METRICS_COUNTER, "type",
 	    "WeChat messages and events received, by type."),
-	FAMILY_PRESET(M_KB_RESULTS, METRICS_COUNTER, "result",
+	FAMILY_PRESET(M_KB_RESULTS, "wxkb_kb_results_total",
+	    METRICS_COUNTER, "result",
 	    "Messages by how the reply was chosen: hit, suggest, miss, ...",
 	    "result=\"hit\"|result=\"suggest\"|result=\"miss\""),
-	FAMILY(M_REPLY_LATENCY, METRICS_HISTOGRAM, NULL,
+	FAMILY(M_REPLY_LATENCY, "wxkb_reply_latency_seconds",
+	    METRICS_HISTOGRAM, NULL,
 	    "Time from callback received to reply written, seconds."),
-	FAMILY(M_RETRY_CACHE_HITS, METRICS_COUNTER, NULL,
+	FAMILY(M_RETRY_CACHE_HITS, "wxkb_retry_cache_hits_total",
+	    METRICS_COUNTER, NULL,
 	    "WeChat retries answered from the retry cache."),
-	FAMILY(M_REPLAYS, METRICS_COUNTER, NULL,
+	FAMILY(M_REPLAYS, "wxkb_replays_total",
+	    METRICS_COUNTER, NULL,
 	    "Callbacks refused as replays of an already seen request."),
-	FAMILY(M_BAD_SIGNATURES, METRICS_COUNTER, NULL,
+	FAMILY(M_BAD_SIGNATURES, "wxkb_bad_signatures_total",
+	    METRICS_COUNTER, NULL,
 	    "Callbacks refused for a bad signature."),
-	FAMILY(M_STALE_TIMESTAMPS, METRICS_COUNTER, NULL,
+	FAMILY(M_STALE_TIMESTAMPS, "wxkb_stale_timestamps_total",
+	    METRICS_COUNTER, NULL,
 	    "Callbacks refused for a timestamp outside the allowed skew."),
-	FAMILY(M_DECRYPT_FAILURES, METRICS_COUNTER, "reason",
+	FAMILY(M_DECRYPT_FAILURES, "wxkb_decrypt_failures_total",
+	    METRICS_COUNTER, "reason",
 	    "Encrypted messages that failed to decrypt, by reason."),
-	FAMILY(M_API_CALLS, METRICS_COUNTER, "endpoint,errcode",
+	FAMILY(M_API_CALLS, "wxkb_api_calls_total",
+	    METRICS_COUNTER, "endpoint,errcode",
 	    "WeChat API calls, by endpoint and errcode (0 is success)."),
-	FAMILY(M_TOKEN_REFRESHES, METRICS_COUNTER, NULL,
+	FAMILY(M_TOKEN_REFRESHES, "wxkb_token_refreshes_total",
+	    METRICS_COUNTER, NULL,
 	    "access_token refreshes from the WeChat API."),
-	FAMILY_PRESET(M_KB_RELOADS, METRICS_COUNTER, "result",
+	FAMILY_PRESET(M_KB_RELOADS, "wxkb_kb_reloads_total",
+	    METRICS_COUNTER, "result",
 	    "Knowledge-base reloads, by result: ok or error.",
 	    "result=\"ok\"|result=\"error\""),
-	FAMILY(M_KB_GENERATION, METRICS_GAUGE, NULL,
+	FAMILY(M_KB_GENERATION, "wxkb_kb_generation",
+	    METRICS_GAUGE, NULL,
 	    "Generation of the knowledge base being served."),
-	FAMILY(M_KB_ITEMS, METRICS_GAUGE, NULL,
+	FAMILY(M_KB_ITEMS, "wxkb_kb_items",
+	    METRICS_GAUGE, NULL,
 	    "Items in the knowledge base being served."),
-	FAMILY(M_KB_LAST_RELOAD_OK, METRICS_GAUGE, NULL,
+	FAMILY(M_KB_LAST_RELOAD_OK, "wxkb_kb_last_reload_success",
+	    METRICS_GAUGE, NULL,
 	    "1 if the last knowledge-base reload succeeded, 0 if it failed."),
-	FAMILY(M_KB_LAST_RELOAD_TIME, METRICS_GAUGE, NULL,
+	FAMILY(M_KB_LAST_RELOAD_TIME, "wxkb_kb_last_reload_timestamp_seconds",
+	    METRICS_GAUGE, NULL,
 	    "Unix time of the last knowledge-base reload attempt."),
 };
 #undef FAMILY
@@ -120,18 +139,12 @@ static double		metrics_start_time;	/* 0: not yet taken */
 static int		metrics_seeded;		/* presets stored */
 
 static struct metrics_family *
-metrics_family_find(const char *name, enum metrics_type type)
+metrics_family_find(enum metrics_id id, enum metrics_type type)
 {
-	size_t	i;
-
-	if (name == NULL)
+	if ((unsigned)id >= M_NFAMILIES ||
+	    metrics_families[id].mf_type != type)
 		return NULL;
-	for (i = 0; i < METRICS_NFAMILIES; i++) {
-		if (strcmp(metrics_families[i].mf_name, name) == 0)
-			return metrics_families[i].mf_type == type ?
-			    &metrics_families[i] : NULL;
-	}
-	return NULL;
+	return &metrics_families[id];
 }
 
 /*
@@ -243,9 +256,10 @@ metrics_seed(void)
 }
 
 int
-metrics_counter_add(const char *family, const char *labels, uint64_t n)
+metrics_counter_add(enum metrics_id family, const char *labels, uint64_t n)
 {
 	struct metrics_family	*f;
+	struct metrics_series	*s;
 	int			 r = -1;
 
 	pthread_mutex_lock(&metrics_mtx);
@@ -253,7 +267,9 @@ metrics_counter_add(const char *family, const char *labels, uint64_t n)
 	f = metrics_family_find(family, METRICS_COUNTER);
 	if (f == NULL)
 		goto out;
-	metrics_series_get(f, labels)->ms_count += n;
+	s = metrics_series_get(f, labels);
+	s->ms_count += n;
+	s->ms_quiet = 0;
 	r = 0;
  out:
 	pthread_mutex_unlock(&metrics_mtx);
@@ -261,7 +277,64 @@ metrics_counter_add(const char *family, const char *labels, uint64_t n)
 }
 
 int
-metrics_gauge_set(const char *family, const char *labels, double v)
+metrics_declare(enum metrics_id family, const char *const *sets,
+    size_t n)
+{
+	struct metrics_family	*f;
+	struct metrics_series	*s;
+	size_t			*index = NULL, i;
+	int			 r = -1;
+
+	pthread_mutex_lock(&metrics_mtx);
+	metrics_seed();
+	f = metrics_family_find(family, METRICS_COUNTER);
+	if (f == NULL || (n > 0 && (index = calloc(n, sizeof(*index))) ==
+	    NULL))
+		goto out;
+	for (i = 0; i < n; i++) {
+		size_t before = f->mf_nseries;
+
+		s = metrics_series_get(f, sets[i]);
+		index[i] = s == &f->mf_other ? SIZE_MAX :
+		    (size_t)(s - f->mf_series);
+		/* A set nobody has counted yet is not shown at 0. */
+		if (f->mf_nseries > before)
+			s->ms_quiet = 1;
+	}
+	free(f->mf_index);
+	f->mf_index = index;
+	f->mf_nindex = n;
+	r = 0;
+ out:
+	pthread_mutex_unlock(&metrics_mtx);
+	return r;
+}
+
+int
+metrics_counter_add_at(enum metrics_id family, size_t i, uint64_t n)
+{
+	struct metrics_family	*f;
+	int			 r = -1;
+
+	pthread_mutex_lock(&metrics_mtx);
+	f = metrics_family_find(family, METRICS_COUNTER);
+	if (f == NULL)
+		goto out;
+	if (i < f->mf_nindex && f->mf_index[i] != SIZE_MAX) {
+		f->mf_series[f->mf_index[i]].ms_count += n;
+		f->mf_series[f->mf_index[i]].ms_quiet = 0;
+	} else {
+		f->mf_other_used = 1;
+		f->mf_other.ms_count += n;
+	}
+	r = 0;
+ out:
+	pthread_mutex_unlock(&metrics_mtx);
+	return r;
+}
+
+int
+metrics_gauge_set(enum metrics_id family, const char *labels, double v)
 {
 	struct metrics_family	*f;
 	int			 r = -1;
@@ -278,7 +351,7 @@ metrics_gauge_set(const char *family, const char *labels, double v)
 }
 
 int
-metrics_histogram_observe(const char *family, double v)
+metrics_histogram_observe(enum metrics_id family, double v)
 {
 	struct metrics_family	*f;
 	size_t			 i;
@@ -438,7 +511,8 @@ metrics_put_family(FILE *fp, const struct metrics_family *f)
 		return;
 	}
 	for (i = 0; i < f->mf_nseries; i++)
-		metrics_put_series(fp, f, &f->mf_series[i], 0);
+		if (!f->mf_series[i].ms_quiet)
+			metrics_put_series(fp, f, &f->mf_series[i], 0);
 	/* An unlabelled family always shows its one series, zero or not. */
 	if (f->mf_labels == NULL || f->mf_other_used)
 		metrics_put_series(fp, f, &f->mf_other, 1);
@@ -611,6 +685,9 @@ metrics_reset(void)
 			free(f->mf_series[j].ms_labels);
 		free(f->mf_series);
 		f->mf_series = NULL;
+		free(f->mf_index);
+		f->mf_index = NULL;
+		f->mf_nindex = 0;
 		f->mf_nseries = f->mf_cap = 0;
 		memset(&f->mf_other, 0, sizeof(f->mf_other));
 		f->mf_other_used = 0;

@@ -3,7 +3,7 @@
  * Prometheus text exposition format 0.0.4.
  *
  * Every family is declared once, in the table in metrics.c, with its
- * name, help, type and label names; calls name a family by its string.
+ * name, help, type and label names; calls name a family by its enum.
  * A series is picked by a preformatted label set whose names are the
  * family's, in the declared order, with values escaped as the format
  * wants: `route="/wechat",status="200"`.  Build one from raw values with
@@ -30,8 +30,8 @@
 #define METRICS_LABELS_MAX	256
 
 /*
- * Families of the daemon (each a row of the table in metrics.c), with
- * their label names:
+ * Families of the daemon (each a row of the table in metrics.c, which
+ * gives its name), with their label names:
  *	M_HTTP_REQUESTS		route, status
  *	M_MESSAGES		type
  *	M_KB_RESULTS		result: hit, suggest, miss, menu, ...
@@ -41,22 +41,25 @@
  * M_REPLY_LATENCY is the histogram; the rest are unlabelled counters
  * and, from M_KB_GENERATION on, gauges.
  */
-#define M_HTTP_REQUESTS		"wxkb_http_requests_total"
-#define M_MESSAGES		"wxkb_messages_total"
-#define M_KB_RESULTS		"wxkb_kb_results_total"
-#define M_REPLY_LATENCY		"wxkb_reply_latency_seconds"
-#define M_RETRY_CACHE_HITS	"wxkb_retry_cache_hits_total"
-#define M_REPLAYS		"wxkb_replays_total"
-#define M_BAD_SIGNATURES	"wxkb_bad_signatures_total"
-#define M_STALE_TIMESTAMPS	"wxkb_stale_timestamps_total"
-#define M_DECRYPT_FAILURES	"wxkb_decrypt_failures_total"
-#define M_API_CALLS		"wxkb_api_calls_total"
-#define M_TOKEN_REFRESHES	"wxkb_token_refreshes_total"
-#define M_KB_RELOADS		"wxkb_kb_reloads_total"
-#define M_KB_GENERATION		"wxkb_kb_generation"
-#define M_KB_ITEMS		"wxkb_kb_items"
-#define M_KB_LAST_RELOAD_OK	"wxkb_kb_last_reload_success"
-#define M_KB_LAST_RELOAD_TIME	"wxkb_kb_last_reload_timestamp_seconds"
+enum metrics_id {
+	M_HTTP_REQUESTS,
+	M_MESSAGES,
+	M_KB_RESULTS,
+	M_REPLY_LATENCY,
+	M_RETRY_CACHE_HITS,
+	M_REPLAYS,
+	M_BAD_SIGNATURES,
+	M_STALE_TIMESTAMPS,
+	M_DECRYPT_FAILURES,
+	M_API_CALLS,
+	M_TOKEN_REFRESHES,
+	M_KB_RELOADS,
+	M_KB_GENERATION,
+	M_KB_ITEMS,
+	M_KB_LAST_RELOAD_OK,
+	M_KB_LAST_RELOAD_TIME,
+	M_NFAMILIES
+};
 
 /*
  * Remember the process start time for process_start_time_seconds.  Call
@@ -68,19 +71,33 @@ void	metrics_init(void);
  * Add n to a counter series.  labels is NULL for a family without labels.
  * Returns 0, or -1 when family is not a declared counter (nothing moves).
  */
-int	metrics_counter_add(const char *family, const char *labels,
+int	metrics_counter_add(enum metrics_id family, const char *labels,
 	    uint64_t n);
 #define metrics_counter_inc(f, l)	metrics_counter_add((f), (l), 1)
 
+/*
+ * Declare n label sets of family in order (shown at 0 from then on), so
+ * that metrics_counter_add_at(family, i, n) counts the i-th with no
+ * search: for labels from a fixed vocabulary on the request path.  A
+ * later call replaces the order.  Returns 0, or -1 when family is not a
+ * counter or memory is short.
+ */
+int	metrics_declare(enum metrics_id family, const char *const *sets,
+	    size_t n);
+
+/* Add n to the i-th declared series (the "other" one past the last). */
+int	metrics_counter_add_at(enum metrics_id family, size_t i,
+	    uint64_t n);
+
 /* Set a gauge series.  Returns 0, or -1 when family is not a gauge. */
-int	metrics_gauge_set(const char *family, const char *labels, double v);
+int	metrics_gauge_set(enum metrics_id family, const char *labels, double v);
 
 /*
  * Count one observation, in seconds, in a histogram of fixed buckets
  * from 0.5 ms to 5 s.  Returns 0, or -1 when family is not a histogram
  * or v is not a number.
  */
-int	metrics_histogram_observe(const char *family, double v);
+int	metrics_histogram_observe(enum metrics_id family, double v);
 
 /*
  * Write a label set for the metrics_*() calls into buf: pairs of label

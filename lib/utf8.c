@@ -78,3 +78,20 @@ utf8_prefix(const char *s, size_t len, size_t max)
 		return k;
 	return max;
 }
+
+int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (u[i] == 0)
+			return 0;
+		n = utf8_char(u + i, len - i, NULL);
+		if (n == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}

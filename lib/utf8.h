@@ -21,6 +21,9 @@
  */
 size_t	utf8_char(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* 1 when s[0..len) is well-formed UTF-8 holding no NUL, else 0. */
+int	utf8_valid(const char *s, size_t len);
+
 /*
  * The length of the longest prefix of s (at most max bytes of its len)
  * that ends on a UTF-8 character boundary.

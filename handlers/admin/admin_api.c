@@ -23,6 +23,7 @@
 #include "kb/kb.h"
 #include "kb/kb_doc.h"
 #include "kb/kb_history.h"
+#include "lib/pct.h"
 #include "lib/file.h"
 
 void
@@ -406,18 +407,6 @@ api_body(const struct admin_request *req, struct admin_result *res)
 	return j;
 }
 
-static int
-api_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The query parameter name, percent-decoded ('+' is a space) into buf.
  * Returns 1 when found, 0 when absent, -1 when it is badly encoded, holds
@@ -427,8 +416,7 @@ int
 api_param(const char *query, const char *name, char *buf, size_t size)
 {
 	const char *p, *end, *v;
-	size_t nlen = strlen(name), o = 0;
-	int hi, lo;
+	size_t nlen = strlen(name);
 
 	for (p = query; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 :
 	    end) {
@@ -439,23 +427,7 @@ api_param(const char *query, const char *name, char *buf, size_t size)
 		    (p[nlen] != '=' && p + nlen != end))
 			continue;
 		v = p + nlen + (p[nlen] == '=');
-		for (; v < end; v++) {
-			if (o + 1 >= size)
-				return -1;
-			if (*v == '%') {
-				if (end - v < 3)
-					return -1;
-				hi = api_hexval((unsigned char)v[1]);
-				lo = api_hexval((unsigned char)v[2]);
-				if (hi < 0 || lo < 0 || (hi | lo) == 0)
-					return -1;
-				buf[o++] = (char)(hi << 4 | lo);
-				v += 2;
-			} else
-				buf[o++] = *v == '+' ? ' ' : *v;
-		}
-		buf[o] = '\0';
-		return 1;
+		return pct_decode(v, (size_t)(end - v), buf, size) < 0 ? -1 : 1;
 	}
 	return 0;
 }

@@ -14,6 +14,8 @@
 #include "kb/kb_stats.h"
 #include "kb/kb_unanswered.h"
 #include "lib/cache.h"
+#include "lib/rand.h"
+#include "lib/siphash.h"
 #include "lib/utf8.h"
 
 #define DISPATCH_USERS		4096
@@ -52,16 +54,9 @@ dispatch_new(void)
 {
 	struct dispatch *d;
 	unsigned char seed[32];
-	FILE *fp;
 
-	fp = fopen("/dev/urandom", "rb");
-	if (fp == NULL)
+	if (rand_bytes(seed, sizeof seed) != 0)
 		return NULL;
-	if (fread(seed, 1, sizeof seed, fp) != sizeof seed) {
-		fclose(fp);
-		return NULL;
-	}
-	fclose(fp);
 	d = calloc(1, sizeof *d);
 	if (d == NULL)
 		return NULL;
@@ -178,20 +173,27 @@ static void
 dispatch_count(struct dispatch *d, const struct wx_dispatch_out *out,
     time_t now)
 {
-	enum kb_stats_outcome o = KB_STATS_ANSWERED;
+	enum kb_stats_outcome o;
 	int question = 1;
 
-	if (out->result == NULL)
-		return;
-	if (strcmp(out->result, "suggest") == 0)
+	switch (out->answer) {
+	case WX_ANS_HIT:
+	case WX_ANS_FOLLOWUP:
+		o = KB_STATS_ANSWERED;
+		break;
+	case WX_ANS_SUGGEST:
 		o = KB_STATS_SUGGESTED;
-	else if (strcmp(out->result, "miss") == 0)
+		break;
+	case WX_ANS_MISS:
 		o = KB_STATS_UNANSWERED;
-	else if (strcmp(out->result, "menu") == 0)
+		break;
+	case WX_ANS_MENU:
+		o = KB_STATS_ANSWERED;
 		question = 0;
-	else if (strcmp(out->result, "hit") != 0 &&
-	    strcmp(out->result, "followup") != 0)
+		break;
+	default:
 		return;
+	}
 	pthread_mutex_lock(&d->lock);
 	if (d->stats != NULL) {
 		if (question)
@@ -222,14 +224,6 @@ dispatch_set_sender(struct dispatch *d, dispatch_send_fn fn, void *arg)
 {
 	d->send = fn;
 	d->send_arg = arg;
-}
-
-/* The per-user key: a keyed hash, so the OpenID itself is not stored. */
-static void
-dispatch_user(const struct dispatch *d, const char *openid, char out[17])
-{
-	snprintf(out, 17, "%016llx", (unsigned long long)wx_siphash(
-	    d->user_key, openid, strlen(openid)));
 }
 
 /*
@@ -404,7 +398,7 @@ dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
     const struct kb_result *res, time_t now, struct wx_dispatch_out *out)
 {
 	char text[DISPATCH_SUGGEST_MAX], ids[3 * (KB_MAX_ID + 1) + 1];
-	char user[17];
+	char user[SIPHASH_UID_LEN + 1];
 	size_t i, idn = 0;
 
 	if (dispatch_suggest_text(res, text, sizeof text) == 0)
@@ -413,7 +407,7 @@ dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
 	for (i = 0; i < res->nsuggestions; i++)
 		idn += (size_t)snprintf(ids + idn, sizeof ids - idn, "%s\n",
 		    res->suggestions[i]->id);
-	dispatch_user(d, msg->from_user, user);
+	siphash_uid(d->user_key, msg->from_user, user);
 	pthread_mutex_lock(&d->lock);
 	(void)cache_put(d->suggested, user, ids, idn, now);
 	pthread_mutex_unlock(&d->lock);
@@ -430,14 +424,14 @@ dispatch_followup(struct dispatch *d, const struct kb *kb,
 {
 	const void *val;
 	const char *p, *nl;
-	char user[17], id[KB_MAX_ID + 1];
+	char user[SIPHASH_UID_LEN + 1], id[KB_MAX_ID + 1];
 	size_t len, want, i;
 
 	if (norm[0] < '1' || norm[0] > '0' + KB_MAX_SUGGESTIONS ||
 	    norm[1] != '\0')
 		return NULL;
 	want = (size_t)(norm[0] - '1');
-	dispatch_user(d, msg->from_user, user);
+	siphash_uid(d->user_key, msg->from_user, user);
 	id[0] = '\0';
 	pthread_mutex_lock(&d->lock);
 	if (cache_get(d->suggested, user, now, &val, &len)) {
@@ -469,20 +463,20 @@ dispatch_text_msg(struct dispatch *d, const struct kb *kb,
 	kb_query(kb, text, strlen(text), now, &res);
 	item = dispatch_followup(d, kb, msg, res.normalized, now);
 	if (item != NULL) {
-		out->result = "followup";
+		out->answer = WX_ANS_FOLLOWUP;
 		return dispatch_item(d, msg, item, out);
 	}
 	switch (res.kind) {
 	case KB_RESULT_HIT:
-		out->result = "hit";
+		out->answer = WX_ANS_HIT;
 		return dispatch_item(d, msg, res.item, out);
 	case KB_RESULT_SUGGEST:
-		out->result = "suggest";
+		out->answer = WX_ANS_SUGGEST;
 		dispatch_record(d, res.normalized, now);
 		return dispatch_suggest(d, msg, &res, now, out);
 	case KB_RESULT_MISS:
 	case KB_RESULT_EMPTY:
-		out->result = "miss";
+		out->answer = WX_ANS_MISS;
 		if (res.kind == KB_RESULT_MISS)
 			dispatch_record(d, res.normalized, now);
 		return dispatch_kb_reply(d, msg, kb_fallback(kb), NULL, out);
@@ -512,32 +506,32 @@ dispatch_on(struct dispatch *d, const struct kb *kb, const struct wx_msg *msg,
 	case WX_MSG_SHORTVIDEO:
 	case WX_MSG_LOCATION:
 	case WX_MSG_LINK:
-		out->result = "media";
+		out->answer = WX_ANS_MEDIA;
 		return dispatch_text(d, msg, dispatch_media_text, NULL, out);
 	case WX_MSG_EVENT:
 		break;
 	case WX_MSG_UNKNOWN:
-		out->result = "ignored";
+		out->answer = WX_ANS_IGNORED;
 		return 0;
 	}
 	switch (msg->event) {
 	case WX_EV_SUBSCRIBE:
 	case WX_EV_SCAN:
-		out->result = "welcome";
+		out->answer = WX_ANS_WELCOME;
 		return dispatch_kb_reply(d, msg, kb_welcome(kb), NULL, out);
 	case WX_EV_CLICK:
 		item = msg->event_key != NULL ?
 		    kb_find_menu_key(kb, msg->event_key, now) : NULL;
 		if (item == NULL) {
-			out->result = "menu_unknown";
+			out->answer = WX_ANS_MENU_UNKNOWN;
 			return dispatch_kb_reply(d, msg, kb_fallback(kb),
 			    NULL, out);
 		}
-		out->result = "menu";
+		out->answer = WX_ANS_MENU;
 		return dispatch_item(d, msg, item, out);
 	default:
 		/* Unsubscribe, VIEW, job reports...: nothing to say. */
-		out->result = "ignored";
+		out->answer = WX_ANS_IGNORED;
 		return 0;
 	}
 }

@@ -16,6 +16,8 @@
 #include "handlers/callback/wx_reply.h"
 #include "handlers/callback/wx_sig.h"
 #include "lib/cache.h"
+#include "lib/rand.h"
+#include "lib/siphash.h"
 
 /* WeChat retries three times over ~15 s; keep answers well past that. */
 #define WX_RETRY_TTL		60
@@ -87,17 +89,7 @@ wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
 		goto fail;
 	}
 	/* The cache seeds only need to be unpredictable, not secret-keyed. */
-	if (cb->crypto != NULL)
-		r = wx_crypto_random(cb->crypto, seed, sizeof seed);
-	else {
-		FILE *fp = fopen("/dev/urandom", "rb");
-
-		r = (fp == NULL || fread(seed, 1, sizeof seed, fp) !=
-		    sizeof seed) ? -1 : 0;
-		if (fp != NULL)
-			fclose(fp);
-	}
-	if (r != 0) {
+	if (rand_bytes(seed, sizeof seed) != 0) {
 		*cause = "no randomness for the cache seeds";
 		goto fail;
 	}
@@ -133,15 +125,6 @@ wx_callback_free(struct wx_callback *cb)
 }
 
 void
-wx_callback_user_hash(const struct wx_callback *cb, const char *openid,
-    char out[17])
-{
-	uint64_t h = wx_siphash(cb->uid_key, openid, strlen(openid));
-
-	snprintf(out, 17, "%016" PRIx64, h);
-}
-
-void
 wx_result_cleanup(struct wx_result *res)
 {
 	free(res->body);
@@ -170,7 +153,7 @@ wx_set_text(struct wx_result *res, int status, const char *text)
 
 /* The one place a refusal's status, event and reason are chosen. */
 static void
-wx_refuse(struct wx_result *res, int status, const char *event,
+wx_refuse(struct wx_result *res, int status, enum wx_cb_event event,
     const char *reason)
 {
 	const char *text;
@@ -239,23 +222,23 @@ wx_check_request(struct wx_callback *cb, const struct wx_query *qs,
 
 	if (qs->signature == NULL || qs->timestamp == NULL ||
 	    qs->nonce == NULL) {
-		wx_refuse(res, 403, "bad_signature", "missing parameter");
+		wx_refuse(res, 403, WX_CB_BAD_SIGNATURE, "missing parameter");
 		return -1;
 	}
 	if (!wx_token_chars(qs->nonce, WX_MAX_NONCE_LEN) ||
 	    strlen(qs->timestamp) > 20) {
-		wx_refuse(res, 403, "bad_signature", "malformed nonce");
+		wx_refuse(res, 403, WX_CB_BAD_SIGNATURE, "malformed nonce");
 		return -1;
 	}
 	parts[0] = cb->token;
 	parts[1] = qs->timestamp;
 	parts[2] = qs->nonce;
 	if (!wx_sig_verify(qs->signature, parts, 3)) {
-		wx_refuse(res, 403, "bad_signature", "signature mismatch");
+		wx_refuse(res, 403, WX_CB_BAD_SIGNATURE, "signature mismatch");
 		return -1;
 	}
 	if (!wx_fresh(qs->timestamp, now, cb->max_skew)) {
-		wx_refuse(res, 403, "stale_timestamp",
+		wx_refuse(res, 403, WX_CB_STALE_TIMESTAMP,
 		    "timestamp outside the allowed skew");
 		return -1;
 	}
@@ -271,7 +254,7 @@ wx_handle_get(struct wx_callback *cb, const struct wx_query *qs, time_t now,
 	if (wx_check_request(cb, qs, now, res) != 0)
 		return;
 	if (qs->echostr == NULL) {
-		wx_refuse(res, 400, "bad_request", "echostr missing");
+		wx_refuse(res, 400, WX_CB_BAD_REQUEST, "echostr missing");
 		return;
 	}
 	n = strlen(qs->echostr);
@@ -280,12 +263,12 @@ wx_handle_get(struct wx_callback *cb, const struct wx_query *qs, time_t now,
 			break;
 	}
 	if (n == 0 || n > WX_MAX_ECHOSTR || i != n) {
-		wx_refuse(res, 400, "bad_request", "malformed echostr");
+		wx_refuse(res, 400, WX_CB_BAD_REQUEST, "malformed echostr");
 		return;
 	}
 	/* The body is exactly echostr: no newline, no quotes. */
 	wx_set_text(res, 200, qs->echostr);
-	res->event = "verify";
+	res->event = WX_CB_VERIFY;
 }
 
 /*
@@ -323,22 +306,22 @@ wx_open_post(struct wx_callback *cb, struct wx_post *p, const char *body,
 		encrypted = 1;
 	else if (p->qs.encrypt_type != NULL &&
 	    strcmp(p->qs.encrypt_type, "raw") != 0) {
-		wx_refuse(res, 400, "bad_request", "unknown encrypt_type");
+		wx_refuse(res, 400, WX_CB_BAD_REQUEST, "unknown encrypt_type");
 		return -1;
 	}
 	if (!encrypted && cb->mode == WX_MODE_SAFE) {
-		wx_refuse(res, 403, "downgrade_refused",
+		wx_refuse(res, 403, WX_CB_DOWNGRADE_REFUSED,
 		    "unencrypted message in safe mode");
 		return -1;
 	}
 	if (encrypted && cb->crypto == NULL) {
-		wx_refuse(res, 400, "bad_request",
+		wx_refuse(res, 400, WX_CB_BAD_REQUEST,
 		    "encrypted message but no EncodingAESKey configured");
 		return -1;
 	}
 	r = wx_msg_parse(body, len, &p->envelope);
 	if (r != WX_MSG_OK) {
-		wx_refuse(res, 400, "bad_xml", wx_msg_strerror(r));
+		wx_refuse(res, 400, WX_CB_BAD_XML, wx_msg_strerror(r));
 		return -1;
 	}
 	res->encrypted = encrypted;
@@ -347,7 +330,7 @@ wx_open_post(struct wx_callback *cb, struct wx_post *p, const char *body,
 		return 0;
 	}
 	if (p->envelope->encrypt == NULL || *p->envelope->encrypt == '\0') {
-		wx_refuse(res, 400, "bad_xml", "Encrypt element missing");
+		wx_refuse(res, 400, WX_CB_BAD_XML, "Encrypt element missing");
 		return -1;
 	}
 	parts[0] = cb->token;
@@ -356,7 +339,7 @@ wx_open_post(struct wx_callback *cb, struct wx_post *p, const char *body,
 	parts[3] = p->envelope->encrypt;
 	if (p->qs.msg_signature == NULL ||
 	    !wx_sig_verify(p->qs.msg_signature, parts, 4)) {
-		wx_refuse(res, 403, "bad_signature",
+		wx_refuse(res, 403, WX_CB_BAD_SIGNATURE,
 		    p->qs.msg_signature == NULL ? "msg_signature missing" :
 		    "msg_signature mismatch");
 		return -1;
@@ -364,12 +347,12 @@ wx_open_post(struct wx_callback *cb, struct wx_post *p, const char *body,
 	r = wx_crypto_decrypt(cb->crypto, p->envelope->encrypt,
 	    strlen(p->envelope->encrypt), &p->plain, &p->plainlen);
 	if (r != WX_CRYPTO_OK) {
-		wx_refuse(res, 400, "decrypt_failed", wx_crypto_reason(r));
+		wx_refuse(res, 400, WX_CB_DECRYPT_FAILED, wx_crypto_reason(r));
 		return -1;
 	}
 	r = wx_msg_parse(p->plain, p->plainlen, &p->inner);
 	if (r != WX_MSG_OK) {
-		wx_refuse(res, 400, "bad_xml", wx_msg_strerror(r));
+		wx_refuse(res, 400, WX_CB_BAD_XML, wx_msg_strerror(r));
 		return -1;
 	}
 	/* Compat bodies repeat the fields in clear: trust only these. */
@@ -398,7 +381,7 @@ wx_answer(struct wx_callback *cb, const struct wx_post *p, const char *xml,
 	if (!res->encrypted) {
 		out = malloc(len + 1);
 		if (out == NULL) {
-			wx_refuse(res, 500, "internal_error", "out of memory");
+			wx_refuse(res, 500, WX_CB_INTERNAL_ERROR, "out of memory");
 			return -1;
 		}
 		memcpy(out, xml, len);
@@ -409,7 +392,7 @@ wx_answer(struct wx_callback *cb, const struct wx_post *p, const char *xml,
 	}
 	r = wx_crypto_encrypt(cb->crypto, xml, len, &b64);
 	if (r != WX_CRYPTO_OK) {
-		wx_refuse(res, 500, "internal_error", wx_crypto_strerror(r));
+		wx_refuse(res, 500, WX_CB_INTERNAL_ERROR, wx_crypto_strerror(r));
 		return -1;
 	}
 	snprintf(ts, sizeof ts, "%lld", (long long)now);
@@ -421,7 +404,7 @@ wx_answer(struct wx_callback *cb, const struct wx_post *p, const char *xml,
 	r = wx_reply_envelope(b64, sig, ts, p->qs.nonce, &out, &outlen);
 	free(b64);
 	if (r != WX_REPLY_OK) {
-		wx_refuse(res, 500, "internal_error", "cannot render envelope");
+		wx_refuse(res, 500, WX_CB_INTERNAL_ERROR, "cannot render envelope");
 		return -1;
 	}
 	wx_set_body(res, 200, "application/xml; charset=utf-8", out, outlen);
@@ -443,16 +426,17 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 		return;
 	if (wx_open_post(cb, p, body, len, res) != 0)
 		return;
+	res->type = p->msg->type;
 	res->msg_type = wx_msg_type_name(p->msg->type);
 	if (p->msg->from_user == NULL || *p->msg->from_user == '\0' ||
 	    p->msg->to_user == NULL || p->msg->msg_type == NULL) {
-		wx_refuse(res, 400, "bad_xml", "ToUserName, FromUserName or "
+		wx_refuse(res, 400, WX_CB_BAD_XML, "ToUserName, FromUserName or "
 		    "MsgType missing");
 		return;
 	}
-	wx_callback_user_hash(cb, p->msg->from_user, res->user);
+	siphash_uid(cb->uid_key, p->msg->from_user, res->user);
 	if (wx_dedup_key(p->msg, p->key, sizeof p->key) != 0) {
-		wx_refuse(res, 400, "bad_xml", "identifiers too long");
+		wx_refuse(res, 400, WX_CB_BAD_XML, "identifiers too long");
 		return;
 	}
 
@@ -466,7 +450,7 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 	if (replayed && (seenlen != strlen(p->key) ||
 	    memcmp(seen, p->key, seenlen) != 0)) {
 		pthread_mutex_unlock(&cb->lock);
-		wx_refuse(res, 403, "replay", "nonce reused for another "
+		wx_refuse(res, 403, WX_CB_REPLAY, "nonce reused for another "
 		    "message");
 		return;
 	}
@@ -484,10 +468,10 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 	}
 	pthread_mutex_unlock(&cb->lock);
 	if (res->retry) {
-		res->event = "retry";
-		res->kb_result = "retry";
+		res->event = WX_CB_RETRY;
+		res->answer = WX_ANS_RETRY;
 		if (cached == NULL)
-			wx_refuse(res, 500, "internal_error", "out of memory");
+			wx_refuse(res, 500, WX_CB_INTERNAL_ERROR, "out of memory");
 		else
 			(void)wx_answer(cb, p, cachedlen > 0 ? cached : NULL,
 			    cachedlen, now, res);
@@ -499,10 +483,10 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 	if (cb->dispatch(cb->dispatch_arg, p->msg, now, &d) != 0) {
 		free(d.xml);
 		memset(&d, 0, sizeof d);
-		d.result = "dispatch_failed";
+		d.answer = WX_ANS_DISPATCH_FAILED;
 	}
-	res->event = "message";
-	res->kb_result = d.result;
+	res->event = WX_CB_MESSAGE;
+	res->answer = d.answer;
 	snprintf(res->kb_item, sizeof res->kb_item, "%s", d.item);
 	/* An empty value stands for "success" in the cache. */
 	pthread_mutex_lock(&cb->lock);
@@ -524,12 +508,12 @@ wx_callback_handle(struct wx_callback *cb, enum wx_method method,
 	memset(res, 0, sizeof *res);
 	memset(&p, 0, sizeof p);
 	if (method == WX_METHOD_OTHER) {
-		wx_refuse(res, 405, "bad_method", "method not allowed");
+		wx_refuse(res, 405, WX_CB_BAD_METHOD, "method not allowed");
 		return;
 	}
 	r = wx_query_parse(query, &p.qs);
 	if (r != WX_QUERY_OK) {
-		wx_refuse(res, 400, "bad_request", wx_query_strerror(r));
+		wx_refuse(res, 400, WX_CB_BAD_REQUEST, wx_query_strerror(r));
 		return;
 	}
 	if (method == WX_METHOD_GET)

@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "handlers/callback/wx_msg.h"
+#include "handlers/callback/wx_outcome.h"
+#include "lib/siphash.h"
 
 enum wx_mode {
 	WX_MODE_PLAIN = 0,
@@ -31,7 +33,7 @@ enum wx_method {
 struct wx_dispatch_out {
 	char		*xml;		/* malloc'ed plain reply; NULL: "success" */
 	size_t		 len;
-	const char	*result;	/* static: "hit", "suggest", "miss", ... */
+	enum wx_answer	 answer;
 	char		 item[65];	/* knowledge-base item id or "" */
 };
 
@@ -60,12 +62,13 @@ struct wx_result {
 	const char	*content_type;
 	char		*body;		/* malloc'ed, may be NULL when len 0 */
 	size_t		 len;
-	const char	*event;		/* WXKB_EVENT for the log line */
+	enum wx_cb_event event;		/* WXKB_EVENT for the log line */
 	const char	*reason;	/* static detail of a refusal, or NULL */
 	const char	*msg_type;	/* MsgType (static name) or NULL */
-	const char	*kb_result;	/* dispatch's result, or NULL */
+	enum wx_msg_type type;		/* its value, when msg_type is set */
+	enum wx_answer	 answer;	/* dispatch's, or WX_ANS_NONE */
 	char		 kb_item[65];
-	char		 user[17];	/* keyed hash of the OpenID, or "" */
+	char		 user[SIPHASH_UID_LEN + 1]; /* OpenID pseudonym, or "" */
 	int		 retry;		/* answered from the retry cache */
 	int		 encrypted;	/* the request was encrypted */
 };
@@ -89,9 +92,5 @@ void	wx_callback_handle(struct wx_callback *, enum wx_method,
 	    struct wx_result *res);
 
 void	wx_result_cleanup(struct wx_result *);
-
-/* Hash an OpenID with the handler's key: 16 hex digits and a NUL. */
-void	wx_callback_user_hash(const struct wx_callback *, const char *openid,
-	    char out[17]);
 
 #endif

@@ -8,12 +8,12 @@
 #include <expat.h>
 #include <stddef.h>
 #include <stdlib.h>
-#include <sys/random.h>
 #include <string.h>
 #include <strings.h>
 
 #include "handlers/callback/wx_arena.h"
 #include "handlers/callback/wx_msg.h"
+#include "lib/rand.h"
 
 /* Bytes kept for all "path\0value\0" pairs: values never outgrow input. */
 #define STORE_MAX	(WX_MSG_MAX_BYTES + \
@@ -513,7 +513,7 @@ wx_msg_salt(void)
 	unsigned long v = salt;
 
 	while (v == 0) {
-		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		if (rand_bytes(&v, sizeof(v)) != 0)
 			v = 0;
 		v |= 1;
 		salt = v;

@@ -4,26 +4,14 @@
 #include <string.h>
 
 #include "handlers/callback/wx_query.h"
-
-static int
-wx_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "lib/pct.h"
 
 /* Percent-decode n bytes of s into a new string; NULL on bad input. */
 static char *
 wx_query_decode(const char *s, size_t n, int *err)
 {
-	char *out, *o;
-	size_t i;
-	int hi, lo;
+	char *out;
+	ssize_t r;
 
 	if (n > WX_QUERY_MAX_VALUE * 3) {
 		*err = WX_QUERY_ERR_TOOLONG;
@@ -34,32 +22,13 @@ wx_query_decode(const char *s, size_t n, int *err)
 		*err = WX_QUERY_ERR_NOMEM;
 		return NULL;
 	}
-	for (i = 0, o = out; i < n; i++) {
-		if (s[i] == '%') {
-			if (i + 2 >= n)
-				goto bad;
-			hi = wx_hexval((unsigned char)s[i + 1]);
-			lo = wx_hexval((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				goto bad;
-			*o++ = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (s[i] == '+')
-			*o++ = ' ';
-		else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	if ((size_t)(o - out) > WX_QUERY_MAX_VALUE) {
+	r = pct_decode(s, n, out, n + 1);
+	if (r < 0 || r > WX_QUERY_MAX_VALUE) {
 		free(out);
-		*err = WX_QUERY_ERR_TOOLONG;
+		*err = r < 0 ? WX_QUERY_ERR_ENCODING : WX_QUERY_ERR_TOOLONG;
 		return NULL;
 	}
 	return out;
-bad:
-	free(out);
-	*err = WX_QUERY_ERR_ENCODING;
-	return NULL;
 }
 
 static char **

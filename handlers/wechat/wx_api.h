@@ -171,10 +171,4 @@ struct wx_api_stats {
 };
 void	wx_api_stats(const struct wx_api *, struct wx_api_stats *);
 
-/*
- * 1 when len bytes of s are well-formed UTF-8 without a NUL (what a JSON
- * string can carry), 0 otherwise.
- */
-int	wx_api_utf8_valid(const char *s, size_t len);
-
 #endif

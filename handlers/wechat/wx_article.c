@@ -17,6 +17,7 @@
 #include "handlers/wechat/wx_article.h"
 #include "lib/cause.h"
 #include "lib/file.h"
+#include "lib/utf8.h"
 
 /* The cover image types the platform takes for type=image (§7.5). */
 static const struct {
@@ -36,19 +37,6 @@ static const char *const art_article_keys[] = {
 	"title", "author", "digest", "content", "content_file",
 	"content_source_url", "thumb", "thumb_base64", "thumb_name", NULL
 };
-
-/* 1 when len bytes of s are UTF-8 without NUL (jansson checks it). */
-static int
-art_utf8(const char *s, size_t len)
-{
-	json_t *j;
-
-	if (strlen(s) != len)
-		return 0;
-	j = json_stringn(s, len);
-	json_decref(j);
-	return j != NULL;
-}
 
 /* Unicode characters in a UTF-8 string. */
 static size_t
@@ -105,7 +93,7 @@ art_check_text(const char *field, const char *s, int required,
 		}
 		return 0;
 	}
-	if (*s == '\0' || !art_utf8(s, strlen(s))) {
+	if (*s == '\0' || !utf8_valid(s, strlen(s))) {
 		cause_set(cause, "%s: must be non-empty UTF-8 text", field);
 		return -1;
 	}
@@ -283,7 +271,7 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 		if (art_read(base_dir, "content_file", name,
 		    WX_ARTICLE_MAX_CONTENT, &buf, &len, cause) != 0)
 			goto fail;
-		if (strlen(buf) != len || !art_utf8(buf, len)) {
+		if (!utf8_valid(buf, len)) {
 			cause_set(cause, "content_file: %s is not UTF-8 text",
 			    name);
 			free(buf);

@@ -21,6 +21,7 @@
 #include "handlers/wechat/wx_errcode.h"
 #include "lib/cache.h"
 #include "lib/log.h"
+#include "lib/siphash.h"
 #include "lib/utf8.h"
 
 struct wx_cs_part {
@@ -206,7 +207,7 @@ cs_evict(struct wx_cs *cs)
 static struct wx_cs_user *
 cs_user(struct wx_cs *cs, const char *openid, int create)
 {
-	uint64_t h = wx_siphash(cs->cs_key, openid, strlen(openid));
+	uint64_t h = siphash(cs->cs_key, openid, strlen(openid));
 	struct wx_cs_user *u = cs_lookup(cs, h), **b;
 
 	if (u != NULL) {
@@ -485,7 +486,7 @@ wx_cs_send_text(void *arg, const char *openid, const char *text, size_t len)
 		    cs->cs_stats.users);
 		return -1;
 	}
-	if (!wx_api_utf8_valid(text, len))
+	if (!utf8_valid(text, len))
 		why = "the text is not UTF-8";
 	else if (!cs_window_open(u, now))
 		why = cs_window_words(u, now);

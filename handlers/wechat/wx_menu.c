@@ -11,6 +11,7 @@
 #include "handlers/wechat/wx_api.h"
 #include "handlers/wechat/wx_menu.h"
 #include "kb/kb.h"
+#include "lib/utf8.h"
 
 /* Problems found while building, one line each. */
 struct menu_errs {
@@ -66,7 +67,7 @@ menu_check_name(struct menu_errs *m, const char *who, const char *what,
 		return;
 	}
 	len = strlen(name);
-	if (!wx_api_utf8_valid(name, len))
+	if (!utf8_valid(name, len))
 		menu_err(m, "%s: %s is not UTF-8", who, what);
 	else if (len > max)
 		menu_err(m, "%s: %s \"%s\" is %zu bytes; at most %zu allowed "

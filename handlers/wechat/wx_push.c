@@ -26,6 +26,7 @@
 #include "lib/cause.h"
 #include "lib/file.h"
 #include "lib/log.h"
+#include "lib/siphash.h"
 
 struct wx_push_job {
 	TAILQ_ENTRY(wx_push_job) j_entry;
@@ -35,7 +36,7 @@ struct wx_push_job {
 	char		 j_key[WX_PUSH_KEY_LEN + 1];
 	char		*j_path;		/* the record file */
 	json_t		*j_rec;			/* the record */
-	char		 j_preview[17];		/* hash of the preview OpenID */
+	char		 j_preview[SIPHASH_UID_LEN + 1];		/* hash of the preview OpenID */
 	struct wx_api_call *j_call;
 	struct event	*j_timer;		/* poll; deferred end */
 	struct timespec	 j_poll_start;
@@ -736,8 +737,7 @@ wx_push_start(struct wx_push *p, const struct wx_article *a,
 	j->j_arg = arg;
 	j->j_opts = *o;
 	if (o->preview[0] != '\0')
-		snprintf(j->j_preview, sizeof j->j_preview, "%016" PRIx64,
-		    wx_siphash(p->p_key, o->preview, strlen(o->preview)));
+		siphash_uid(p->p_key, o->preview, j->j_preview);
 	TAILQ_INSERT_TAIL(&p->p_jobs, j, j_entry);
 	p->p_njobs++;
 	j->j_timer = evtimer_new(p->p_base, job_timer_cb, j);

@@ -34,6 +34,7 @@
 #include "kb/kb.h"
 #include "kb/kb_unanswered.h"
 #include "lib/cache.h"
+#include "lib/siphash.h"
 #include "tests/bench/bench_gen.h"
 
 #define STAGES_MSGS		256
@@ -246,8 +247,7 @@ st_caches(struct stages *s, size_t i)
 	char user[17], key[CACHE_MAX_KEY + 1], nkey[96];
 	size_t len;
 
-	snprintf(user, sizeof user, "%016llx", (unsigned long long)
-	    wx_siphash(s->key, in->from_user, strlen(in->from_user)));
+	siphash_uid(s->key, in->from_user, user);
 	snprintf(key, sizeof key, "m|%s|%s%llu", in->from_user, in->msg_id,
 	    (unsigned long long)s->serial);
 	snprintf(nkey, sizeof nkey, "%s:%s%llu", s->m[i].qs.timestamp,

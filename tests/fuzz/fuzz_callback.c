@@ -124,7 +124,7 @@ stub_dispatch(void *arg, const struct wx_msg *msg, time_t t,
 	last.len = len;
 	out->xml = xml;
 	out->len = len;
-	out->result = "hit";
+	out->answer = WX_ANS_HIT;
 	snprintf(out->item, sizeof out->item, "fuzz-item");
 	return 0;
 }
@@ -207,7 +207,8 @@ check_result(int cfg, enum wx_method method, const char *query,
 	CHECK(res->status == 200 || res->status == 400 ||
 	    res->status == 403 || res->status == 405 ||
 	    res->status == 413 || res->status == 500);
-	CHECK(res->content_type != NULL && res->event != NULL);
+	CHECK(res->content_type != NULL);
+	CHECK(wx_cb_event_name(res->event) != NULL);
 	CHECK(res->len == 0 || res->body != NULL);
 	CHECK(res->user[0] == '\0' || strlen(res->user) == 16);
 	for (i = 0; res->user[i] != '\0'; i++)

@@ -1040,7 +1040,7 @@ resident_says(struct fixture *f, const char *text, const char *want)
 	msg.content = text;
 	msg.create_time = (uint64_t)NOW;
 	assert_int_equal(dispatch_message(f->d, &msg, NOW, &out), 0);
-	assert_string_equal(out.result, want);
+	assert_string_equal(wx_answer_name(out.answer), want);
 	free(out.xml);
 }
 

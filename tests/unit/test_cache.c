@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "lib/cache.h"
+#include "lib/siphash.h"
 
 #define T0	((time_t)1700000000)
 #define TTL	((time_t)60)
@@ -1122,7 +1123,7 @@ test_siphash(void **state)
 	for (i = 0; i < sizeof msg; i++)
 		msg[i] = (unsigned char)i;
 	for (i = 0; i < sizeof sipvec / sizeof sipvec[0]; i++) {
-		h = wx_siphash(key, msg, sipvec[i].n);
+		h = siphash(key, msg, sipvec[i].n);
 		if (h != sipvec[i].h)
 			fail_msg("n=%zu: got %016llx, want %016llx",
 			    sipvec[i].n, (unsigned long long)h,
@@ -1131,7 +1132,29 @@ test_siphash(void **state)
 	/* The key matters: one flipped bit gives another hash. */
 	memcpy(other, key, sizeof other);
 	other[15] ^= 0x80;
-	assert_true(wx_siphash(other, msg, 15) != sipvec[5].h);
+	assert_true(siphash(other, msg, 15) != sipvec[5].h);
+}
+
+/* The OpenID pseudonym is the hash of the string in 16 hex digits. */
+static void
+test_siphash_uid(void **state)
+{
+	unsigned char key[16];
+	char out[SIPHASH_UID_LEN + 1], want[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof key; i++)
+		key[i] = (unsigned char)i;
+	/* The empty message under the vectors' key is sipvec[0]. */
+	memset(out, 'x', sizeof out);
+	siphash_uid(key, "", out);
+	snprintf(want, sizeof want, "%016llx",
+	    (unsigned long long)sipvec[0].h);
+	assert_string_equal(out, want);
+	assert_int_equal(strlen(out), SIPHASH_UID_LEN);
+	siphash_uid(key, "oABCD", out);
+	assert_int_equal(strspn(out, "0123456789abcdef"), SIPHASH_UID_LEN);
 }
 
 int
@@ -1159,6 +1182,7 @@ main(void)
 		cmocka_unit_test(test_ring_clock_back),
 		cmocka_unit_test(test_ring_model),
 		cmocka_unit_test(test_siphash),
+		cmocka_unit_test(test_siphash_uid),
 	};
 #undef T
 

@@ -324,9 +324,9 @@ static void
 expect_result(const char *label, const struct answer *a, const char *result,
     const char *item)
 {
-	if (a->out.result == NULL || strcmp(a->out.result, result) != 0)
+	if (wx_answer_name(a->out.answer) == NULL || strcmp(wx_answer_name(a->out.answer), result) != 0)
 		fail_msg("%s: result \"%s\", want \"%s\"", label,
-		    a->out.result != NULL ? a->out.result : "(null)", result);
+		    wx_answer_name(a->out.answer) != NULL ? wx_answer_name(a->out.answer) : "(null)", result);
 	if (strcmp(a->out.item, item) != 0)
 		fail_msg("%s: item \"%s\", want \"%s\"", label, a->out.item,
 		    item);
@@ -443,7 +443,7 @@ test_unknown_type(void **state)
 	    T0, &a);
 	assert_int_equal(a.rc, 0);
 	assert_null(a.out.xml);
-	assert_string_equal(a.out.result, "ignored");
+	assert_string_equal(wx_answer_name(a.out.answer), "ignored");
 	answer_free(&a);
 	assert_int_equal(kb_unanswered_count(f->u), 0);
 }
@@ -608,7 +608,7 @@ test_followup(void **state)
 			expect_result(c->name, &a, "followup", c->item);
 			expect_text(c->name, &a, c->reply);
 		} else {
-			if (strcmp(a.out.result, "followup") == 0)
+			if (strcmp(wx_answer_name(a.out.answer), "followup") == 0)
 				fail_msg("%s: a follow-up to %s", c->name,
 				    a.out.item);
 			if (a.m != NULL && (strcmp(text_of(c->name, &a),
@@ -648,7 +648,7 @@ test_followup_newer_list(void **state)
 	expect_result("from the second list", &a, "followup", "active");
 	answer_free(&a);
 	ask_text(f, ALICE, "2", T0 + 5, &a);
-	assert_string_not_equal(a.out.result, "followup");
+	assert_string_not_equal(wx_answer_name(a.out.answer), "followup");
 	answer_free(&a);
 	/* The second list lives from its own time. */
 	ask_text(f, ALICE, "1", T0 + 3 + DISPATCH_SUGGEST_TTL - 1, &a);
@@ -734,13 +734,13 @@ test_expiry(void **state)
 	answer_free(&a);
 
 	ask_text(f, ALICE, "开放日活动", exp, &a);
-	assert_string_not_equal(a.out.result, "hit");
+	assert_string_not_equal(wx_answer_name(a.out.answer), "hit");
 	assert_string_equal(a.out.item, "");
 	assert_null(strstr(text_of("after", &a), "开放日"));
 	answer_free(&a);
 
 	ask_text(f, ALICE, "开放日活动", T_LATE, &a);
-	assert_string_not_equal(a.out.result, "hit");
+	assert_string_not_equal(wx_answer_name(a.out.answer), "hit");
 	assert_string_equal(a.out.item, "");
 	assert_null(strstr(text_of("long after", &a), "开放日"));
 	answer_free(&a);
@@ -751,7 +751,7 @@ test_expiry(void **state)
 	assert_non_null(strstr(text_of("list", &a), "1. 政府开放日活动\n"));
 	answer_free(&a);
 	ask_text(f, ALICE, "1", exp + 10, &a);
-	assert_string_not_equal(a.out.result, "followup");
+	assert_string_not_equal(wx_answer_name(a.out.answer), "followup");
 	assert_string_not_equal(a.out.item, "open-day");
 	assert_null(strstr(text_of("late follow-up", &a), OPEN_DAY));
 	answer_free(&a);

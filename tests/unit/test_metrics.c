@@ -20,6 +20,24 @@
 
 #include "lib/metrics.h"
 
+/* The exposition's names, written out: the test's own oracle. */
+#define N_HTTP_REQUESTS	"wxkb_http_requests_total"
+#define N_MESSAGES	"wxkb_messages_total"
+#define N_KB_RESULTS	"wxkb_kb_results_total"
+#define N_REPLY_LATENCY	"wxkb_reply_latency_seconds"
+#define N_RETRY_CACHE_HITS	"wxkb_retry_cache_hits_total"
+#define N_REPLAYS	"wxkb_replays_total"
+#define N_BAD_SIGNATURES	"wxkb_bad_signatures_total"
+#define N_STALE_TIMESTAMPS	"wxkb_stale_timestamps_total"
+#define N_DECRYPT_FAILURES	"wxkb_decrypt_failures_total"
+#define N_API_CALLS	"wxkb_api_calls_total"
+#define N_TOKEN_REFRESHES	"wxkb_token_refreshes_total"
+#define N_KB_RELOADS	"wxkb_kb_reloads_total"
+#define N_KB_GENERATION	"wxkb_kb_generation"
+#define N_KB_ITEMS	"wxkb_kb_items"
+#define N_KB_LAST_RELOAD_OK	"wxkb_kb_last_reload_success"
+#define N_KB_LAST_RELOAD_TIME	"wxkb_kb_last_reload_timestamp_seconds"
+
 #define NAMES_MAX	64
 
 /* Families seen by the validator, with the type its TYPE line gave. */
@@ -307,11 +325,11 @@ static void
 test_render_empty(void **state)
 {
 	static const char *const	 families[] = {
-		M_HTTP_REQUESTS, M_MESSAGES, M_KB_RESULTS, M_REPLY_LATENCY,
-		M_RETRY_CACHE_HITS, M_REPLAYS, M_BAD_SIGNATURES,
-		M_STALE_TIMESTAMPS, M_DECRYPT_FAILURES, M_API_CALLS,
-		M_TOKEN_REFRESHES, M_KB_RELOADS, M_KB_GENERATION, M_KB_ITEMS,
-		M_KB_LAST_RELOAD_OK, M_KB_LAST_RELOAD_TIME,
+		N_HTTP_REQUESTS, N_MESSAGES, N_KB_RESULTS, N_REPLY_LATENCY,
+		N_RETRY_CACHE_HITS, N_REPLAYS, N_BAD_SIGNATURES,
+		N_STALE_TIMESTAMPS, N_DECRYPT_FAILURES, N_API_CALLS,
+		N_TOKEN_REFRESHES, N_KB_RELOADS, N_KB_GENERATION, N_KB_ITEMS,
+		N_KB_LAST_RELOAD_OK, N_KB_LAST_RELOAD_TIME,
 		"process_resident_memory_bytes", "process_open_fds",
 		"process_start_time_seconds",
 	};
@@ -331,14 +349,14 @@ test_render_empty(void **state)
 		assert_non_null(strstr(text, key));
 	}
 	/* Unlabelled counters and gauges show 0; labelled ones nothing. */
-	assert_true(sample(text, M_BAD_SIGNATURES) == 0);
-	assert_true(sample(text, M_KB_ITEMS) == 0);
-	assert_int_equal(count_prefix(text, M_HTTP_REQUESTS "{"), 0);
+	assert_true(sample(text, N_BAD_SIGNATURES) == 0);
+	assert_true(sample(text, N_KB_ITEMS) == 0);
+	assert_int_equal(count_prefix(text, N_HTTP_REQUESTS "{"), 0);
 	/* Known results exist from the start, so rates work at once. */
-	assert_true(sample(text, M_KB_RESULTS "{result=\"hit\"}") == 0);
-	assert_true(sample(text, M_KB_RESULTS "{result=\"suggest\"}") == 0);
-	assert_true(sample(text, M_KB_RESULTS "{result=\"miss\"}") == 0);
-	assert_true(sample(text, M_KB_RELOADS "{result=\"error\"}") == 0);
+	assert_true(sample(text, N_KB_RESULTS "{result=\"hit\"}") == 0);
+	assert_true(sample(text, N_KB_RESULTS "{result=\"suggest\"}") == 0);
+	assert_true(sample(text, N_KB_RESULTS "{result=\"miss\"}") == 0);
+	assert_true(sample(text, N_KB_RELOADS "{result=\"error\"}") == 0);
 	free(text);
 }
 
@@ -365,14 +383,14 @@ test_counters_move(void **state)
 	text = metrics_render();
 	assert_non_null(text);
 	check_exposition(text);
-	assert_true(sample(text, M_HTTP_REQUESTS
+	assert_true(sample(text, N_HTTP_REQUESTS
 	    "{route=\"/wechat\",status=\"200\"}") == 5);
-	assert_true(sample(text, M_HTTP_REQUESTS
+	assert_true(sample(text, N_HTTP_REQUESTS
 	    "{route=\"/wechat\",status=\"403\"}") == 1);
-	assert_true(sample(text, M_BAD_SIGNATURES) == 1);
-	assert_true(sample(text, M_KB_RESULTS "{result=\"miss\"}") == 1);
-	assert_true(sample(text, M_KB_ITEMS) == 123);
-	assert_true(sample(text, M_KB_LAST_RELOAD_TIME) == 1764410400.5);
+	assert_true(sample(text, N_BAD_SIGNATURES) == 1);
+	assert_true(sample(text, N_KB_RESULTS "{result=\"miss\"}") == 1);
+	assert_true(sample(text, N_KB_ITEMS) == 123);
+	assert_true(sample(text, N_KB_LAST_RELOAD_TIME) == 1764410400.5);
 	free(text);
 
 	/* Gauges go down too; counters only add. */
@@ -380,8 +398,49 @@ test_counters_move(void **state)
 	assert_int_equal(metrics_counter_add(M_BAD_SIGNATURES, NULL, 2), 0);
 	text = metrics_render();
 	assert_non_null(text);
-	assert_true(sample(text, M_KB_ITEMS) == 7);
-	assert_true(sample(text, M_BAD_SIGNATURES) == 3);
+	assert_true(sample(text, N_KB_ITEMS) == 7);
+	assert_true(sample(text, N_BAD_SIGNATURES) == 3);
+	free(text);
+}
+
+/* Declared series count by index, show once counted, and keep presets. */
+static void
+test_declared_series(void **state)
+{
+	static const char *const sets[] = {
+		"result=\"hit\"", "result=\"welcome\"", "type=\"bad\"",
+		"result=\"menu\"",
+	};
+	char	*text;
+
+	(void)state;
+	assert_int_equal(metrics_declare(M_KB_RESULTS, sets, 4), 0);
+	assert_int_equal(metrics_declare(M_KB_ITEMS, sets, 1), -1);
+	text = metrics_render();
+	assert_non_null(text);
+	check_exposition(text);
+	/* hit is a preset, so shown at 0; welcome is not shown yet. */
+	assert_true(sample(text, N_KB_RESULTS "{result=\"hit\"}") == 0);
+	assert_int_equal(count_prefix(text, N_KB_RESULTS
+	    "{result=\"welcome\"}"), 0);
+	free(text);
+	assert_int_equal(metrics_counter_add_at(M_KB_RESULTS, 1, 2), 0);
+	assert_int_equal(metrics_counter_add_at(M_KB_RESULTS, 0, 1), 0);
+	/* By labels and by index, the same series. */
+	assert_int_equal(metrics_counter_inc(M_KB_RESULTS,
+	    "result=\"welcome\""), 0);
+	/* The malformed set and an index past the end go to "other". */
+	assert_int_equal(metrics_counter_add_at(M_KB_RESULTS, 2, 1), 0);
+	assert_int_equal(metrics_counter_add_at(M_KB_RESULTS, 9, 1), 0);
+	assert_int_equal(metrics_counter_add_at(M_KB_ITEMS, 0, 1), -1);
+	text = metrics_render();
+	assert_non_null(text);
+	check_exposition(text);
+	assert_true(sample(text, N_KB_RESULTS "{result=\"hit\"}") == 1);
+	assert_true(sample(text, N_KB_RESULTS "{result=\"welcome\"}") == 3);
+	assert_true(sample(text, N_KB_RESULTS "{result=\"other\"}") == 2);
+	assert_int_equal(count_prefix(text, N_KB_RESULTS
+	    "{result=\"menu\"}"), 0);
 	free(text);
 }
 
@@ -391,8 +450,8 @@ test_wrong_family_or_type(void **state)
 	char	*text;
 
 	(void)state;
-	assert_int_equal(metrics_counter_inc("wxkb_nope_total", NULL), -1);
-	assert_int_equal(metrics_counter_inc(NULL, NULL), -1);
+	assert_int_equal(metrics_counter_inc(M_NFAMILIES, NULL), -1);
+	assert_int_equal(metrics_counter_inc((enum metrics_id)-1, NULL), -1);
 	assert_int_equal(metrics_counter_inc(M_KB_ITEMS, NULL), -1);
 	assert_int_equal(metrics_gauge_set(M_BAD_SIGNATURES, NULL, 9), -1);
 	assert_int_equal(metrics_histogram_observe(M_BAD_SIGNATURES, 1), -1);
@@ -400,9 +459,9 @@ test_wrong_family_or_type(void **state)
 	    -1);
 	text = metrics_render();
 	assert_non_null(text);
-	assert_true(sample(text, M_KB_ITEMS) == 0);
-	assert_true(sample(text, M_BAD_SIGNATURES) == 0);
-	assert_true(sample(text, M_REPLY_LATENCY "_count") == 0);
+	assert_true(sample(text, N_KB_ITEMS) == 0);
+	assert_true(sample(text, N_BAD_SIGNATURES) == 0);
+	assert_true(sample(text, N_REPLY_LATENCY "_count") == 0);
 	assert_null(strstr(text, "wxkb_nope_total"));
 	free(text);
 }
@@ -439,11 +498,11 @@ test_label_escaping(void **state)
 	assert_non_null(text);
 	check_exposition(text);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(key, sizeof(key), M_MESSAGES "{%s}", cases[i].want);
+		snprintf(key, sizeof(key), N_MESSAGES "{%s}", cases[i].want);
 		if (sample(text, key) < 1)
 			fail_msg("%s missing", key);
 	}
-	assert_int_equal(count_prefix(text, M_MESSAGES "{type=\"other\"}"),
+	assert_int_equal(count_prefix(text, N_MESSAGES "{type=\"other\"}"),
 	    0);
 	free(text);
 
@@ -481,10 +540,10 @@ test_malformed_labels_go_other(void **state)
 	text = metrics_render();
 	assert_non_null(text);
 	check_exposition(text);
-	assert_int_equal(count_prefix(text, M_MESSAGES "{"), 1);
-	assert_true(sample(text, M_MESSAGES "{type=\"other\"}") ==
+	assert_int_equal(count_prefix(text, N_MESSAGES "{"), 1);
+	assert_true(sample(text, N_MESSAGES "{type=\"other\"}") ==
 	    (double)(sizeof(bad) / sizeof(bad[0])));
-	assert_true(sample(text, M_API_CALLS
+	assert_true(sample(text, N_API_CALLS
 	    "{endpoint=\"other\",errcode=\"other\"}") == 1);
 	free(text);
 }
@@ -509,12 +568,12 @@ test_series_bounded(void **state)
 	text = metrics_render();
 	assert_non_null(text);
 	check_exposition(text);
-	assert_int_equal(count_prefix(text, M_MESSAGES "{"),
+	assert_int_equal(count_prefix(text, N_MESSAGES "{"),
 	    METRICS_SERIES_MAX + 1);
-	assert_true(sample(text, M_MESSAGES "{type=\"t0\"}") == 2);
-	assert_true(sample(text, M_MESSAGES "{type=\"t255\"}") == 2);
-	assert_true(isnan(sample(text, M_MESSAGES "{type=\"t256\"}")));
-	assert_true(sample(text, M_MESSAGES "{type=\"other\"}") == 200);
+	assert_true(sample(text, N_MESSAGES "{type=\"t0\"}") == 2);
+	assert_true(sample(text, N_MESSAGES "{type=\"t255\"}") == 2);
+	assert_true(isnan(sample(text, N_MESSAGES "{type=\"t256\"}")));
+	assert_true(sample(text, N_MESSAGES "{type=\"other\"}") == 200);
 	free(text);
 }
 
@@ -549,19 +608,19 @@ test_histogram(void **state)
 	text = metrics_render();
 	assert_non_null(text);
 	check_exposition(text);
-	assert_int_equal(count_prefix(text, M_REPLY_LATENCY "_bucket{"),
+	assert_int_equal(count_prefix(text, N_REPLY_LATENCY "_bucket{"),
 	    (int)(sizeof(buckets) / sizeof(buckets[0])));
 	for (i = 0; i < sizeof(buckets) / sizeof(buckets[0]); i++) {
 		snprintf(key, sizeof(key),
-		    M_REPLY_LATENCY "_bucket{le=\"%s\"}", buckets[i].le);
+		    N_REPLY_LATENCY "_bucket{le=\"%s\"}", buckets[i].le);
 		v = sample(text, key);
 		if (v != buckets[i].want)
 			fail_msg("%s = %g, want %g", key, v, buckets[i].want);
 		assert_true(v >= prev);
 		prev = v;
 	}
-	assert_true(sample(text, M_REPLY_LATENCY "_count") == 12);
-	assert_true(fabs(sample(text, M_REPLY_LATENCY "_sum") - sum) < 1e-9);
+	assert_true(sample(text, N_REPLY_LATENCY "_count") == 12);
+	assert_true(fabs(sample(text, N_REPLY_LATENCY "_sum") - sum) < 1e-9);
 	free(text);
 }
 
@@ -615,9 +674,9 @@ test_threads(void **state)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 	text = metrics_render();
 	assert_non_null(text);
-	assert_true(sample(text, M_HTTP_REQUESTS
+	assert_true(sample(text, N_HTTP_REQUESTS
 	    "{route=\"/wechat\",status=\"200\"}") == THREADS * PER_THREAD);
-	assert_true(sample(text, M_REPLY_LATENCY "_count") ==
+	assert_true(sample(text, N_REPLY_LATENCY "_count") ==
 	    THREADS * PER_THREAD);
 	free(text);
 }
@@ -630,6 +689,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_render_empty, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_counters_move, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_declared_series, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_family_or_type,
 		    setup, teardown),

@@ -203,6 +203,37 @@ test_nul_ends(void **state)
 	assert_int_equal(utf8_char((const unsigned char *)"", 1, NULL), 1);
 }
 
+/* utf8_valid: whole strings, with the cases JSON and the KB loader need. */
+static void
+test_utf8_valid(void **state)
+{
+	static const struct {
+		const char	*s;
+		size_t		 len;
+		int		 want;
+	} c[] = {
+		{ "", 0, 1 },
+		{ "ascii", 5, 1 },
+		{ "\xe7\x94\xb5\xe8\xaf\x9d", 6, 1 },		/* 电话 */
+		{ "\xf0\x9f\x98\x80x", 5, 1 },			/* U+1F600 */
+		{ "ab\0cd", 5, 0 },					/* NUL inside */
+		{ "\xe7\x94", 2, 0 },				/* cut short */
+		{ "\xe7\x94\xb5\xe8", 4, 0 },			/* cut at end */
+		{ "\xc0\xaf", 2, 0 },				/* overlong */
+		{ "\xed\xa0\x80", 3, 0 },				/* surrogate */
+		{ "\xf4\x90\x80\x80", 4, 0 },			/* > U+10FFFF */
+		{ "\x80", 1, 0 },					/* stray */
+		{ "\xff", 1, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(c); i++)
+		assert_int_equal(utf8_valid(c[i].s, c[i].len), c[i].want);
+	/* Only len bytes count: a bad byte past it is not looked at. */
+	assert_int_equal(utf8_valid("ok\xff", 2), 1);
+}
+
 static void
 test_utf8_prefix_table(void **state)
 {
@@ -288,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_every_code_point),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_nul_ends),
+		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_prefix_table),
 		cmocka_unit_test(test_utf8_prefix_every_cut),
 	};

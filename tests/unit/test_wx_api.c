@@ -553,11 +553,11 @@ test_metrics(void **state)
 	assert_true(wx_fake_run(f->base, &g.done, 5000));
 	text = metrics_render();
 	assert_non_null(text);
-	assert_non_null(strstr(text, M_API_CALLS "{endpoint=\"/cgi-bin/"
+	assert_non_null(strstr(text, "wxkb_api_calls_total{endpoint=\"/cgi-bin/"
 	    "message/custom/send\",errcode=\"-1\"} 2"));
-	assert_non_null(strstr(text, M_API_CALLS "{endpoint=\"/cgi-bin/"
+	assert_non_null(strstr(text, "wxkb_api_calls_total{endpoint=\"/cgi-bin/"
 	    "message/custom/send\",errcode=\"0\"} 1"));
-	assert_non_null(strstr(text, M_TOKEN_REFRESHES " 1"));
+	assert_non_null(strstr(text, "wxkb_token_refreshes_total 1"));
 	free(text);
 }
 

@@ -241,7 +241,7 @@ test_dispatch_long_answer(void **state)
 	wx_cs_observe(f->cs, msg, fake_now);
 	memset(&out, 0, sizeof out);
 	assert_int_equal(dispatch_message(d, msg, fake_now, &out), 0);
-	assert_string_equal(out.result, "hit");
+	assert_string_equal(wx_answer_name(out.answer), "hit");
 	assert_non_null(out.xml);
 	assert_int_equal(wx_msg_parse(out.xml, out.len, &reply), WX_MSG_OK);
 	passive = strlen(reply->content);
