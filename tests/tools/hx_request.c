@@ -157,18 +157,6 @@ hx_number(const struct hx_vars *v, const char *s, unsigned long max)
 	return n;
 }
 
-static int
-hx_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The arg of a placeholder, itself expanded; malloc'ed. */
 static char *
 hx_arg(struct hx_vars *v, const char *arg, size_t len, int depth,
@@ -224,9 +212,8 @@ hx_placeholder(struct hx_vars *v, const char *name, const char *arg,
 	    "&msg_signature={MSGSIG}";
 	unsigned char key[32], *raw, byte;
 	const char *rest;
-	char *a = NULL, *first = NULL;
+	char *a = NULL, *first = NULL, pair[3] = "";
 	size_t len, i, n, restlen;
-	int hi, lo;
 
 	if (arg != NULL && strcmp(name, "TEXT") != 0 &&
 	    strcmp(name, "TEXT2") != 0 && strcmp(name, "ENC_APPID") != 0 &&
@@ -347,12 +334,11 @@ hx_placeholder(struct hx_vars *v, const char *name, const char *arg,
 		for (i = 0; i < len; i++) {
 			if (isspace((unsigned char)a[i]))
 				continue;
-			hi = hx_hexval((unsigned char)a[i]);
-			lo = i + 1 < len ? hx_hexval((unsigned char)a[i + 1]) :
-			    -1;
-			if (hi < 0 || lo < 0)
+			if (i + 1 >= len || !isxdigit((unsigned char)a[i]) ||
+			    !isxdigit((unsigned char)a[i + 1]))
 				hx_die("line %d: bad {HEX:%s}", v->line, a);
-			byte = (unsigned char)(hi << 4 | lo);
+			memcpy(pair, a + i, 2);
+			byte = (unsigned char)strtoul(pair, NULL, 16);
 			dbuf_add(out, &byte, 1);
 			i++;
 		}
