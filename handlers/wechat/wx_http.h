@@ -57,9 +57,9 @@ struct wx_http_res {
 typedef void (*wx_http_cb)(void *arg, const struct wx_http_res *res);
 
 /*
- * Make a transport on base (fields of cfg left 0 must not be: the caller
- * has the defaults).  Returns NULL with *cause (static text) when
- * libcurl cannot start or memory is short.
+ * Make a transport on base; every field of cfg must be set (the defaults
+ * are wx_api's).  Returns NULL with *cause (static text) when libcurl
+ * cannot start or memory is short.
  */
 struct wx_http *wx_http_new(struct event_base *base,
 	    const struct wx_http_cfg *cfg, const char **cause);
