@@ -5,7 +5,6 @@
  * doc §3), opening a reply envelope, and Lua string output for wrk.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,6 +20,7 @@
 
 #include "handlers/callback/wx_crypto.h"
 #include "handlers/callback/wx_sig.h"
+#include "lib/rand.h"
 #include "tests/tools/hx_common.h"
 
 struct hx hx;
@@ -157,15 +157,11 @@ hx_seed(void)
 {
 	struct timespec ts;
 	uint64_t s = 0;
-	int fd;
 
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || read(fd, &s, sizeof s) != (ssize_t)sizeof s) {
+	if (rand_bytes(&s, sizeof s) != 0) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		s = (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
 	}
-	if (fd != -1)
-		close(fd);
 	hx.rng = s | 1;
 }
 
