@@ -57,7 +57,9 @@ DAEMON_SRC  := $(filter-out daemon/wxkbd.c daemon/wxkbctl.c, \
                  $(sort $(wildcard daemon/*.c)))
 ADMIN_FILES := $(sort $(wildcard handlers/admin/page/*))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
-TOOL_SRC    := $(sort $(wildcard tests/tools/*.c))
+# Test programs; hx_*.c are their shared modules, linked, not programs.
+TOOL_LIB_SRC := $(sort $(wildcard tests/tools/hx_*.c))
+TOOL_SRC    := $(filter-out $(TOOL_LIB_SRC),$(sort $(wildcard tests/tools/*.c)))
 
 # Quiet by default: "CC file"; V=1 shows whole commands.
 ifeq ($(V),1)
@@ -74,6 +76,7 @@ LIBCALLBACK := $(BUILD)/libcallback.a
 LIBWECHAT   := $(BUILD)/libwechat.a
 LIBADMIN    := $(BUILD)/libadmin.a
 LIBDAEMON   := $(BUILD)/libdaemon.a
+LIBTOOLS    := $(BUILD)/libtools.a
 LIBS        := $(LIBDAEMON) $(LIBADMIN) $(LIBWECHAT) $(LIBCALLBACK) \
                $(LIBKB) $(LIBLIB)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -99,6 +102,7 @@ $(LIBCALLBACK): $(call obj,$(CALLBACK_SRC))
 $(LIBWECHAT): $(call obj,$(WECHAT_SRC))
 $(LIBADMIN): $(call obj,$(ADMIN_SRC)) $(BUILD)/gen/admin_assets.o
 $(LIBDAEMON): $(call obj,$(DAEMON_SRC))
+$(LIBTOOLS): $(call obj,$(TOOL_LIB_SRC))
 # The admin page is compiled in (handlers/admin/embed.sh).
 $(BUILD)/gen/admin_assets.c: handlers/admin/embed.sh $(ADMIN_FILES)
 	@mkdir -p $(dir $@)
@@ -107,7 +111,7 @@ $(BUILD)/gen/admin_assets.c: handlers/admin/embed.sh $(ADMIN_FILES)
 $(BUILD)/gen/admin_assets.o: $(BUILD)/gen/admin_assets.c
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(LIBS):
+$(LIBS) $(LIBTOOLS):
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@
 	$(Q)$(if $^,ar rcs $@ $^,ar rcs $@)
@@ -124,9 +128,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIBTOOLS) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTOOLS) $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

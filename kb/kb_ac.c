@@ -344,12 +344,6 @@ kb_ac_pattern_len(const struct kb_ac *ac, uint32_t id)
 }
 
 size_t
-kb_ac_nstates(const struct kb_ac *ac)
-{
-	return ac->nstates;
-}
-
-size_t
 kb_ac_memory(const struct kb_ac *ac)
 {
 	return ac == NULL ? 0 : ac->memory;

@@ -32,8 +32,7 @@ void	kb_ac_free(struct kb_ac *);
 size_t	kb_ac_npatterns(const struct kb_ac *);
 size_t	kb_ac_pattern_len(const struct kb_ac *, uint32_t id);
 
-/* Number of states, and bytes allocated by the automaton. */
-size_t	kb_ac_nstates(const struct kb_ac *);
+/* Bytes allocated by the automaton. */
 size_t	kb_ac_memory(const struct kb_ac *);
 
 /*

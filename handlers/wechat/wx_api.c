@@ -1,10 +1,8 @@
 /*
- * wx_api — WeChat API calls on libcurl's multi interface, driven by the
- * libevent loop with curl_multi_socket_action(): curl tells us which
- * sockets to watch (api_sock_cb) and when to wake it (api_timer_fn); the
- * loop tells curl what happened.  Each call walks
+ * wx_api — WeChat API calls over the wx_http transport.  Each call walks
  *	token -> HTTP request -> answer -> (retry | refresh+retry | done)
- * and ends in one callback.
+ * and ends in one callback.  The token's own fetches are calls too: the
+ * token manager gets api_token_fetch() as its fetch function.
  */
 #include <sys/queue.h>
 
@@ -14,27 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <event2/event.h>
 #include <jansson.h>
 #include <mbedtls/platform_util.h>
 
 #include "handlers/wechat/wx_api.h"
 #include "handlers/wechat/wx_errcode.h"
+#include "handlers/wechat/wx_http.h"
 #include "handlers/wechat/wx_token.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
-
-#ifndef WXKB_VERSION
-#define WXKB_VERSION	"dev"
-#endif
-
-/* One socket curl asked us to watch. */
-struct wx_sock {
-	struct wx_api	*s_api;
-	curl_socket_t	 s_fd;
-	struct event	*s_ev;
-};
 
 struct wx_api_call {
 	TAILQ_ENTRY(wx_api_call) c_entry;
@@ -62,12 +49,7 @@ struct wx_api_call {
 	/* The attempt in progress. */
 	struct wx_token_wait c_wait;
 	char		 c_token[WX_TOKEN_MAX];	/* used by this attempt */
-	CURL		*c_easy;
-	curl_mime	*c_mime;
-	struct curl_slist *c_headers;
-	char		*c_buf;			/* the answer, capped */
-	size_t		 c_buflen, c_bufcap;
-	int		 c_toobig;
+	struct wx_http_xfer *c_xfer;		/* the HTTP request */
 	struct event	*c_timer;		/* backoff; deferred end */
 	unsigned	 c_attempts;
 	unsigned	 c_retries;
@@ -87,11 +69,10 @@ TAILQ_HEAD(wx_api_calls, wx_api_call);
 
 struct wx_api {
 	struct event_base *a_base;
-	CURLM		*a_multi;
-	struct event	*a_timer;	/* curl's timeout */
+	struct wx_http	*a_http;
 	struct wx_token	*a_token;
+	struct wx_api_call *a_fetch;	/* the token's fetch, or NULL */
 	char		*a_url;		/* base without a trailing '/' */
-	long		 a_connect_ms, a_timeout_ms;
 	size_t		 a_max_body;
 	unsigned	 a_retries, a_backoff_ms, a_minute_ms;
 	struct wx_api_calls a_calls;
@@ -102,142 +83,52 @@ static void	call_begin(struct wx_api_call *);
 static void	call_end(struct wx_api_call *, int err, long errcode,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int	curl_ready;
-
-const char *
-wx_api_strerror(int err)
-{
-	switch (err) {
-	case WX_API_OK:
-		return "success";
-	case WX_API_ERR_ERRCODE:
-		return "WeChat answered with an error code";
-	case WX_API_ERR_NET:
-		return "network error";
-	case WX_API_ERR_HTTP:
-		return "unexpected HTTP status";
-	case WX_API_ERR_PARSE:
-		return "the answer is not JSON";
-	case WX_API_ERR_TOOBIG:
-		return "the answer is too large";
-	case WX_API_ERR_TOKEN:
-		return "no access_token";
-	case WX_API_ERR_BREAKER:
-		return "token fetching is paused after repeated failures";
-	case WX_API_ERR_NOMEM:
-		return "out of memory";
-	case WX_API_ERR_INVALID:
-		return "invalid request";
-	case WX_API_ERR_BUSY:
-		return "too many API calls at once";
-	case WX_API_ERR_OFF:
-		return "the active API is off (no AppSecret)";
-	}
-	return "unknown error";
-}
-
-const char *
-wx_api_describe(const struct wx_api_res *res, char *buf, size_t size)
-{
-	if (res->err == WX_API_OK)
-		snprintf(buf, size, "ok");
-	else if (res->errcode != 0)
-		snprintf(buf, size, "%s (errcode %ld)", res->message,
-		    res->errcode);
-	else
-		snprintf(buf, size, "%s", res->message);
-	return buf;
-}
-
-/* libevent: a watched socket is ready. */
+/* The end of the token's fetch: hand the answer to the token. */
 static void
-api_check_done(struct wx_api *);
-
-static void
-api_event_cb(evutil_socket_t fd, short what, void *arg)
+api_token_fetched_cb(void *arg, const struct wx_api_res *res)
 {
 	struct wx_api *api = arg;
-	int action = 0, running = 0;
+	struct wx_token_reply reply;
 
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
+	api->a_fetch = NULL;
+	memset(&reply, 0, sizeof reply);
+	reply.err = res->err;
+	reply.errcode = res->errcode;
+	reply.message = res->message;
+	reply.json = res->json;
+	wx_token_fetched(api->a_token, &reply);
+}
+
+/* The token's fetch function (wx_token.h): one stable_token call. */
+static int
+api_token_fetch(void *arg, const char *body)
+{
+	struct wx_api *api = arg;
+	struct wx_api_req req;
+
+	memset(&req, 0, sizeof req);
+	req.method = WX_API_POST;
+	req.path = WX_TOKEN_PATH;
+	req.body_text = body;
+	req.body_secret = 1;
 	/*
-	 * No evtimer_del() when nothing runs: a callback run from
-	 * api_check_done() may have added a transfer and armed the timer.
+	 * The token layer does not retry by itself: each fetch counts for
+	 * the breaker, and the calls waiting retry with their own backoff.
 	 */
-	curl_multi_socket_action(api->a_multi, fd, action, &running);
-	api_check_done(api);
+	req.no_retry = 1;
+	req.idempotent = 1;
+	api->a_fetch = wx_api_call(api, &req, api_token_fetched_cb, api);
+	return api->a_fetch != NULL ? 0 : -1;
 }
 
+/* The token drops its fetch (wx_token_free()). */
 static void
-api_timeout_cb(evutil_socket_t fd, short what, void *arg)
+api_token_drop(void *arg)
 {
 	struct wx_api *api = arg;
-	int running = 0;
 
-	(void)fd;
-	(void)what;
-	curl_multi_socket_action(api->a_multi, CURL_SOCKET_TIMEOUT, 0,
-	    &running);
-	api_check_done(api);
-}
-
-/* curl: watch fd for what (or stop watching it). */
-static int
-api_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
-    void *socketp)
-{
-	struct wx_api *api = userp;
-	struct wx_sock *s = socketp;
-	short kind = EV_PERSIST;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			event_free(s->s_ev);
-			free(s);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	if (s == NULL) {
-		s = calloc(1, sizeof *s);
-		if (s == NULL)
-			return -1;
-		s->s_api = api;
-		s->s_fd = fd;
-		curl_multi_assign(api->a_multi, fd, s);
-	} else
-		event_free(s->s_ev);
-	s->s_ev = event_new(api->a_base, fd, kind, api_event_cb, api);
-	if (s->s_ev == NULL || event_add(s->s_ev, NULL) != 0)
-		return -1;
-	return 0;
-}
-
-/*
- * curl: call back in timeout_ms (-1: never).  curl must not be called
- * from here, so even 0 goes through the loop.
- */
-static int
-api_timer_fn(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct wx_api *api = userp;
-	struct timeval tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(api->a_timer);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return evtimer_add(api->a_timer, &tv) == 0 ? 0 : -1;
+	wx_api_cancel(api->a_fetch);
+	api->a_fetch = NULL;
 }
 
 struct wx_api *
@@ -245,18 +136,12 @@ wx_api_new(struct event_base *base, const struct wx_api_cfg *cfg,
     const char **cause)
 {
 	struct wx_api *api = NULL;
+	struct wx_http_cfg hc;
 	struct wx_token_cfg tc;
 	const char *url;
 	size_t len;
 
 	*cause = "out of memory";
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			*cause = "cannot initialize libcurl";
-			return NULL;
-		}
-		curl_ready = 1;
-	}
 	url = cfg->base != NULL && *cfg->base != '\0' ? cfg->base :
 	    WX_API_DEFAULT_BASE;
 	if (strncmp(url, "https://", 8) != 0 &&
@@ -274,29 +159,24 @@ wx_api_new(struct event_base *base, const struct wx_api_cfg *cfg,
 	while (len > 0 && url[len - 1] == '/')
 		len--;
 	api->a_url = strndup(url, len);
-	api->a_connect_ms = cfg->connect_timeout_ms > 0 ?
+	if (api->a_url == NULL)
+		goto fail;
+	memset(&hc, 0, sizeof hc);
+	hc.connect_timeout_ms = cfg->connect_timeout_ms > 0 ?
 	    cfg->connect_timeout_ms : WX_API_CONNECT_TIMEOUT;
-	api->a_timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms :
+	hc.timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms :
 	    WX_API_TIMEOUT;
-	api->a_max_body = cfg->max_body > 0 ? cfg->max_body :
-	    WX_API_MAX_BODY;
+	hc.max_body = cfg->max_body > 0 ? cfg->max_body : WX_API_MAX_BODY;
+	api->a_max_body = hc.max_body;
 	api->a_retries = cfg->no_retries ? 0 : cfg->retries > 0 ?
 	    cfg->retries : WX_API_RETRIES;
 	api->a_backoff_ms = cfg->backoff_ms > 0 ? cfg->backoff_ms :
 	    WX_API_BACKOFF;
 	api->a_minute_ms = cfg->minute_backoff_ms > 0 ?
 	    cfg->minute_backoff_ms : WX_API_MINUTE_BACKOFF;
-	api->a_multi = curl_multi_init();
-	api->a_timer = evtimer_new(base, api_timeout_cb, api);
-	if (api->a_url == NULL || api->a_multi == NULL ||
-	    api->a_timer == NULL)
+	api->a_http = wx_http_new(base, &hc, cause);
+	if (api->a_http == NULL)
 		goto fail;
-	curl_multi_setopt(api->a_multi, CURLMOPT_SOCKETFUNCTION,
-	    api_sock_cb);
-	curl_multi_setopt(api->a_multi, CURLMOPT_SOCKETDATA, api);
-	curl_multi_setopt(api->a_multi, CURLMOPT_TIMERFUNCTION,
-	    api_timer_fn);
-	curl_multi_setopt(api->a_multi, CURLMOPT_TIMERDATA, api);
 
 	if (cfg->appsecret != NULL && *cfg->appsecret != '\0') {
 		memset(&tc, 0, sizeof tc);
@@ -307,7 +187,10 @@ wx_api_new(struct event_base *base, const struct wx_api_cfg *cfg,
 		tc.breaker_threshold = cfg->breaker_threshold;
 		tc.cooldown_s = cfg->breaker_cooldown_s;
 		tc.cooldown_max_s = cfg->breaker_cooldown_max_s;
-		api->a_token = wx_token_new(api, base, &tc, cause);
+		tc.fetch = api_token_fetch;
+		tc.fetch_drop = api_token_drop;
+		tc.fetch_arg = api;
+		api->a_token = wx_token_new(base, &tc, cause);
 		if (api->a_token == NULL)
 			goto fail;
 	}
@@ -332,35 +215,10 @@ wx_api_token(struct wx_api *api)
 	return api->a_token;
 }
 
-const char *
-wx_api_base(const struct wx_api *api)
-{
-	return api->a_url;
-}
-
 void
 wx_api_stats(const struct wx_api *api, struct wx_api_stats *st)
 {
 	*st = api->a_stats;
-}
-
-/* Detach the HTTP request of an attempt, if any. */
-static void
-call_release_easy(struct wx_api_call *c)
-{
-	if (c->c_easy != NULL) {
-		curl_multi_remove_handle(c->c_api->a_multi, c->c_easy);
-		curl_easy_cleanup(c->c_easy);
-		c->c_easy = NULL;
-	}
-	curl_mime_free(c->c_mime);
-	c->c_mime = NULL;
-	curl_slist_free_all(c->c_headers);
-	c->c_headers = NULL;
-	free(c->c_buf);
-	c->c_buf = NULL;
-	c->c_buflen = c->c_bufcap = 0;
-	c->c_toobig = 0;
 }
 
 static void
@@ -370,7 +228,7 @@ call_free(struct wx_api_call *c)
 
 	if (c->c_wait.tw_queued && api->a_token != NULL)
 		wx_token_cancel(api->a_token, &c->c_wait);
-	call_release_easy(c);
+	wx_http_cancel(c->c_xfer);
 	if (c->c_timer != NULL)
 		event_free(c->c_timer);
 	TAILQ_REMOVE(&api->a_calls, c, c_entry);
@@ -408,10 +266,7 @@ wx_api_free(struct wx_api *api)
 	api->a_token = NULL;
 	while (!TAILQ_EMPTY(&api->a_calls))
 		call_free(TAILQ_FIRST(&api->a_calls));
-	if (api->a_multi != NULL)
-		curl_multi_cleanup(api->a_multi);
-	if (api->a_timer != NULL)
-		event_free(api->a_timer);
+	wx_http_free(api->a_http);
 	free(api->a_url);
 	free(api);
 }
@@ -551,35 +406,6 @@ call_retry(struct wx_api_call *c, long errcode)
 	return 1;
 }
 
-static size_t
-call_write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct wx_api_call *c = arg;
-	size_t len = size * n, cap;
-	char *nb;
-
-	if (len > c->c_api->a_max_body - c->c_buflen) {
-		c->c_toobig = 1;
-		return 0;
-	}
-	if (c->c_buflen + len + 1 > c->c_bufcap) {
-		cap = c->c_bufcap > 0 ? c->c_bufcap : 4096;
-		while (cap < c->c_buflen + len + 1)
-			cap *= 2;
-		if (cap > c->c_api->a_max_body + 1)
-			cap = c->c_api->a_max_body + 1;
-		nb = realloc(c->c_buf, cap);
-		if (nb == NULL)
-			return 0;
-		c->c_buf = nb;
-		c->c_bufcap = cap;
-	}
-	memcpy(c->c_buf + c->c_buflen, p, len);
-	c->c_buflen += len;
-	c->c_buf[c->c_buflen] = '\0';
-	return len;
-}
-
 /* Count one HTTP request in the metrics. */
 static void
 call_count(struct wx_api_call *c, const char *code)
@@ -591,12 +417,14 @@ call_count(struct wx_api_call *c, const char *code)
 		metrics_counter_inc(M_API_CALLS, labels);
 }
 
+static void	call_http_done(void *, const struct wx_http_res *);
+
 /* Build and start the HTTP request of one attempt. */
 static void
 call_perform(struct wx_api_call *c)
 {
 	struct wx_api *api = c->c_api;
-	curl_mimepart *part;
+	struct wx_http_req hr;
 	char *url;
 	size_t n;
 	int r;
@@ -615,66 +443,28 @@ call_perform(struct wx_api_call *c)
 	if (c->c_query != NULL && r > 0 && (size_t)r < n)
 		snprintf(url + r, n - (size_t)r, "%s", c->c_query);
 
-	c->c_easy = curl_easy_init();
-	if (c->c_easy == NULL)
-		goto nomem;
-	curl_easy_setopt(c->c_easy, CURLOPT_URL, url);
-	curl_easy_setopt(c->c_easy, CURLOPT_PRIVATE, c);
-	curl_easy_setopt(c->c_easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->c_easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c->c_easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    api->a_connect_ms);
-	curl_easy_setopt(c->c_easy, CURLOPT_TIMEOUT_MS, api->a_timeout_ms);
-	curl_easy_setopt(c->c_easy, CURLOPT_USERAGENT, "wxkbd/" WXKB_VERSION);
-	curl_easy_setopt(c->c_easy, CURLOPT_WRITEFUNCTION, call_write_cb);
-	curl_easy_setopt(c->c_easy, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(c->c_easy, CURLOPT_ACCEPT_ENCODING, "");
-	/* No 100-continue round trip: one request, one answer. */
-	c->c_headers = curl_slist_append(NULL, "Expect:");
-	if (c->c_headers == NULL)
-		goto nomem;
+	memset(&hr, 0, sizeof hr);
+	hr.url = url;
+	hr.post = c->c_method == WX_API_POST;
+	hr.body = c->c_body;
+	hr.bodylen = c->c_bodylen;
 	if (c->c_file != NULL) {
-		c->c_mime = curl_mime_init(c->c_easy);
-		part = c->c_mime != NULL ? curl_mime_addpart(c->c_mime) : NULL;
-		if (part == NULL ||
-		    curl_mime_name(part, c->c_file_field) != CURLE_OK ||
-		    curl_mime_filename(part, c->c_file_name) != CURLE_OK ||
-		    curl_mime_type(part, c->c_file_type) != CURLE_OK ||
-		    curl_mime_data(part, (const char *)c->c_file,
-		    c->c_filelen) != CURLE_OK)
-			goto nomem;
-		curl_easy_setopt(c->c_easy, CURLOPT_MIMEPOST, c->c_mime);
-	} else if (c->c_method == WX_API_POST) {
-		struct curl_slist *h;
-
-		h = curl_slist_append(c->c_headers,
-		    "Content-Type: application/json; charset=utf-8");
-		if (h == NULL)
-			goto nomem;
-		c->c_headers = h;
-		curl_easy_setopt(c->c_easy, CURLOPT_POST, 1L);
-		curl_easy_setopt(c->c_easy, CURLOPT_POSTFIELDS,
-		    c->c_body != NULL ? c->c_body : "");
-		curl_easy_setopt(c->c_easy, CURLOPT_POSTFIELDSIZE,
-		    (long)c->c_bodylen);
-	} else
-		curl_easy_setopt(c->c_easy, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(c->c_easy, CURLOPT_HTTPHEADER, c->c_headers);
+		hr.file_field = c->c_file_field;
+		hr.file_name = c->c_file_name;
+		hr.file_type = c->c_file_type;
+		hr.file_data = c->c_file;
+		hr.file_len = c->c_filelen;
+	}
+	c->c_xfer = wx_http_send(api->a_http, &hr, call_http_done, c);
 	mbedtls_platform_zeroize(url, n);
 	free(url);
-	url = NULL;
-	if (curl_multi_add_handle(api->a_multi, c->c_easy) != CURLM_OK)
-		goto nomem;
+	if (c->c_xfer == NULL) {
+		call_end(c, WX_API_ERR_NOMEM, 0,
+		    "cannot start the HTTP request");
+		return;
+	}
 	c->c_attempts++;
 	api->a_stats.requests++;
-	return;
-nomem:
-	if (url != NULL) {
-		mbedtls_platform_zeroize(url, n);
-		free(url);
-	}
-	call_release_easy(c);
-	call_end(c, WX_API_ERR_NOMEM, 0, "cannot start the HTTP request");
 }
 
 /* The token could not be had: retry later, or end the call. */
@@ -738,38 +528,33 @@ call_begin(struct wx_api_call *c)
 
 /* The HTTP request of an attempt is over: judge the answer. */
 static void
-call_http_done(struct wx_api_call *c, CURLcode code)
+call_http_done(void *arg, const struct wx_http_res *res)
 {
+	struct wx_api_call *c = arg;
 	struct wx_api *api = c->c_api;
 	json_error_t jerr;
 	json_t *j;
-	long http = 0, reqsize = 0, errcode = 0;
-	int sent, toobig = c->c_toobig;
+	long http = res->status, errcode = 0;
 	char codebuf[24];
 	enum wx_errclass cls;
 
-	curl_easy_getinfo(c->c_easy, CURLINFO_RESPONSE_CODE, &http);
-	curl_easy_getinfo(c->c_easy, CURLINFO_REQUEST_SIZE, &reqsize);
+	c->c_xfer = NULL;
 	c->c_http = http;
-	/* Nothing left our side: repeating cannot do anything twice. */
-	sent = reqsize > 0;
-	if (code != CURLE_OK || toobig) {
-		call_release_easy(c);
-		if (toobig) {
-			call_count(c, "toobig");
-			call_end(c, WX_API_ERR_TOOBIG, 0, "the WeChat API "
-			    "answer is larger than %zu bytes", api->a_max_body);
-			return;
-		}
+	if (res->err == WX_HTTP_ERR_TOOBIG) {
+		call_count(c, "toobig");
+		call_end(c, WX_API_ERR_TOOBIG, 0, "the WeChat API answer is "
+		    "larger than %zu bytes", api->a_max_body);
+		return;
+	}
+	if (res->err != WX_HTTP_OK) {
 		call_count(c, "net");
-		if ((!sent || c->c_idempotent) && call_retry(c, 0))
+		if ((!res->sent || c->c_idempotent) && call_retry(c, 0))
 			return;
 		call_end(c, WX_API_ERR_NET, 0, "network error talking to the "
-		    "WeChat API: %s", curl_easy_strerror(code));
+		    "WeChat API: %s", res->net_error);
 		return;
 	}
 	if (http != 200) {
-		call_release_easy(c);
 		call_count(c, "http");
 		if (http >= 500 && c->c_idempotent && call_retry(c, 0))
 			return;
@@ -777,9 +562,7 @@ call_http_done(struct wx_api_call *c, CURLcode code)
 		    "HTTP %ld", http);
 		return;
 	}
-	j = json_loadb(c->c_buf != NULL ? c->c_buf : "", c->c_buflen, 0,
-	    &jerr);
-	call_release_easy(c);
+	j = json_loadb(res->body, res->len, 0, &jerr);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		call_count(c, "parse");
@@ -817,29 +600,6 @@ call_http_done(struct wx_api_call *c, CURLcode code)
 	}
 	call_end(c, WX_API_ERR_ERRCODE, errcode, "%s",
 	    wx_errcode_text(errcode));
-}
-
-static void
-api_check_done(struct wx_api *api)
-{
-	struct wx_api_call *c;
-	CURLMsg *m;
-	CURLcode code;
-	CURL *easy;
-	char *priv;
-	int left;
-
-	while ((m = curl_multi_info_read(api->a_multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		easy = m->easy_handle;
-		code = m->data.result;
-		priv = NULL;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-		c = (struct wx_api_call *)(void *)priv;
-		if (c != NULL)
-			call_http_done(c, code);
-	}
 }
 
 static char *

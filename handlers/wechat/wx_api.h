@@ -161,9 +161,6 @@ void	wx_api_cancel(struct wx_api_call *);
 /* The token manager (borrowed), or NULL without an AppSecret. */
 struct wx_token *wx_api_token(struct wx_api *);
 
-/* The base URL (borrowed). */
-const char *wx_api_base(const struct wx_api *);
-
 struct wx_api_stats {
 	uint64_t	 calls;		/* wx_api_call() accepted */
 	uint64_t	 requests;	/* HTTP requests made */
@@ -173,17 +170,5 @@ struct wx_api_stats {
 	size_t		 active;	/* calls alive now */
 };
 void	wx_api_stats(const struct wx_api *, struct wx_api_stats *);
-
-/* Text of an enum wx_api_err (static). */
-const char *wx_api_strerror(int err);
-
-/*
- * The plain-words line for a result: res->message, then the errcode when
- * there is one, e.g. "... (errcode 45009)".  Writes a NUL-terminated
- * string into buf and returns buf.
- */
-const char *wx_api_describe(const struct wx_api_res *, char *buf,
-	    size_t size);
-
 
 #endif

@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <mbedtls/platform_util.h>
 
-#include "handlers/wechat/wx_api.h"
+#include "handlers/wechat/wx_api.h"	/* enum wx_api_err only */
 #include "handlers/wechat/wx_errcode.h"
 #include "handlers/wechat/wx_token.h"
 #include "lib/file.h"
@@ -26,7 +26,9 @@
 TAILQ_HEAD(wx_token_waiters, wx_token_wait);
 
 struct wx_token {
-	struct wx_api	*t_api;
+	wx_token_fetch_fn t_fetch_fn;
+	wx_token_drop_fn t_drop_fn;
+	void		*t_fetch_arg;
 	struct event_base *t_base;
 	char		*t_appid;
 	char		*t_secret;		/* wiped on free */
@@ -36,7 +38,7 @@ struct wx_token {
 	char		 t_token[WX_TOKEN_MAX];	/* "" when none */
 	time_t		 t_expires;		/* wall clock */
 
-	struct wx_api_call *t_fetch;		/* in flight, or NULL */
+	int		 t_fetch;		/* 1 while one is in flight */
 	uint64_t	 t_seq;			/* fetches started */
 	struct wx_token_waiters t_waiters;
 	size_t		 t_nwaiters;
@@ -121,7 +123,7 @@ token_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (t->t_fetch != NULL)
+	if (t->t_fetch)
 		return;
 	left = token_open_left(t);
 	if (left > 0) {
@@ -159,11 +161,15 @@ token_plain(const char *s)
 }
 
 struct wx_token *
-wx_token_new(struct wx_api *api, struct event_base *base,
-    const struct wx_token_cfg *cfg, const char **cause)
+wx_token_new(struct event_base *base, const struct wx_token_cfg *cfg,
+    const char **cause)
 {
 	struct wx_token *t;
 
+	if (cfg->fetch == NULL || cfg->fetch_drop == NULL) {
+		*cause = "no way to fetch an access_token";
+		return NULL;
+	}
 	if (!token_plain(cfg->appid)) {
 		*cause = "the AppID is missing or has unexpected characters";
 		return NULL;
@@ -177,7 +183,9 @@ wx_token_new(struct wx_api *api, struct event_base *base,
 	if (t == NULL)
 		return NULL;
 	TAILQ_INIT(&t->t_waiters);
-	t->t_api = api;
+	t->t_fetch_fn = cfg->fetch;
+	t->t_drop_fn = cfg->fetch_drop;
+	t->t_fetch_arg = cfg->fetch_arg;
 	t->t_base = base;
 	t->t_ahead = cfg->ahead_s > 0 ? cfg->ahead_s : WX_TOKEN_AHEAD;
 	t->t_threshold = cfg->breaker_threshold > 0 ?
@@ -216,7 +224,8 @@ wx_token_free(struct wx_token *t)
 		TAILQ_REMOVE(&t->t_waiters, w, tw_entry);
 		w->tw_queued = 0;
 	}
-	wx_api_cancel(t->t_fetch);
+	if (t->t_fetch)
+		t->t_drop_fn(t->t_fetch_arg);
 	if (t->t_timer != NULL)
 		event_free(t->t_timer);
 	if (t->t_secret != NULL) {
@@ -311,7 +320,7 @@ wx_token_start(struct wx_token *t)
 	token_load(t);
 	if (token_usable(t, time(NULL)))
 		token_arm_refresh(t);
-	else if (t->t_fetch == NULL)
+	else if (!t->t_fetch)
 		token_fetch(t);
 }
 
@@ -372,10 +381,9 @@ token_failed(struct wx_token *t, uint64_t seq, long errcode,
 	token_deliver(t, seq, WX_API_ERR_TOKEN, errcode);
 }
 
-static void
-token_fetch_cb(void *arg, const struct wx_api_res *res)
+void
+wx_token_fetched(struct wx_token *t, const struct wx_token_reply *res)
 {
-	struct wx_token *t = arg;
 	uint64_t seq = t->t_seq;
 	const char *tok;
 	char words[320];
@@ -383,7 +391,9 @@ token_fetch_cb(void *arg, const struct wx_api_res *res)
 	size_t len;
 	long long ttl;
 
-	t->t_fetch = NULL;
+	if (!t->t_fetch)
+		return;
+	t->t_fetch = 0;
 	if (res->err != WX_API_OK) {
 		if (res->errcode == 40001)
 			/* At the token endpoint 40001 means a bad secret. */
@@ -422,30 +432,20 @@ token_fetch_cb(void *arg, const struct wx_api_res *res)
 static void
 token_fetch(struct wx_token *t)
 {
-	struct wx_api_req req;
 	char body[512];
-	int n;
+	int n, r;
 
 	n = snprintf(body, sizeof body, "{\"grant_type\":\"client_credential\","
 	    "\"appid\":\"%s\",\"secret\":\"%s\",\"force_refresh\":false}",
 	    t->t_appid, t->t_secret);
 	if (n < 0 || (size_t)n >= sizeof body)
 		return;
-	memset(&req, 0, sizeof req);
-	req.method = WX_API_POST;
-	req.path = "/cgi-bin/stable_token";
-	req.body_text = body;
-	req.body_secret = 1;
-	/*
-	 * The token layer does not retry by itself: each fetch counts for
-	 * the breaker, and the calls waiting retry with their own backoff.
-	 */
-	req.no_retry = 1;
-	req.idempotent = 1;
 	t->t_seq++;
-	t->t_fetch = wx_api_call(t->t_api, &req, token_fetch_cb, t);
+	t->t_fetch = 1;
+	r = t->t_fetch_fn(t->t_fetch_arg, body);
 	mbedtls_platform_zeroize(body, sizeof body);
-	if (t->t_fetch == NULL) {
+	if (r != 0) {
+		t->t_fetch = 0;
 		token_failed(t, t->t_seq, 0, "cannot start the token request");
 		return;
 	}
@@ -468,7 +468,7 @@ wx_token_get(struct wx_token *t, struct wx_token_wait *w, wx_token_cb cb,
 		memcpy(out, t->t_token, strlen(t->t_token) + 1);
 		return WX_TOKEN_READY;
 	}
-	if (t->t_fetch == NULL) {
+	if (!t->t_fetch) {
 		left = token_open_left(t);
 		if (left > 0) {
 			snprintf(t->t_fast, sizeof t->t_fast, "token fetching "
@@ -481,7 +481,7 @@ wx_token_get(struct wx_token *t, struct wx_token_wait *w, wx_token_cb cb,
 		if (t->t_nwaiters >= WX_TOKEN_MAX_WAITERS)
 			return WX_API_ERR_BUSY;
 		token_fetch(t);
-		if (t->t_fetch == NULL)
+		if (!t->t_fetch)
 			return WX_API_ERR_TOKEN;
 	} else if (t->t_nwaiters >= WX_TOKEN_MAX_WAITERS)
 		return WX_API_ERR_BUSY;

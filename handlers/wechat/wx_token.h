@@ -12,6 +12,10 @@
  * (or at once for configuration and quota errors) fetching stops for a
  * cool-down that doubles up to a maximum, and callers fail fast.
  *
+ * The token does not make HTTP requests itself: it is given a fetch
+ * function (wx_api's stable_token call in the daemon; a scripted one in
+ * the tests) and is told the answer with wx_token_fetched().
+ *
  * The token and the AppSecret are never logged and are wiped on free.
  */
 #ifndef WX_TOKEN_H
@@ -22,12 +26,14 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include <jansson.h>
+
 struct event_base;
-struct wx_api;
 struct wx_token;
 
 #define WX_TOKEN_MAX		512	/* bytes of a token (§9 item 13) */
 #define WX_TOKEN_FILE		"access_token.json"
+#define WX_TOKEN_PATH		"/cgi-bin/stable_token"
 #define WX_TOKEN_AHEAD		300	/* s: refresh when fewer remain */
 #define WX_TOKEN_MARGIN		30	/* s: not handed out closer to expiry */
 #define WX_TOKEN_MIN_INTERVAL	30	/* s between timer refreshes */
@@ -41,7 +47,22 @@ enum wx_token_status {
 	WX_TOKEN_PENDING = 1,	/* queued: the callback brings it */
 };
 
+/*
+ * The fetch function: start one POST of body (JSON text holding the
+ * AppSecret: wipe every copy) to WX_TOKEN_PATH and return 0, then report
+ * the answer exactly once, later, from the loop, by wx_token_fetched();
+ * or return -1 when the request cannot start (no report then).  At most
+ * one fetch is started at a time.
+ */
+typedef int (*wx_token_fetch_fn)(void *arg, const char *body);
+
+/* Forget the fetch in flight (wx_token_free()): no report may follow. */
+typedef void (*wx_token_drop_fn)(void *arg);
+
 struct wx_token_cfg {
+	wx_token_fetch_fn fetch;	/* required */
+	wx_token_drop_fn fetch_drop;	/* required */
+	void		*fetch_arg;
 	const char	*appid;
 	const char	*appsecret;
 	const char	*state_dir;	/* NULL: memory only */
@@ -69,13 +90,17 @@ struct wx_token_wait {
 };
 
 /*
- * Make the token manager of api.  The strings are copied.  Returns NULL
- * with *cause (static) when appid or appsecret is missing or unusable.
+ * Make a token manager whose timers run on base.  The strings are copied.
+ * Returns NULL with *cause (static) when appid or appsecret is missing or
+ * unusable.
  */
-struct wx_token *wx_token_new(struct wx_api *api, struct event_base *base,
+struct wx_token *wx_token_new(struct event_base *base,
 	    const struct wx_token_cfg *cfg, const char **cause);
 
-/* Drop queued waiters silently, wipe and free.  NULL is a no-op. */
+/*
+ * Drop queued waiters silently, drop the fetch in flight, wipe and free.
+ * NULL is a no-op.
+ */
 void	wx_token_free(struct wx_token *);
 
 /* Load the cache; fetch now when it has no usable token; arm the timer. */
@@ -90,6 +115,22 @@ void	wx_token_start(struct wx_token *);
  */
 int	wx_token_get(struct wx_token *, struct wx_token_wait *w,
 	    wx_token_cb cb, void *arg, char *out, size_t size);
+
+/* What the fetch function reports; valid during wx_token_fetched(). */
+struct wx_token_reply {
+	int		 err;		/* 0, or the wx_api_err of a failure */
+	long		 errcode;	/* WeChat's errcode; 0 when none */
+	const char	*message;	/* plain words of a failure; never
+					   NULL */
+	const json_t	*json;		/* the answer when err is 0 */
+};
+
+/*
+ * The answer of the fetch in flight: keep the token and answer the
+ * waiters, or count a failure for the breaker and fail them.  Waiter
+ * callbacks run from here.  A report with no fetch in flight is ignored.
+ */
+void	wx_token_fetched(struct wx_token *, const struct wx_token_reply *res);
 
 /* Take w out of the queue; its callback never runs.  Idle w: no-op. */
 void	wx_token_cancel(struct wx_token *, struct wx_token_wait *w);

@@ -1,15 +1,15 @@
 -- wrk script of the soak (tests/integration/soak.sh): each thread sends the
 -- valid safe-mode messages of its own file ($WXKB_SOAK_REQUESTS.<thread>.lua,
--- written by tests/bench/gen_requests or `hostile -G`: complete requests
+-- written by tests/bench/gen_requests or hostile_gen: complete requests
 -- separated by NUL bytes, some of them WeChat's byte-for-byte retries)
 -- and, as every tenth request, one of the hostile requests of
--- $WXKB_SOAK_HOSTILE (written by `hostile -E`, with the status each gets).
+-- $WXKB_SOAK_HOSTILE (written by hostile_export, with the status each gets).
 --
 -- Every answer is checked as it comes: a 200 must be a reply envelope
 -- whose Nonce is that of a valid message (the daemon echoes the
 -- request's nonce), any other status must be one the hostile requests
 -- get.  One 200 in $WXKB_SOAK_SAMPLE_EVERY (with its request) goes to
--- $WXKB_SOAK_SAMPLES.<thread> for `hostile -V`, which verifies the
+-- $WXKB_SOAK_SAMPLES.<thread> for hostile_verify, which verifies the
 -- signature, decrypts it and checks it answers the resident who asked.
 -- done() prints one line "WXKB_SOAK key=value ..." for soak.sh.
 

@@ -18,7 +18,7 @@ CONNS=${SOAK_CONNECTIONS:-200}
 THREADS=${SOAK_THREADS:-2}
 NREQ=${SOAK_REQUESTS:-20000}
 GROWTH=${SOAK_RSS_GROWTH:-10}
-RUNNER=$BUILD/tests/hostile
+TOOLS=$BUILD/tests
 SAMPLER_PID=
 
 soak_cleanup() {
@@ -31,10 +31,12 @@ if ! command -v wrk >/dev/null; then
 	ok 0 "soak # SKIP wrk is not installed (apt-get install wrk)"
 	finish
 fi
-if [ ! -x "$RUNNER" ]; then
-	ok 1 "$RUNNER is built (make tests)"
-	finish
-fi
+for t in hostile_export hostile_gen hostile_verify; do
+	if [ ! -x "$TOOLS/$t" ]; then
+		ok 1 "$TOOLS/$t is built (make tests)"
+		finish
+	fi
+done
 
 start_wxkbd WXKB_MODE=safe WXKB_LOG_LEVEL=warning || {
 	ok 1 "wxkbd starts in safe mode"
@@ -48,11 +50,12 @@ gen=$BUILD/bench/gen_requests
 if [ -x "$gen" ]; then
 	"$gen" -m safe -n "$NREQ" -t "$THREADS" -r 10 "$WORK/valid" >/dev/null
 else
-	gen="$RUNNER -G"
-	$gen "$WORK/valid" -n "$NREQ" -t "$THREADS" -r 10 >/dev/null
+	gen=$TOOLS/hostile_gen
+	"$gen" -n "$NREQ" -t "$THREADS" -r 10 "$WORK/valid" >/dev/null
 fi
 ok $? "$NREQ valid safe-mode messages, 10% retries ($gen)"
-"$RUNNER" -m safe -E "$WORK/hostile.lua" tests/hostile/cases.txt |
+"$TOOLS/hostile_export" -m safe -o "$WORK/hostile.lua" \
+    tests/hostile/cases.txt |
     sed 's/^/# /'
 ok "${PIPESTATUS[0]}" "the hostile requests of tests/hostile/cases.txt"
 
@@ -111,7 +114,7 @@ is "$errors" 0 "no connect, read, write or timeout errors"
 
 samples=$(cat "$WORK"/samples.* 2>/dev/null | grep -c '^S ')
 cat "$WORK"/samples.* >"$WORK/samples" 2>/dev/null
-out=$("$RUNNER" -V "$WORK/samples" 2>&1)
+out=$("$TOOLS/hostile_verify" "$WORK/samples" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 ok $rc "sampled replies ($samples) are signed, decrypt and answer their sender"
