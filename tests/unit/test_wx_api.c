@@ -460,9 +460,13 @@ static void
 test_connection_refused(void **state)
 {
 	struct fx *f = *state;
-	struct wx_api *api = fx_api(f, "http://127.0.0.1:1", 0, 0, 0);
+	struct wx_api *api;
 	struct wx_api_req req;
 	struct got g;
+	char url[64];
+
+	assert_int_equal(wx_fake_closed_url(url, sizeof url), 0);
+	api = fx_api(f, url, 0, 0, 0);
 
 	memset(&req, 0, sizeof req);
 	req.method = WX_API_POST;

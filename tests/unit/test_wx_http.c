@@ -269,24 +269,12 @@ static void
 test_refused(void **state)
 {
 	struct fx *f = *state;
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof sin;
 	struct wx_http_req req;
 	struct got g;
 	char url[64];
-	int fd;
 
-	/* A port that was free a moment ago and is closed now. */
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	close(fd);
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/cgi-bin/menu/get",
-	    (unsigned)ntohs(sin.sin_port));
+	assert_int_equal(wx_fake_closed_url(url, sizeof url - 20), 0);
+	strcat(url, "/cgi-bin/menu/get");
 	memset(&req, 0, sizeof req);
 	req.url = url;
 	send_wait(f, f->http, &req, &g);

@@ -8,12 +8,14 @@
 #ifndef WX_FAKE_H
 #define WX_FAKE_H
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -285,6 +287,33 @@ wx_fake_spin(struct event_base *base, long ms)
 }
 
 /* 1 when the file at path contains needle. */
+/*
+ * A base URL where nothing listens: a loopback port that was free a
+ * moment ago and is closed now (a fixed one, such as 1, may be taken).
+ * Returns 0, or -1 when no port could be had.
+ */
+static inline int
+wx_fake_closed_url(char *url, size_t size)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof sin;
+	int fd, r;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0 ? 0 : -1;
+	close(fd);
+	if (r == 0)
+		snprintf(url, size, "http://127.0.0.1:%u",
+		    (unsigned)ntohs(sin.sin_port));
+	return r;
+}
+
 static inline int
 wx_fake_file_has(const char *path, const char *needle)
 {
