@@ -92,7 +92,7 @@ $(addprefix $(FUZZ_BUILD)/,fuzz_kb_load fuzz_kb_norm fuzz_kb_match): \
   $(FUZZ_BUILD)/libkb.a
 
 $(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(ALL_LDLIBS)
 
 # Each target fuzzes into a fresh scratch directory (first corpus
 # argument, the only one libFuzzer writes to) seeded from the repository
