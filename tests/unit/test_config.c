@@ -761,6 +761,25 @@ test_env_overrides_credentials(void **state)
 	assert_string_equal(f->cfg.admin_token, "CredAdminToken0123");
 }
 
+/* load_text() with what config logs captured; *out is malloc'ed. */
+static int
+load_logged(struct fixture *f, const char *text, char **out)
+{
+	size_t	 len = 0;
+	FILE	*fp;
+	int	 r;
+
+	*out = NULL;
+	fp = open_memstream(out, &len);
+	assert_non_null(fp);
+	log_init("test", LOG_INFO);
+	log_set_stream(fp);
+	r = load_text(f, text);
+	log_set_stream(NULL);
+	assert_int_equal(fclose(fp), 0);
+	return r;
+}
+
 /*
  * An empty credential file overrides the configuration file's value (the
  * unit needs every file to exist) and a warning says so, naming the key
@@ -770,21 +789,13 @@ static void
 test_credentials_empty_overrides(void **state)
 {
 	struct fixture	*f = *state;
-	char		*out = NULL;
-	size_t		 len = 0;
-	FILE		*fp;
+	char		*out;
 
 	make_credir(f);
 	write_cred(f, "appsecret", "", 0);
 	write_cred(f, "admin_token", "", 0);
-	fp = open_memstream(&out, &len);
-	assert_non_null(fp);
-	log_init("test", LOG_INFO);
-	log_set_stream(fp);
-	assert_int_equal(load_text(f, BASE "WXKB_APPSECRET=FileSecret9\n"
-	    "WXKB_ADMIN_LISTEN=\n"), 0);
-	log_set_stream(NULL);
-	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(load_logged(f, BASE "WXKB_APPSECRET=FileSecret9\n"
+	    "WXKB_ADMIN_LISTEN=\n", &out), 0);
 	assert_string_equal(f->cfg.appsecret, "");
 	assert_non_null(strstr(out, "event=config_override"));
 	assert_non_null(strstr(out, "WXKB_APPSECRET: the empty credential "
@@ -801,19 +812,11 @@ static void
 test_credentials_empty_quiet(void **state)
 {
 	struct fixture	*f = *state;
-	char		*out = NULL;
-	size_t		 len = 0;
-	FILE		*fp;
+	char		*out;
 
 	make_credir(f);
 	write_cred(f, "appsecret", "", 0);
-	fp = open_memstream(&out, &len);
-	assert_non_null(fp);
-	log_init("test", LOG_INFO);
-	log_set_stream(fp);
-	assert_int_equal(load_text(f, BASE), 0);
-	log_set_stream(NULL);
-	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(load_logged(f, BASE, &out), 0);
 	assert_string_equal(out, "");
 	free(out);
 }
