@@ -178,7 +178,7 @@ server_load(struct server *s, char **why)
 	struct kb_diag diag;
 	struct kb *kb = NULL;
 	char *text;
-	int r;
+	int r, warned;
 
 	*why = NULL;
 	memset(&diag, 0, sizeof diag);
@@ -191,6 +191,7 @@ server_load(struct server *s, char **why)
 	metrics_gauge_set(M_KB_LAST_RELOAD_TIME, NULL,
 	    (double)s->last_reload);
 	text = kb_diag_format(&diag, s->cfg->kb);
+	warned = diag.nwarnings > 0;
 	kb_diag_cleanup(&diag);
 	if (r != KB_OK) {
 		server_set_reload_error(s, text != NULL && *text != '\0' ?
@@ -199,7 +200,7 @@ server_load(struct server *s, char **why)
 		return -1;
 	}
 	server_set_reload_error(s, NULL);
-	if (diag.nwarnings > 0)
+	if (warned)
 		log_warn("reload_warning", "%s", text != NULL ? text : "");
 	free(text);
 	s->generation++;

@@ -121,6 +121,15 @@ ok $? "wxkbctl reload"
 curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":3'
 ok $? "wxkbctl reload made generation 3"
 
+# A file that loads with a warning: served, and the warning logged.
+{ printf '{"x_note": 1,'; tail -c +2 "$WORK/kb.good"; } >"$WORK/state/kb.json"
+kill -HUP "$WXKBD_PID"
+sleep 0.5
+curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":4'
+ok $? "a file with an unknown key is served as generation 4"
+grep -q 'event=reload_warning.*unknown key \\"x_note\\" ignored' "$WORK/wxkbd.log"
+ok $? "its warning is logged as reload_warning"
+
 # SIGTERM while requests are in flight: they are answered, exit 0.
 for i in 1 2 3 4 5; do
 	( ask "电话$i" >"$WORK/inflight.$i" 2>&1 ) &
