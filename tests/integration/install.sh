@@ -5,8 +5,8 @@
 # source tree; wxkbctl(1) documents every subcommand of wxkbctl --help.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
-# This script runs make itself: not as part of the make that runs it.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# The make that runs the tests hands its variables down (MAKEFLAGS): the
+# copy is built with the same flags, so only the PREFIX differs.
 
 # A copy of the build, so the build under test is left as it is.
 cp -a "$BUILD" "$WORK/build" && rm -rf "$WORK/build/test-logs"
