@@ -248,10 +248,13 @@ server_method(struct evhttp_request *req)
 
 /*
  * 200 while a generation serves, with the outcome of the last reload and,
- * when it failed, why (the old generation still serves).
+ * when it failed and with_reason (the admin listener; the public one
+ * does not show file names and contents), why: the old generation still
+ * serves.
  */
 static void
-server_healthz(struct server *s, struct evhttp_request *req)
+server_healthz(struct server *s, struct evhttp_request *req,
+    int with_reason)
 {
 	struct kb *kb;
 	json_t *j, *e;
@@ -270,7 +273,7 @@ server_healthz(struct server *s, struct evhttp_request *req)
 	    "items", (json_int_t)(kb != NULL ? kb_nitems(kb) : 0),
 	    "last_reload", error[0] != '\0' ? "failed" : "ok");
 	kb_unref(kb);
-	if (j != NULL && error[0] != '\0') {
+	if (j != NULL && error[0] != '\0' && with_reason) {
 		/* A reason that is not UTF-8 (a file name) is left out. */
 		e = json_string(error);
 		json_object_set_new(j, "last_reload_error", e != NULL ? e :
@@ -391,7 +394,7 @@ server_public_cb(struct evhttp_request *req, void *arg)
 	else if (strcmp(path, s->cfg->path) == 0)
 		server_callback(s, req, query);
 	else if (strcmp(path, "/healthz") == 0) {
-		server_healthz(s, req);
+		server_healthz(s, req, 0);
 		metrics_counter_inc(M_HTTP_REQUESTS,
 		    "route=\"healthz\",status=\"200\"");
 	} else {
@@ -533,7 +536,7 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/healthz") == 0) {
-		server_healthz(s, req);
+		server_healthz(s, req, 1);
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {

@@ -47,10 +47,14 @@ grep -q 'reload_failed\|not loaded' "$WORK/wxkbd.log"
 ok $? "the failed reload is logged"
 curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":1'
 ok $? "the generation is still 1"
-health=$(curl -s -m 5 "http://127.0.0.1:$PORT/healthz")
+health=$(curl -s -m 5 "http://127.0.0.1:$ADMIN_PORT/healthz")
 echo "$health" | grep -q '"last_reload":"failed"' &&
     echo "$health" | grep -q '"last_reload_error":"[^"]*kb.json:1:[0-9]*: error: [^"]*expected'
-ok $? "/healthz says the last reload failed and why: $health"
+ok $? "the admin /healthz says the last reload failed and why: $health"
+health=$(curl -s -m 5 "http://127.0.0.1:$PORT/healthz")
+echo "$health" | grep -q '"last_reload":"failed"' &&
+    ! echo "$health" | grep -q 'last_reload_error\|kb.json'
+ok $? "the public /healthz says it failed, without file names: $health"
 metrics() {
 	curl -s -m 5 -H "Authorization: Bearer $ADMIN_TOKEN" \
 	    "http://127.0.0.1:$ADMIN_PORT/metrics"
