@@ -24,6 +24,18 @@ ok $? "and the data is installed there"
 grep -q '^ExecStart=/usr/bin/wxkbd ' "$WORK/usr/lib/systemd/system/wxkbd.service"
 ok $? "the unit starts /usr/bin/wxkbd"
 
+# make CFLAGS=... adds to the project's flags, after them.
+cmd=$(make -n V=1 BUILD="$WORK/flags" CFLAGS=-O0 "$WORK/flags/daemon/log.o" 2>&1 |
+    grep -- ' -c -o ')
+echo "# $cmd"
+echo "$cmd" | grep -q -- '-std=c11 ' && echo "$cmd" | grep -q -- ' -I\. ' &&
+    echo "$cmd" | grep -q -- "$(pkg-config --cflags-only-I libutf8proc | awk '{print $1}')" &&
+    echo "$cmd" | grep -q -- '-O2 .* -O0 ' && ! echo "$cmd" | grep -q -- '_FORTIFY_SOURCE'
+ok $? "make CFLAGS=-O0 keeps -std=c11, the include paths and pkg-config's flags"
+mkdir -p "$WORK/flags/x" && make -s clean BUILD="$WORK/flags" >/dev/null 2>&1 &&
+    [ ! -e "$WORK/flags" ]
+ok $? "make clean removes \$(BUILD)"
+
 for m in man8/wxkbd.8 man1/wxkbctl.1; do
 	f="$WORK/usr/usr/share/man/$m"
 	[ -f "$f" ] || { ok 1 "installed $m"; continue; }
