@@ -257,8 +257,11 @@ install: all
 	    >$(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
 	  chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
+# The build directory and its fuzz build; a plain `make clean` also the
+# sanitizer build, `make clean BUILD=dir` only dir's.
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD) build-asan build-asan-fuzz
+	rm -rf $(BUILD) $(FUZZ_BUILD) \
+	  $(if $(filter build,$(BUILD)),build-asan build-asan-fuzz)
 
 # Fuzzing and benchmarks keep their rules beside their sources.
 -include tests/fuzz/fuzz.mk

@@ -33,8 +33,8 @@ echo "$cmd" | grep -q -- '-std=c11 ' && echo "$cmd" | grep -q -- ' -I\. ' &&
     echo "$cmd" | grep -q -- '-O2 .* -O0 ' && ! echo "$cmd" | grep -q -- '_FORTIFY_SOURCE'
 ok $? "make CFLAGS=-O0 keeps -std=c11, the include paths and pkg-config's flags"
 mkdir -p "$WORK/flags/x" && make -s clean BUILD="$WORK/flags" >/dev/null 2>&1 &&
-    [ ! -e "$WORK/flags" ]
-ok $? "make clean removes \$(BUILD)"
+    [ ! -e "$WORK/flags" ] && [ -x "$WXKBD" ]
+ok $? "make clean BUILD=dir removes dir, and not the build under test"
 
 for m in man8/wxkbd.8 man1/wxkbctl.1; do
 	f="$WORK/usr/usr/share/man/$m"
