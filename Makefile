@@ -82,7 +82,7 @@ endif
 ALL_CFLAGS  := $(WXKB_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SAN) -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 ALL_LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto \
-              -lpthread $(ALL_LDLIBS)
+              -lpthread $(LDLIBS)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 KB_SRC      := $(sort $(wildcard kb/*.c))

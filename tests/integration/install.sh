@@ -32,6 +32,12 @@ echo "$cmd" | grep -q -- '-std=c11 ' && echo "$cmd" | grep -q -- ' -I\. ' &&
     echo "$cmd" | grep -q -- "$(pkg-config --cflags-only-I libutf8proc | awk '{print $1}')" &&
     echo "$cmd" | grep -q -- ' -O0 -MMD ' && ! echo "$cmd" | grep -q -- '_FORTIFY_SOURCE'
 ok $? "make CFLAGS=-O0 keeps -std=c11, the include paths and pkg-config's flags, -O0 last"
+cmd=$(make -n V=1 BUILD="$WORK/flags" LDFLAGS=-Wl,-O1 LDLIBS=-lm \
+    "$WORK/flags/wxkbd" 2>&1 | grep -- '-o [^ ]*/flags/wxkbd ')
+echo "# $cmd"
+echo "$cmd" | grep -q -- ' -pie .*-Wl,-O1 ' &&
+    echo "$cmd" | grep -q -- '-lmbedcrypto -lpthread -lm'
+ok $? "make LDFLAGS=... LDLIBS=... keeps -pie and the libraries, adds theirs"
 mkdir -p "$WORK/flags/x" && make -s clean BUILD="$WORK/flags" >/dev/null 2>&1 &&
     [ ! -e "$WORK/flags" ] && [ -x "$WXKBD" ]
 ok $? "make clean BUILD=dir removes dir, and not the build under test"
