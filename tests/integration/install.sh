@@ -25,7 +25,7 @@ grep -q '^ExecStart=/usr/bin/wxkbd ' "$WORK/usr/lib/systemd/system/wxkbd.service
 ok $? "the unit starts /usr/bin/wxkbd"
 
 # make CFLAGS=... adds to the project's flags, after them.
-cmd=$(make -n V=1 BUILD="$WORK/flags" CFLAGS=-O0 "$WORK/flags/daemon/log.o" 2>&1 |
+cmd=$(make -n V=1 BUILD="$WORK/flags" CFLAGS=-O0 "$WORK/flags/daemon/wxkbd.o" 2>&1 |
     grep -- ' -c -o ')
 echo "# $cmd"
 echo "$cmd" | grep -q -- '-std=c11 ' && echo "$cmd" | grep -q -- ' -I\. ' &&
