@@ -1,5 +1,5 @@
 /*
- * active — glue between wxkbd and the active WeChat API (handlers/wx_*).
+ * active — glue between wxkbd and the active WeChat API (handlers/wechat/).
  * The API objects belong to the main loop; a request answered on a
  * worker loop queues its customer-service work here and wakes the main
  * loop, which runs the queue in order.

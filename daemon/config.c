@@ -218,7 +218,11 @@ out:
 	return r;
 }
 
-/* Read a credential file: one value, a trailing newline dropped. */
+/*
+ * Read a credential file: one value, a trailing newline dropped.  An empty
+ * file still overrides the configuration file, which is said, since the
+ * unit asks for every file to exist.
+ */
 static int
 config_read_credential(struct config *cfg, const struct config_key *k,
     const char *dir, char **cause)
@@ -236,8 +240,8 @@ config_read_credential(struct config *cfg, const struct config_key *k,
 	if (fp == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		cause_set(cause, "%s: credential %s: %s", k->name,
-		    k->credential, strerror(errno));
+		cause_set(cause, "%s: credential %s: %s", k->name, path,
+		    strerror(errno));
 		return -1;
 	}
 	n = fread(buf, 1, sizeof buf, fp);
@@ -251,6 +255,10 @@ config_read_credential(struct config *cfg, const struct config_key *k,
 		    k->name, k->credential, CONFIG_MAX_VALUE);
 		return -1;
 	}
+	if (n == 0 && **config_slot(cfg, k) != '\0')
+		log_warn("config_override", "%s: the empty credential file "
+		    "%s overrides the value in the configuration file",
+		    k->name, path);
 	config_set(cfg, k, buf, n);
 	mbedtls_platform_zeroize(buf, sizeof buf);
 	return 0;
@@ -259,8 +267,18 @@ config_read_credential(struct config *cfg, const struct config_key *k,
 int
 config_load(struct config *cfg, const char *path, char **cause)
 {
+	if (config_read(cfg, path, getenv("CREDENTIALS_DIRECTORY"),
+	    cause) != 0)
+		return -1;
+	return config_validate(cfg, cause);
+}
+
+int
+config_read(struct config *cfg, const char *path, const char *dir,
+    char **cause)
+{
 	const struct config_key *k;
-	const char *dir, *env;
+	const char *env;
 	size_t i;
 
 	memset(cfg, 0, sizeof *cfg);
@@ -272,7 +290,6 @@ config_load(struct config *cfg, const char *path, char **cause)
 	if (config_parse_file(cfg, path != NULL ? path : CONFIG_DEFAULT_PATH,
 	    path != NULL, cause) != 0)
 		return -1;
-	dir = getenv("CREDENTIALS_DIRECTORY");
 	for (i = 0; dir != NULL && *dir != '\0' && i < NKEYS; i++) {
 		k = &config_keys[i];
 		if (k->credential != NULL &&
@@ -291,7 +308,7 @@ config_load(struct config *cfg, const char *path, char **cause)
 		}
 		config_set(cfg, k, env, strlen(env));
 	}
-	return config_validate(cfg, cause);
+	return 0;
 }
 
 static int
@@ -337,6 +354,25 @@ config_check_listen(const char *key, const char *v, char **cause)
 		return -1;
 	}
 	free(host);
+	return 0;
+}
+
+int
+config_validate_admin(const struct config *cfg, char **cause)
+{
+	if (*cfg->admin_listen == '\0') {
+		cause_set(cause, "WXKB_ADMIN_LISTEN: empty: the admin API is "
+		    "off");
+		return -1;
+	}
+	if (config_check_listen("WXKB_ADMIN_LISTEN", cfg->admin_listen,
+	    cause) != 0)
+		return -1;
+	if (strlen(cfg->admin_token) < 16) {
+		cause_set(cause, "WXKB_ADMIN_TOKEN: required, at least 16 "
+		    "characters, when WXKB_ADMIN_LISTEN is set");
+		return -1;
+	}
 	return 0;
 }
 
@@ -391,17 +427,9 @@ config_validate(struct config *cfg, char **cause)
 	}
 	if (config_check_listen("WXKB_LISTEN", cfg->listen, cause) != 0)
 		return -1;
-	if (*cfg->admin_listen != '\0') {
-		if (config_check_listen("WXKB_ADMIN_LISTEN", cfg->admin_listen,
-		    cause) != 0)
-			return -1;
-		if (strlen(cfg->admin_token) < 16) {
-			cause_set(cause, "WXKB_ADMIN_TOKEN: required, at "
-			    "least 16 characters, when WXKB_ADMIN_LISTEN is "
-			    "set");
-			return -1;
-		}
-	}
+	if (*cfg->admin_listen != '\0' &&
+	    config_validate_admin(cfg, cause) != 0)
+		return -1;
 	if (cfg->path[0] != '/' || strlen(cfg->path) > 256 ||
 	    strpbrk(cfg->path, "?# \t\r\n") != NULL) {
 		cause_set(cause, "WXKB_PATH: must start with '/' and hold "

@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #define CONFIG_DEFAULT_PATH	"/etc/wxkbd/wxkbd.conf"
+/* Where the unit's LoadCredential= lines read the secrets from. */
+#define CONFIG_CREDENTIALS_PATH	"/etc/wxkbd/credentials"
 
 enum config_mode {
 	CONFIG_MODE_PLAIN = 0,	/* 明文: plain XML, signature only */
@@ -51,8 +53,18 @@ struct config {
  */
 int	config_load(struct config *cfg, const char *path, char **cause);
 
+/*
+ * config_load() without the validation, the credentials read from dir
+ * (NULL or "": none).  For wxkbctl, which needs only some of the keys.
+ */
+int	config_read(struct config *cfg, const char *path, const char *dir,
+	    char **cause);
+
 /* Check every rule and derive the typed fields; 0 or -1 with *cause. */
 int	config_validate(struct config *cfg, char **cause);
+
+/* Only what the admin API needs: its listener and token. */
+int	config_validate_admin(const struct config *cfg, char **cause);
 
 /* Wipe the secrets and free every string; cfg may be reused after. */
 void	config_cleanup(struct config *cfg);

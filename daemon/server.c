@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,8 @@
  * limit with a 413 of its own (ADMIN_API_MAX_BODY for the knowledge base,
  * 4 MiB for an article push).
  */
+/* The reason of a failed reload /healthz shows: its first line. */
+#define SERVER_RELOAD_ERROR_MAX	256
 #define SERVER_ADMIN_MAX_BODY	(5 * 1024 * 1024)
 
 struct server {
@@ -72,6 +75,9 @@ struct server {
 	_Atomic uint64_t	 requests;	/* counted by every worker */
 	time_t			 last_reload;
 	int			 last_reload_ok;
+	/* Why the last reload failed, for /healthz (read by workers). */
+	pthread_mutex_t		 reload_mtx;
+	char			 reload_error[SERVER_RELOAD_ERROR_MAX];
 };
 
 static uint64_t
@@ -143,36 +149,60 @@ server_seed_kb(const struct config *cfg)
 	free(buf);
 }
 
-int
-server_reload(struct server *s)
+/* Keep the first line of a failed load's diagnostics for /healthz. */
+static void
+server_set_reload_error(struct server *s, const char *text)
+{
+	size_t n = text != NULL ? strcspn(text, "\n") : 0;
+
+	if (n >= sizeof s->reload_error) {
+		/* Cut before a character, not inside one. */
+		n = sizeof s->reload_error - 1;
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--;
+	}
+	pthread_mutex_lock(&s->reload_mtx);
+	if (n > 0)
+		memcpy(s->reload_error, text, n);
+	s->reload_error[n] = '\0';
+	pthread_mutex_unlock(&s->reload_mtx);
+}
+
+/*
+ * Load the file and serve it as the next generation.  On failure *why is
+ * the malloc'ed diagnostics (may be NULL) and nothing else changes.
+ */
+static int
+server_load(struct server *s, char **why)
 {
 	struct kb_diag diag;
 	struct kb *kb = NULL;
 	char *text;
-	int r;
+	int r, warned;
 
+	*why = NULL;
 	memset(&diag, 0, sizeof diag);
 	r = kb_load_file(s->cfg->kb, s->generation + 1, &kb, &diag);
 	s->last_reload = time(NULL);
 	s->last_reload_ok = r == KB_OK;
 	metrics_counter_inc(M_KB_RELOADS, r == KB_OK ? "result=\"ok\"" :
-	    "result=\"failed\"");
+	    "result=\"error\"");
 	metrics_gauge_set(M_KB_LAST_RELOAD_OK, NULL, r == KB_OK ? 1 : 0);
 	metrics_gauge_set(M_KB_LAST_RELOAD_TIME, NULL,
 	    (double)s->last_reload);
 	text = kb_diag_format(&diag, s->cfg->kb);
+	warned = diag.nwarnings > 0;
+	kb_diag_cleanup(&diag);
 	if (r != KB_OK) {
-		log_err("reload_failed", "knowledge base %s not loaded, "
-		    "generation %" PRIu64 " keeps serving:\n%s", s->cfg->kb,
-		    s->generation, text != NULL ? text : "");
-		free(text);
-		kb_diag_cleanup(&diag);
+		server_set_reload_error(s, text != NULL && *text != '\0' ?
+		    text : "the knowledge base could not be loaded");
+		*why = text;
 		return -1;
 	}
-	if (diag.nwarnings > 0)
+	server_set_reload_error(s, NULL);
+	if (warned)
 		log_warn("reload_warning", "%s", text != NULL ? text : "");
 	free(text);
-	kb_diag_cleanup(&diag);
 	s->generation++;
 	metrics_gauge_set(M_KB_GENERATION, NULL, (double)s->generation);
 	metrics_gauge_set(M_KB_ITEMS, NULL, (double)kb_nitems(kb));
@@ -189,6 +219,20 @@ server_reload(struct server *s)
 	return 0;
 }
 
+int
+server_reload(struct server *s)
+{
+	char *why;
+
+	if (server_load(s, &why) == 0)
+		return 0;
+	log_err("reload_failed", "knowledge base %s not loaded, "
+	    "generation %" PRIu64 " keeps serving:\n%s", s->cfg->kb,
+	    s->generation, why != NULL ? why : "");
+	free(why);
+	return -1;
+}
+
 static enum wx_method
 server_method(struct evhttp_request *req)
 {
@@ -202,23 +246,49 @@ server_method(struct evhttp_request *req)
 	}
 }
 
+/*
+ * 200 while a generation serves, with the outcome of the last reload and,
+ * when it failed and with_reason (the admin listener; the public one
+ * does not show file names and contents), why: the old generation still
+ * serves.
+ */
 static void
-server_healthz(struct server *s, struct evhttp_request *req)
+server_healthz(struct server *s, struct evhttp_request *req,
+    int with_reason)
 {
 	struct kb *kb;
-	char body[128];
-	int n;
+	json_t *j, *e;
+	char *body, *line, error[SERVER_RELOAD_ERROR_MAX];
 
 	if (server_method(req) != WX_METHOD_GET) {
 		http_send_text(req, 405, "method not allowed\n");
 		return;
 	}
+	pthread_mutex_lock(&s->reload_mtx);
+	memcpy(error, s->reload_error, sizeof error);
+	pthread_mutex_unlock(&s->reload_mtx);
 	kb = dispatch_kb_acquire(s->dispatch);
-	n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"generation\":"
-	    "%" PRIu64 ",\"items\":%zu}\n", kb != NULL ? kb_generation(kb) :
-	    0, kb != NULL ? kb_nitems(kb) : 0);
+	j = json_pack("{s:s, s:I, s:I, s:s}", "status", "ok",
+	    "generation", (json_int_t)(kb != NULL ? kb_generation(kb) : 0),
+	    "items", (json_int_t)(kb != NULL ? kb_nitems(kb) : 0),
+	    "last_reload", error[0] != '\0' ? "failed" : "ok");
 	kb_unref(kb);
-	http_send(req, 200, "application/json", body, (size_t)n);
+	if (j != NULL && error[0] != '\0' && with_reason) {
+		/* A reason that is not UTF-8 (a file name) is left out. */
+		e = json_string(error);
+		json_object_set_new(j, "last_reload_error", e != NULL ? e :
+		    json_string("(not UTF-8)"));
+	}
+	body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (body == NULL || asprintf(&line, "%s\n", body) == -1) {
+		free(body);
+		http_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	http_send(req, 200, "application/json", line, strlen(line));
+	free(line);
+	free(body);
 }
 
 static void
@@ -253,7 +323,7 @@ server_public_cb(struct evhttp_request *req, void *arg)
 	else if (strcmp(path, s->cfg->path) == 0)
 		server_callback(s, req, query);
 	else if (strcmp(path, "/healthz") == 0) {
-		server_healthz(s, req);
+		server_healthz(s, req, 0);
 		tally_http(TALLY_HEALTHZ, 200);
 	} else {
 		http_send_text(req, 404, "not found\n");
@@ -413,7 +483,7 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/healthz") == 0) {
-		server_healthz(s, req);
+		server_healthz(s, req, 1);
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {
@@ -453,8 +523,22 @@ server_mode(enum config_mode m)
 	return WX_MODE_PLAIN;
 }
 
+/* Prefix *cause with the configuration key it is about. */
+static void
+server_cause_key(char **cause, const char *key)
+{
+	char *c;
+
+	if (asprintf(&c, "%s: %s", key, *cause != NULL ? *cause :
+	    "cannot listen") == -1)
+		return;
+	free(*cause);
+	*cause = c;
+}
+
 struct server *
-server_new(struct event_base *base, const struct config *cfg, char **cause)
+server_new(struct event_base *base, const struct config *cfg, char **cause,
+    const char **event)
 {
 	struct wx_callback_cfg cc;
 	struct admin_api_cfg ac;
@@ -463,20 +547,26 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	char *cause2 = NULL;
 
 	*cause = NULL;
+	*event = "config_error";
 	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		fatal("calloc");
 	s->base = base;
 	s->cfg = cfg;
 	tally_init();
+	if (pthread_mutex_init(&s->reload_mtx, NULL) != 0)
+		fatalx("pthread_mutex_init failed");
 	s->dispatch = dispatch_new();
 	if (s->dispatch == NULL)
 		fatalx("cannot create the dispatcher");
 	server_seed_kb(cfg);
-	if (server_reload(s) != 0) {
-		if (asprintf(cause, "knowledge base %s could not be loaded",
-		    cfg->kb) == -1)
+	if (server_load(s, &cause2) != 0) {
+		/* Said once, by the caller: nothing serves yet. */
+		*event = "kb_load_failed";
+		if (asprintf(cause, "knowledge base %s not loaded:\n%s",
+		    cfg->kb, cause2 != NULL ? cause2 : "") == -1)
 			*cause = NULL;
+		free(cause2);
 		goto fail;
 	}
 	if (asprintf(&s->unanswered_path, "%s/%s", cfg->state_dir,
@@ -530,8 +620,11 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	}
 	s->public = http_listen(base, cfg->listen, cfg->workers > 1,
 	    server_public_cb, s, cause);
-	if (s->public == NULL)
+	if (s->public == NULL) {
+		*event = "listen_failed";
+		server_cause_key(cause, "WXKB_LISTEN");
 		goto fail;
+	}
 	if (*cfg->admin_listen != '\0') {
 		memset(&ac, 0, sizeof ac);
 		ac.kb_path = cfg->kb;
@@ -551,8 +644,11 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 		}
 		s->admin = http_listen(base, cfg->admin_listen, 0,
 		    server_admin_cb, s, cause);
-		if (s->admin == NULL)
+		if (s->admin == NULL) {
+			*event = "listen_failed";
+			server_cause_key(cause, "WXKB_ADMIN_LISTEN");
 			goto fail;
+		}
 		evhttp_set_max_body_size(s->admin, SERVER_ADMIN_MAX_BODY);
 	}
 	return s;
@@ -617,5 +713,6 @@ server_free(struct server *s)
 	admin_api_free(s->admin_api);
 	kb_stats_free(s->stats);
 	free(s->stats_path);
+	pthread_mutex_destroy(&s->reload_mtx);
 	free(s);
 }

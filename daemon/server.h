@@ -14,11 +14,13 @@ struct server;
 
 /*
  * Load the knowledge base, build the handlers and start listening.
- * Returns NULL with *cause (malloc'ed) on failure.  The config and base
- * are borrowed and must outlive the server.
+ * Returns NULL on failure with *cause (malloc'ed) and *event, the
+ * WXKB_EVENT to log it with: "kb_load_failed", "listen_failed" (the cause
+ * names WXKB_LISTEN or WXKB_ADMIN_LISTEN) or "config_error".  The config
+ * and base are borrowed and must outlive the server.
  */
 struct server *server_new(struct event_base *, const struct config *,
-	    char **cause);
+	    char **cause, const char **event);
 
 /*
  * Load the knowledge-base file again and serve it as a new generation.

@@ -14,11 +14,14 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: wxkbctl [--config FILE] COMMAND [ARGS]\n\n"
+	    "usage: wxkbctl [--config FILE] [--credentials DIR] COMMAND"
+	    " [ARGS]\n\n"
 	    "Offline:\n"
 	    "  check FILE                 validate a knowledge-base file\n"
 	    "  query [--kb FILE] TEXT     what a resident sending TEXT gets\n"
-	    "Against a running wxkbd (reads its configuration, default %s):\n"
+	    "Against a running wxkbd; they read its configuration (--config,\n"
+	    "default %s) and its secrets\n"
+	    "(--credentials DIR, else $CREDENTIALS_DIRECTORY, else %s/):\n"
 	    "  simulate [--url URL] [--mode plain|compat|safe] [--openid ID]\n"
 	    "           [--event subscribe | --event click KEY | --verify]"
 	    " [TEXT]\n"
@@ -34,42 +37,60 @@ usage(FILE *fp)
 	    " base,\n                             or show the live one\n"
 	    "  import-autoreply OUT.json  the platform's auto-reply rules as a\n"
 	    "                             knowledge-base file\n\n"
-	    "  --help, --version\n", CONFIG_DEFAULT_PATH);
-}
-
-/* Load the daemon's configuration or exit with its one-line error. */
-static void
-wxkbctl_config(struct config *cfg, const char *path)
-{
-	char *cause = NULL;
-
-	if (config_load(cfg, path, &cause) != 0) {
-		fprintf(stderr, "wxkbctl: %s\n", cause != NULL ? cause :
-		    "configuration error");
-		exit(1);
-	}
+	    "  --help, --version\n", CONFIG_DEFAULT_PATH,
+	    CONFIG_CREDENTIALS_PATH);
 }
 
 /* Commands that read the daemon's configuration to reach it. */
 struct ctl_online {
 	const char	*name;
 	int		(*fn)(const struct config *, int, char **);
+	int		 admin;	/* needs only the admin listener and token */
 };
 static const struct ctl_online online[] = {
-	{ "simulate", ctl_simulate },
-	{ "reload", ctl_reload },
-	{ "stats", ctl_stats },
-	{ "push", ctl_push },
-	{ "menu", ctl_menu },
-	{ "import-autoreply", ctl_import },
-	{ NULL, NULL },
+	{ "simulate", ctl_simulate, 0 },
+	{ "reload", ctl_reload, 1 },
+	{ "stats", ctl_stats, 1 },
+	{ "push", ctl_push, 1 },
+	{ "menu", ctl_menu, 1 },
+	{ "import-autoreply", ctl_import, 1 },
+	{ NULL, NULL, 0 },
 };
+
+/*
+ * Load the daemon's configuration or exit with its one-line error.  The
+ * secrets come from where the unit keeps them unless told otherwise; the
+ * admin commands check only what they use, not the platform's Token.
+ */
+static void
+wxkbctl_config(struct config *cfg, const char *path, const char *creds,
+    const struct ctl_online *c)
+{
+	char *cause = NULL;
+	int r;
+
+	if (creds == NULL)
+		creds = getenv("CREDENTIALS_DIRECTORY");
+	if (creds == NULL || *creds == '\0')
+		creds = CONFIG_CREDENTIALS_PATH;
+	r = config_read(cfg, path, creds, &cause);
+	if (r == 0)
+		r = c->admin ? config_validate_admin(cfg, &cause) :
+		    config_validate(cfg, &cause);
+	if (r != 0) {
+		fprintf(stderr, "wxkbctl: %s\n", cause != NULL ? cause :
+		    "configuration error");
+		free(cause);
+		config_cleanup(cfg);
+		exit(1);
+	}
+}
 
 int
 main(int argc, char **argv)
 {
 	struct config cfg;
-	const char *path = NULL, *cmd;
+	const char *path = NULL, *creds = NULL, *cmd;
 	int i = 1, r;
 	const struct ctl_online *c;
 
@@ -91,6 +112,11 @@ main(int argc, char **argv)
 			i += 2;
 			continue;
 		}
+		if (strcmp(argv[i], "--credentials") == 0 && i + 1 < argc) {
+			creds = argv[i + 1];
+			i += 2;
+			continue;
+		}
 		usage(stderr);
 		return 2;
 	}
@@ -107,7 +133,7 @@ main(int argc, char **argv)
 		if (strcmp(cmd, c->name) != 0)
 			continue;
 		memset(&cfg, 0, sizeof cfg);
-		wxkbctl_config(&cfg, path);
+		wxkbctl_config(&cfg, path, creds, c);
 		r = c->fn(&cfg, argc - i, argv + i);
 		config_cleanup(&cfg);
 		return r;

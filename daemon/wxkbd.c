@@ -149,6 +149,18 @@ wxkbd_flush_cb(evutil_socket_t fd, short what, void *arg)
 	notify_status("%s", status);
 }
 
+/*
+ * A start-up failure: logged at priority err with its WXKB_EVENT, so that
+ * `journalctl -u wxkbd -p warning` says why the unit did not start.
+ */
+static int
+wxkbd_fail(const char *event, char *cause, const char *fallback)
+{
+	log_err(event, "%s", cause != NULL ? cause : fallback);
+	free(cause);
+	return 1;
+}
+
 static void
 wxkbd_libevent_log_cb(int severity, const char *msg)
 {
@@ -173,7 +185,7 @@ main(int argc, char **argv)
 	struct timeval every = { WXKBD_FLUSH_S, 0 };
 	struct config cfg;
 	struct wxkbd w;
-	const char *path = NULL;
+	const char *path = NULL, *event;
 	char *cause = NULL, status[128];
 	int ch, check = 0;
 	size_t i;
@@ -204,11 +216,9 @@ main(int argc, char **argv)
 	log_init("wxkbd", LOG_INFO);
 	metrics_init();
 	if (config_load(&cfg, path, &cause) != 0) {
-		fprintf(stderr, "wxkbd: %s\n", cause != NULL ? cause :
-		    "configuration error");
-		free(cause);
 		config_cleanup(&cfg);
-		return 1;
+		return wxkbd_fail("config_error", cause,
+		    "configuration error");
 	}
 	log_set_level(cfg.log_level);
 	if (check) {
@@ -227,22 +237,20 @@ main(int argc, char **argv)
 	w.base = event_base_new();
 	if (w.base == NULL)
 		fatalx("event_base_new failed");
-	w.server = server_new(w.base, &cfg, &cause);
+	w.server = server_new(w.base, &cfg, &cause, &event);
 	if (w.server == NULL) {
-		fprintf(stderr, "wxkbd: %s\n", cause != NULL ? cause :
-		    "cannot start");
-		free(cause);
 		event_base_free(w.base);
 		config_cleanup(&cfg);
-		return 1;
+		return wxkbd_fail(event, cause, "cannot start");
 	}
 	w.workers = workers_start(w.server, &cfg, cfg.workers, &cause);
 	if (w.workers == NULL && cause != NULL) {
-		fprintf(stderr, "wxkbd: %s\n", cause);
-		free(cause);
 		server_free(w.server);
 		event_base_free(w.base);
 		config_cleanup(&cfg);
+		/* The workers bind their own listeners on WXKB_LISTEN. */
+		log_err("listen_failed", "WXKB_LISTEN: %s", cause);
+		free(cause);
 		return 1;
 	}
 	for (i = 0; i < 3; i++) {

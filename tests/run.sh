@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Run every test: the cmocka programs in $BUILD/tests/ and the scripts in
 # tests/integration/.  One line per program or script; the output of a
-# failing one is shown, the rest is kept quiet.  The last line is
-# "N passed, N failed, N skipped", counting test cases.
+# failing one is shown and kept in $BUILD/test-logs/NAME.log (with the
+# daemon's own logs of a failed script under $BUILD/test-logs/NAME/), the
+# rest is kept quiet.  The last line is "N passed, N failed, N skipped",
+# counting test cases.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
+TEST_LOGS=$BUILD/test-logs
+export TEST_LOGS
+rm -rf "$TEST_LOGS"
+mkdir -p "$TEST_LOGS" || exit 1
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/wxkb-tests.XXXXXX")
 trap 'rm -rf "$logdir"' EXIT
 passed=0
@@ -33,6 +39,8 @@ tally() {
 		printf 'FAIL  %-34s %3d passed, %d failed (exit %d)\n' \
 		    "$name" "$p" "$f" "$rc"
 		sed 's/^/      | /' "$log" | tail -n 80
+		cp "$log" "$TEST_LOGS/$name.log"
+		echo "      (whole log: $TEST_LOGS/$name.log)"
 	fi
 }
 

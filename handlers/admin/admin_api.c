@@ -86,6 +86,7 @@ void
 admin_reply(struct admin_result *res, int status, json_t *j)
 {
 	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	char *body;
 	size_t n;
 
 	json_decref(j);
@@ -102,13 +103,15 @@ admin_reply(struct admin_result *res, int status, json_t *j)
 		return;
 	}
 	n = strlen(text);
-	res->body = realloc(text, n + 2);
-	if (res->body == NULL) {
+	/* Grown in place when possible; text stays valid when not. */
+	body = realloc(text, n + 2);
+	if (body == NULL) {
 		res->body = text;
 		res->len = n;
 	} else {
-		res->body[n] = '\n';
-		res->body[n + 1] = '\0';
+		body[n] = '\n';
+		body[n + 1] = '\0';
+		res->body = body;
 		res->len = n + 1;
 	}
 	res->status = status;

@@ -33,11 +33,11 @@ bench-build: $(BENCH_BINS)
 # The baseline is libevent alone; gen_kb is plain C.
 $(BENCH_DIR)/baseline: $(BENCH_OBJ)/baseline.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(BENCH_DIR)/gen_kb: $(BENCH_OBJ)/gen_kb.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 # The generators sign and encrypt with the handlers' own modules; stages
 # runs the callback path, so it takes the knowledge base too.  Neither
@@ -45,14 +45,14 @@ $(BENCH_DIR)/gen_kb: $(BENCH_OBJ)/gen_kb.o
 $(BENCH_DIR)/gen_requests: $(BENCH_OBJ)/gen_requests.o \
     $(BENCH_OBJ)/bench_gen.o $(LIBCALLBACK) $(LIBKB) $(LIBLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCALLBACK) $(LIBKB) \
-	  $(LIBLIB) $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCALLBACK) $(LIBKB) \
+	  $(LIBLIB) $(ALL_LDLIBS)
 
 $(BENCH_DIR)/stages: $(BENCH_OBJ)/stages.o $(BENCH_OBJ)/bench_gen.o \
     $(LIBCALLBACK) $(LIBKB) $(LIBLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCALLBACK) $(LIBKB) \
-	  $(LIBLIB) $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCALLBACK) $(LIBKB) \
+	  $(LIBLIB) $(ALL_LDLIBS)
 
 bench: $(BUILD)/wxkbd $(BENCH_BINS)
 	@if [ -n "$(SAN)" ]; then \

@@ -92,7 +92,7 @@ $(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o \
     $(FUZZ_BUILD)/libkb.a $(FUZZ_BUILD)/liblib.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
 	  $(filter %/libwx.a %/libcfg.a,$^) $(FUZZ_BUILD)/libkb.a \
-	  $(FUZZ_BUILD)/liblib.a $(LDLIBS)
+	  $(FUZZ_BUILD)/liblib.a $(ALL_LDLIBS)
 
 # Each target fuzzes into a fresh scratch directory (first corpus
 # argument, the only one libFuzzer writes to) seeded from the repository

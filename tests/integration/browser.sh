@@ -15,17 +15,18 @@ if [ "${1:-}" = --screenshot ]; then
 	export SCREENSHOT=1
 fi
 
+# Installed by make test-deps; missing, they are a failure, not a skip.
 why=
 if ! command -v node >/dev/null; then
-	why="node is not installed"
+	why="node is installed"
 elif [ ! -d tests/browser/node_modules/playwright-core ]; then
-	why="playwright-core is not installed (cd tests/browser && npm ci)"
+	why="playwright-core is installed (cd tests/browser && npm ci)"
 elif [ ! -x /usr/bin/chromium ]; then
-	why="/usr/bin/chromium is not installed (apt-get install chromium)"
+	why="/usr/bin/chromium is installed (apt-get install chromium)"
 fi
 if [ -n "$why" ]; then
-	echo "ok 1 # SKIP $why"
-	exit 0
+	ok 1 "$why (make test-deps)"
+	finish
 fi
 
 start_wxkbd || { ok 1 "wxkbd starts"; finish; }

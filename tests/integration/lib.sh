@@ -10,10 +10,18 @@ T_FAILED=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/wxkb-it.XXXXXX")
 WXKBD_PID=
 
+# A failed script leaves the logs of its work directory (the daemon's
+# among them) in $TEST_LOGS/NAME/ when tests/run.sh set it.
 cleanup() {
+	local keep
 	if [ -n "$WXKBD_PID" ]; then
 		kill "$WXKBD_PID" 2>/dev/null
 		wait "$WXKBD_PID" 2>/dev/null
+	fi
+	if [ "$T_FAILED" -gt 0 ] && [ -n "${TEST_LOGS:-}" ]; then
+		keep=$TEST_LOGS/$(basename "$0" .sh)
+		mkdir -p "$keep" &&
+		    find "$WORK" -name '*.log' -exec cp {} "$keep/" \; 2>/dev/null
 	fi
 	rm -rf "$WORK"
 }

@@ -47,6 +47,24 @@ grep -q 'reload_failed\|not loaded' "$WORK/wxkbd.log"
 ok $? "the failed reload is logged"
 curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":1'
 ok $? "the generation is still 1"
+health=$(curl -s -m 5 "http://127.0.0.1:$ADMIN_PORT/healthz")
+echo "$health" | grep -q '"last_reload":"failed"' &&
+    echo "$health" | grep -q '"last_reload_error":"[^"]*kb.json:1:[0-9]*: error: [^"]*expected'
+ok $? "the admin /healthz says the last reload failed and why: $health"
+health=$(curl -s -m 5 "http://127.0.0.1:$PORT/healthz")
+echo "$health" | grep -q '"last_reload":"failed"' &&
+    ! echo "$health" | grep -q 'last_reload_error\|kb.json'
+ok $? "the public /healthz says it failed, without file names: $health"
+metrics() {
+	curl -s -m 5 -H "Authorization: Bearer $ADMIN_TOKEN" \
+	    "http://127.0.0.1:$ADMIN_PORT/metrics"
+}
+metrics | grep -q '^wxkb_kb_reloads_total{result="error"} 1$'
+ok $? "the failed reload moves wxkb_kb_reloads_total{result=\"error\"}"
+metrics | grep -q '^wxkb_kb_reloads_total{result="ok"} 1$'
+ok $? "wxkb_kb_reloads_total{result=\"ok\"} counts the first load only"
+metrics | grep -q '^wxkb_kb_reloads_total{.*failed'
+ok $((! $?)) "no undocumented result series beside ok and error"
 
 # A good new file: served as generation 2.
 sed 's/87841022/87840000/g' "$WORK/kb.good" >"$WORK/state/kb.json"
@@ -56,6 +74,46 @@ curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":2'
 ok $? "a valid file is served as generation 2"
 ask '传真' | grep -q 87840000
 ok $? "generation 2 answers from the new file"
+health=$(curl -s -m 5 "http://127.0.0.1:$PORT/healthz")
+echo "$health" | grep -q '"last_reload":"ok"' &&
+    ! echo "$health" | grep -q 'last_reload_error'
+ok $? "after a good reload /healthz says ok again: $health"
+
+# A start-up failure is one line at priority err with its WXKB_EVENT and
+# the reason: a listener already taken names its key.
+fail_start() {
+	local want=$1 conf=$2 out rc
+	out=$(env -i PATH="$PATH" timeout 10 "$WXKBD" --config "$conf" 2>&1)
+	rc=$?
+	[ "$rc" -eq 1 ] && echo "$out" | grep -q "level=err event=$want" &&
+	    [ "$(echo "$out" | grep -c 'level=err')" -eq 1 ]
+	ok $? "start-up refused: $want: $(echo "$out" | grep 'level=err')"
+	LAST_OUT=$out
+}
+mkdir -p "$WORK/fail"
+sed "s|^WXKB_LISTEN=.*|WXKB_LISTEN=127.0.0.1:$PORT|; s|^WXKB_STATE_DIR=.*|WXKB_STATE_DIR=$WORK/fail|" \
+    "$WORK/wxkbd.conf" >"$WORK/fail-public.conf"
+fail_start listen_failed "$WORK/fail-public.conf"
+echo "$LAST_OUT" | grep -q 'msg="WXKB_LISTEN: cannot listen on 127.0.0.1:'"$PORT"
+ok $? "a taken public port names WXKB_LISTEN"
+p2=$(free_port)
+sed "s|^WXKB_LISTEN=.*|WXKB_LISTEN=127.0.0.1:$p2|; s|^WXKB_STATE_DIR=.*|WXKB_STATE_DIR=$WORK/fail|" \
+    "$WORK/wxkbd.conf" >"$WORK/fail-admin.conf"
+fail_start listen_failed "$WORK/fail-admin.conf"
+echo "$LAST_OUT" | grep -q 'msg="WXKB_ADMIN_LISTEN: cannot listen on 127.0.0.1:'"$ADMIN_PORT"
+ok $? "a taken admin port names WXKB_ADMIN_LISTEN"
+printf 'WXKB_TOKEN=abc123\nWXKB_MODE=secure\n' >"$WORK/fail-mode.conf"
+fail_start config_error "$WORK/fail-mode.conf"
+echo "$LAST_OUT" | grep -q 'msg="WXKB_MODE: must be'
+ok $? "a bad value names its key"
+printf '{"version": 1, "items": [' >"$WORK/fail/kb.json"
+printf 'WXKB_TOKEN=abc123\nWXKB_ADMIN_LISTEN=\nWXKB_LISTEN=127.0.0.1:%s\nWXKB_KB=%s\nWXKB_STATE_DIR=%s\n' \
+    "$(free_port)" "$WORK/fail/kb.json" "$WORK/fail" >"$WORK/fail-kb.conf"
+fail_start kb_load_failed "$WORK/fail-kb.conf"
+n=$(echo "$LAST_OUT" | grep -c "expected")
+is "$n" 1 "a knowledge base that does not load is reported once"
+echo "$LAST_OUT" | grep -q 'keeps serving\|generation 0'
+ok $((! $?)) "and not as if an old generation were serving"
 
 # The admin reload needs the token.
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$ADMIN_PORT/api/kb/reload")
@@ -66,6 +124,15 @@ is "$code" 401 "admin reload with a wrong token is 401"
 ok $? "wxkbctl reload"
 curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":3'
 ok $? "wxkbctl reload made generation 3"
+
+# A file that loads with a warning: served, and the warning logged.
+{ printf '{"x_note": 1,'; tail -c +2 "$WORK/kb.good"; } >"$WORK/state/kb.json"
+kill -HUP "$WXKBD_PID"
+sleep 0.5
+curl -s -m 5 "http://127.0.0.1:$PORT/healthz" | grep -q '"generation":4'
+ok $? "a file with an unknown key is served as generation 4"
+grep -q 'event=reload_warning.*unknown key \\"x_note\\" ignored' "$WORK/wxkbd.log"
+ok $? "its warning is logged as reload_warning"
 
 # SIGTERM while requests are in flight: they are answered, exit 0.
 for i in 1 2 3 4 5; do

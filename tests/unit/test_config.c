@@ -21,6 +21,7 @@
 
 #include "daemon/config.h"
 #include "lib/http.h"
+#include "lib/log.h"
 
 extern char **environ;
 
@@ -761,6 +762,66 @@ test_env_overrides_credentials(void **state)
 	assert_string_equal(f->cfg.admin_token, "CredAdminToken0123");
 }
 
+/* load_text() with what config logs captured; *out is malloc'ed. */
+static int
+load_logged(struct fixture *f, const char *text, char **out)
+{
+	size_t	 len = 0;
+	FILE	*fp;
+	int	 r;
+
+	*out = NULL;
+	fp = open_memstream(out, &len);
+	assert_non_null(fp);
+	log_init("test", LOG_INFO);
+	log_set_stream(fp);
+	r = load_text(f, text);
+	log_set_stream(NULL);
+	assert_int_equal(fclose(fp), 0);
+	return r;
+}
+
+/*
+ * An empty credential file overrides the configuration file's value (the
+ * unit needs every file to exist) and a warning says so, naming the key
+ * and the file but not the value it replaced.
+ */
+static void
+test_credentials_empty_overrides(void **state)
+{
+	struct fixture	*f = *state;
+	char		*out;
+
+	make_credir(f);
+	write_cred(f, "appsecret", "", 0);
+	write_cred(f, "admin_token", "", 0);
+	assert_int_equal(load_logged(f, BASE "WXKB_APPSECRET=FileSecret9\n"
+	    "WXKB_ADMIN_LISTEN=\n", &out), 0);
+	assert_string_equal(f->cfg.appsecret, "");
+	assert_non_null(strstr(out, "event=config_override"));
+	assert_non_null(strstr(out, "WXKB_APPSECRET: the empty credential "
+	    "file"));
+	assert_non_null(strstr(out, "/appsecret overrides the value"));
+	assert_null(strstr(out, "FileSecret9"));
+	assert_non_null(strstr(out, "WXKB_ADMIN_TOKEN: the empty"));
+	assert_null(strstr(out, ADM));
+	free(out);
+}
+
+/* An empty file where the configuration file had nothing: no warning. */
+static void
+test_credentials_empty_quiet(void **state)
+{
+	struct fixture	*f = *state;
+	char		*out;
+
+	make_credir(f);
+	write_cred(f, "appsecret", "", 0);
+	assert_int_equal(load_logged(f, BASE, &out), 0);
+	assert_string_equal(out, "");
+	free(out);
+}
+
 /* An empty CREDENTIALS_DIRECTORY means none. */
 static void
 test_credentials_empty_dir_var(void **state)
@@ -946,6 +1007,8 @@ main(void)
 		T(test_credentials_partial),
 		T(test_env_overrides_credentials),
 		T(test_credentials_empty_dir_var),
+		T(test_credentials_empty_overrides),
+		T(test_credentials_empty_quiet),
 		T(test_credentials_invalid),
 		T(test_credentials_too_long),
 		T(test_cleanup),
