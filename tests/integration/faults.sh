@@ -116,22 +116,24 @@ stop_timed() {
 }
 
 # check_answers LABEL: the multi-part item and the phone question are
-# answered at once and correctly.
+# answered at once and correctly.  "At once" is a second: a reply that
+# waited for the failing API would take its timeouts (5 s and more), and a
+# shared, loaded machine can stretch a normal reply past 100 ms.
 check_answers() {
 	local i slow=0 wrong=0
 	for i in 1 2 3 4 5; do
 		ask '公益性岗位'
 		[ "$STATUS" = 200 ] && echo "$BODY" | grep -q '岗位第一条' ||
 		    wrong=$((wrong + 1))
-		fast 0.1 || slow=$((slow + 1))
+		fast 1 || slow=$((slow + 1))
 		echo "# $1: 公益性岗位 -> $STATUS in ${TIME}s"
 	done
 	ask '街道办电话多少'
 	[ "$STATUS" = 200 ] && echo "$BODY" | grep -q 87841022 ||
 	    wrong=$((wrong + 1))
-	fast 0.1 || slow=$((slow + 1))
+	fast 1 || slow=$((slow + 1))
 	is "$wrong" 0 "$1: every message answered 200 with its answer"
-	is "$slow" 0 "$1: every message answered within 100 ms"
+	is "$slow" 0 "$1: every message answered within 1 s, not after the API's timeouts"
 }
 
 # --- the WeChat API down --------------------------------------------------
