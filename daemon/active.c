@@ -32,6 +32,9 @@
 
 /* An article with its cover as Base64 is a few MiB at most. */
 #define ACTIVE_MAX_BODY	(4 * 1024 * 1024)
+/* Ended pushes whose report the admin page can still fetch. */
+#define ACTIVE_PUSHES	16
+#define ACTIVE_PUSH_PATH	"/api/push/"
 
 /* Customer-service work handed from any loop to the main one. */
 struct active_job {
@@ -54,6 +57,12 @@ struct active {
 	pthread_mutex_t		 lock;		/* jobs */
 	struct active_jobs	 jobs;
 	struct event		*wake;
+	/* The reports of pushes started with "wait": false, once ended. */
+	struct active_ended {
+		char		 key[WX_PUSH_KEY_LEN + 1];
+		json_t		*report;
+	}			 ended[ACTIVE_PUSHES];
+	size_t			 next_ended;
 };
 
 /* An admin request waiting for WeChat; gone when the client left. */
@@ -216,6 +225,8 @@ active_free(struct active *a)
 		free(j);
 	}
 	wx_push_free(a->push);
+	for (size_t i = 0; i < ACTIVE_PUSHES; i++)
+		json_decref(a->ended[i].report);
 	wx_cs_free(a->cs);
 	wx_api_free(a->api);
 	if (a->wake != NULL)
@@ -336,6 +347,55 @@ active_push_cb(void *arg, const struct wx_push_report *r)
 	active_answer(arg, s, wx_push_report_json(r));
 }
 
+/* A push nobody waits for ended: keep its report for GET /api/push/KEY. */
+static void
+active_push_bg_cb(void *arg, const struct wx_push_report *r)
+{
+	struct active *a = arg;
+	struct active_ended *e = NULL;
+	size_t i;
+
+	for (i = 0; i < ACTIVE_PUSHES && e == NULL; i++)
+		if (strcmp(a->ended[i].key, r->key) == 0)
+			e = &a->ended[i];
+	if (e == NULL) {
+		e = &a->ended[a->next_ended];
+		a->next_ended = (a->next_ended + 1) % ACTIVE_PUSHES;
+	}
+	json_decref(e->report);
+	snprintf(e->key, sizeof e->key, "%s", r->key);
+	e->report = wx_push_report_json(r);
+}
+
+/* GET /api/push/KEY: the push running, or its report once ended. */
+static void
+active_push_get(struct active *a, struct evhttp_request *req,
+    const char *key)
+{
+	json_t *j = wx_push_progress(a->push, key);
+	char *text;
+	size_t i;
+
+	for (i = 0; i < ACTIVE_PUSHES && j == NULL; i++)
+		if (a->ended[i].report != NULL &&
+		    strcmp(a->ended[i].key, key) == 0)
+			j = json_incref(a->ended[i].report);
+	if (j == NULL) {
+		active_error(req, 404, "no such push: it ended before the "
+		    "daemon last started, or never began");
+		return;
+	}
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (text == NULL) {
+		http_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	http_send(req, 200, "application/json; charset=utf-8", text,
+	    strlen(text));
+	free(text);
+}
+
 static void
 active_menu_cb(void *arg, const struct wx_api_res *res)
 {
@@ -400,14 +460,24 @@ active_push(struct active *a, struct evhttp_request *req)
 	struct wx_article art;
 	json_error_t jerr;
 	json_t *j;
-	char *cause = NULL;
+	char key[WX_PUSH_KEY_LEN + 1], *cause = NULL, *text;
 	size_t len = evbuffer_get_length(in);
-	int r;
+	int r, wait = 1;
 
 	j = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &jerr);
 	if (j == NULL) {
 		active_error(req, 400, "the body is not JSON");
 		return;
+	}
+	/* "wait": false answers 202 at once; the page follows the steps. */
+	if (json_object_get(j, "wait") != NULL) {
+		if (!json_is_boolean(json_object_get(j, "wait"))) {
+			json_decref(j);
+			active_error(req, 400, "wait: must be true or false");
+			return;
+		}
+		wait = json_is_true(json_object_get(j, "wait"));
+		json_object_del(j, "wait");
 	}
 	memset(&art, 0, sizeof art);
 	memset(&opts, 0, sizeof opts);
@@ -417,6 +487,29 @@ active_push(struct active *a, struct evhttp_request *req)
 		active_error(req, 422, cause != NULL ? cause : "invalid");
 		free(cause);
 		wx_article_cleanup(&art);
+		return;
+	}
+	if (!wait) {
+		wx_article_key(&art, key);
+		r = wx_push_start(a->push, &art, &opts, active_push_bg_cb, a,
+		    &cause);
+		wx_article_cleanup(&art);
+		if (r != WX_PUSH_OK) {
+			active_error(req, r == WX_PUSH_ERR_BUSY ? 409 : 422,
+			    cause != NULL ? cause : wx_push_strerror(r));
+			free(cause);
+			return;
+		}
+		j = wx_push_progress(a->push, key);
+		text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (text == NULL) {
+			http_send_text(req, 500, "out of memory\n");
+			return;
+		}
+		http_send(req, 202, "application/json; charset=utf-8", text,
+		    strlen(text));
+		free(text);
 		return;
 	}
 	p = active_hold(a, req);
@@ -461,13 +554,42 @@ active_menu_sync(struct active *a, struct evhttp_request *req)
 	kb_unref(kb);
 }
 
+/* "wxkb-" and 32 lower-case hex digits, as wx_article_key() makes. */
+static int
+active_push_key_ok(const char *key)
+{
+	size_t i;
+
+	if (strlen(key) != WX_PUSH_KEY_LEN || strncmp(key, "wxkb-", 5) != 0)
+		return 0;
+	for (i = 5; i < WX_PUSH_KEY_LEN; i++)
+		if (!((key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' &&
+		    key[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 int
 active_route(struct active *a, struct evhttp_request *req, const char *path)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	struct active_pending *p;
+	const char *key;
 	int post;
 
+	if (strncmp(path, ACTIVE_PUSH_PATH, strlen(ACTIVE_PUSH_PATH)) == 0) {
+		key = path + strlen(ACTIVE_PUSH_PATH);
+		if (m != EVHTTP_REQ_GET)
+			active_error(req, 405, "method not allowed");
+		else if (a == NULL)
+			active_error(req, 503, "the WeChat API is off: set "
+			    "WXKB_APPSECRET (the AppSecret credential)");
+		else if (!active_push_key_ok(key))
+			active_error(req, 404, "no such push");
+		else
+			active_push_get(a, req, key);
+		return 1;
+	}
 	if (strcmp(path, "/api/push") != 0 &&
 	    strcmp(path, "/api/menu/sync") != 0 &&
 	    strcmp(path, "/api/menu") != 0 &&

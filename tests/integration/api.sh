@@ -70,6 +70,27 @@ n=$(grep -c 'draft/add' "$WORK/api.log")
 "$WXKBCTL" --config "$WORK/wxkbd.conf" push "$WORK/article.json" --publish >/dev/null 2>&1
 is "$(grep -c 'draft/add' "$WORK/api.log")" "$n" "repeating the push sends nothing twice"
 
+# The admin page's way: answered at once (202), then followed by key.
+adm() { curl -s -m 5 -o "$WORK/adm.out" -w '%{http_code}' -H "Authorization: Bearer $ADMIN_TOKEN" "$@"; }
+b64=$(base64 -w0 tests/data/push/cover.jpg)
+printf '{"article":{"title":"第二篇","content":"<p>正文</p>","thumb_name":"cover.jpg","thumb_base64":"%s"},"publish":false,"mass_send":false,"preview_wxname":"wxkb_tester01","wait":false}' "$b64" >"$WORK/push2.json"
+is "$(adm -X POST -H 'Content-Type: application/json' --data-binary @"$WORK/push2.json" "http://127.0.0.1:$ADMIN_PORT/api/push")" 202 "POST /api/push with wait false answers 202 at once"
+key=$(grep -o '"key":"wxkb-[0-9a-f]*"' "$WORK/adm.out" | cut -d'"' -f4)
+grep -q '"state":"running"' "$WORK/adm.out"
+ok $? "the first answer says the push runs"
+for _ in $(seq 1 50); do
+	adm "http://127.0.0.1:$ADMIN_PORT/api/push/$key" >/dev/null
+	grep -q '"state":"running"' "$WORK/adm.out" || break
+	sleep 0.1
+done
+grep -q '"state":"done"' "$WORK/adm.out" && grep -q '"preview":"done"' "$WORK/adm.out"
+ok $? "GET /api/push/KEY follows it to the end: $(cat "$WORK/adm.out" | cut -c1-200)"
+grep 'mass/preview' "$WORK/api.log" | grep -q '"towxname":"wxkb_tester01"'
+ok $? "the preview went to the 微信号 as towxname"
+is "$(adm "http://127.0.0.1:$ADMIN_PORT/api/push/wxkb-00000000000000000000000000000000")" 404 "an unknown push is a 404"
+is "$(adm "http://127.0.0.1:$ADMIN_PORT/api/push/..%2Fkb")" 404 "a malformed key is a 404"
+is "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/api/push/$key")" 401 "GET /api/push/KEY needs the token"
+
 out=$("$WXKBCTL" --config "$WORK/wxkbd.conf" menu sync 2>&1)
 ok $? "wxkbctl menu sync: $out"
 grep 'menu/create' "$WORK/api.log" | grep -q '"key":"CONTACT"'
