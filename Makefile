@@ -23,7 +23,7 @@ PKGS      := libevent libevent_pthreads libcurl jansson expat libutf8proc \
              libsystemd
 DEB_PKGS  := build-essential pkg-config libevent-dev libcurl4-openssl-dev \
              libmbedtls-dev libjansson-dev libexpat1-dev libutf8proc-dev \
-             libsystemd-dev libcmocka-dev
+             libsystemd-dev libcmocka-dev fonts-wqy-microhei
 
 WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wvla \
              -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \

@@ -475,23 +475,124 @@ async function main() {
 			assert(csv.length > 0 && csv.includes(','), `CSV: ${csv.slice(0, 200)}`);
 		});
 
-		await t('push: missing fields and server errors are shown in the page; mass send asks first', async () => {
+		// What the fake WeChat API was asked, one JSON object a line.
+		const fakeLog = () => (process.env.WXKB_FAKE_LOG ?
+		    fs.readFileSync(process.env.WXKB_FAKE_LOG, 'utf8').split('\n')
+			.filter(Boolean).map((l) => JSON.parse(l)) : []);
+		const calls = (p) => fakeLog().filter((c) => c.path === `/cgi-bin/${p}`);
+		const fake = async (rule) => {
+			const r = await fetch(`${process.env.WXKB_FAKE_API}/control`, {
+				method: 'POST', body: JSON.stringify(rule),
+				signal: AbortSignal.timeout(WAIT),
+			});
+			assert(r.ok, `fake API control: ${r.status}`);
+		};
+		const pushEnded = () => page.waitForFunction(() =>
+		    /\b(ok|err)\b/.test(document.getElementById('push-result').className),
+		null, { timeout: 60000 });
+		const stepState = (k) => page.getAttribute(`#push-steps li[data-step="${k}"]`, 'data-state');
+		const haveFake = Boolean(process.env.WXKB_FAKE_API && process.env.WXKB_FAKE_LOG);
+		const noFake = { skip: 'no fake WeChat API (tests/integration/browser.sh starts one)' };
+		const PUSH_TITLE = '王哥庄街道2020年政府信息公开工作年度报告';
+
+		await t('push: the page checks the article first (title, cover, 微信号), in Chinese', async () => {
 			await page.click('#tabs [data-tab=push]');
-			await page.fill('#p-title', '测试文章');
-			await page.fill('#p-content', '<p>正文</p>');
+			await page.fill('#p-title', '');
+			await page.fill('#p-content', '');
+			await page.click('#push-draft');
+			await see('#push-result li', '请填写标题');
+			await see('#push-result li', '请选择封面图片');
+			await page.setInputFiles('#p-cover', {
+				name: 'cover.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not an image at all'),
+			});
+			await see('#p-cover-error', '不是 JPG');
+			assert(await page.isHidden('#p-cover-box'), 'no preview of a bad file');
+			await page.fill('#p-title', PUSH_TITLE);
+			await page.fill('#p-content', '<p>报告全文见崂山政务网。</p>');
+			await page.selectOption('#p-preview-kind', 'wxname');
+			await page.fill('#p-preview-to', '微信号');
 			await page.click('#push-preview');
-			await see('#push-result', 'OpenID');
-			await page.fill('#p-openid', 'oTestOpenId000000000000000000');
+			await see('#push-result li', '微信号是 6 到 20 个');
+		});
+
+		await t('push: a cover image is picked and previewed before sending', async () => {
+			if (!process.env.COVER)
+				return { skip: 'no COVER image given' };
+			await page.setInputFiles('#p-cover', process.env.COVER);
+			await see('#p-cover-box');
+			await page.waitForFunction(() => document.getElementById('p-cover-img').naturalWidth > 0,
+			    null, { timeout: WAIT });
+			assert(await page.isHidden('#p-cover-error'), 'no error');
+			await see('#p-cover-info', '8×8');
+		});
+
+		await t('push: a preview to a 微信号 uploads the cover, saves the draft and sends it, step by step', async () => {
+			if (!haveFake || !process.env.COVER)
+				return noFake;
+			await page.fill('#p-preview-to', 'wxkb_tester01');
 			await page.click('#push-preview');
-			await page.waitForFunction(() => /\b(ok|err)\b/.test(document.getElementById('push-result').className),
-			    null, { timeout: 60000 });
+			await pushEnded();
 			const text = await page.textContent('#push-result');
-			assert(/发送预览(成功|没有成功：.+)/.test(text), text);
+			assert(/发送预览成功/.test(text), text);
+			for (const k of ['thumb', 'draft', 'preview'])
+				assert(await stepState(k) === 'done', `${k}: ${await stepState(k)}`);
+			const up = calls('material/add_material');
+			assert(up.length === 1, `add_material called ${up.length} times`);
+			const drafts = calls('draft/add');
+			assert(drafts.length === 1 && drafts[0].body.articles[0].title === PUSH_TITLE,
+			    'draft/add with the title');
+			assert(drafts[0].body.articles[0].thumb_media_id, 'the draft names the cover');
+			const pv = calls('message/mass/preview');
+			assert(pv.length === 1 && pv[0].body.towxname === 'wxkb_tester01' && !pv[0].body.touser,
+			    `preview to the 微信号: ${JSON.stringify(pv[0] && pv[0].body)}`);
+			assert(/^DRAFT_/.test(pv[0].body.mpnews.media_id), 'the preview names the draft');
+		});
+
+		await t('push: publish shows the steps while WeChat publishes, then the article link; nothing twice', async () => {
+			if (!haveFake || !process.env.COVER)
+				return noFake;
+			await page.click('#push-publish');
+			await confirm(true);
+			// The fake answers "still publishing" once: the page shows it.
+			await page.waitForFunction(() => {
+				const li = document.querySelector('#push-steps li[data-step="publish"]');
+				return li && li.dataset.state === 'running';
+			}, null, { timeout: 20000 });
+			await pushEnded();
+			const text = await page.textContent('#push-result');
+			assert(/发布成功/.test(text), text);
+			assert(await stepState('thumb') === 'skipped', 'the cover was not uploaded again');
+			assert(await stepState('draft') === 'skipped', 'the draft was not saved again');
+			assert(await stepState('publish') === 'done', 'published');
+			await see('#push-result a[href^="https://mp.weixin.qq.com/s/"]');
+			assert(calls('material/add_material').length === 1, 'one upload in all');
+			assert(calls('draft/add').length === 1, 'one draft in all');
+			assert(calls('freepublish/submit').length === 1, 'one submit');
+			assert(calls('freepublish/get').length >= 2, 'polled until published');
+			await page.screenshot({ path: path.join(outDir, 'admin-push.png'), fullPage: true });
+		});
+
+		await t('push: a refused mass send is explained in Chinese, with the step that failed', async () => {
+			if (!haveFake || !process.env.COVER)
+				return noFake;
 			await page.click('#push-mass');
 			await see('#confirm-text', '每天只能群发 1 次');
 			await confirm(false);
-			assert(await page.textContent('#push-result') === text, 'nothing sent after cancel');
-			diag(`push answer: ${text}`);
+			assert(calls('message/mass/sendall').length === 0, 'nothing sent after cancel');
+			await fake({ fail: 45028, path: '/cgi-bin/message/mass/sendall' });
+			try {
+				await page.click('#push-mass');
+				await confirm(true);
+				await pushEnded();
+			} finally {
+				await fake({ clear: true });
+			}
+			const text = await page.textContent('#push-result');
+			assert(/群发失败：群发次数已用完/.test(text), text);
+			assert(/45028/.test(text), 'the errcode is shown');
+			assert(!/[A-Za-z]{4,}/.test(text.replace(/https?:\S+/g, '')), `no English: ${text}`);
+			assert(await stepState('mass_send') === 'failed', 'the failed step is marked');
+			assert(await stepState('publish') === 'skipped', 'publishing was not repeated');
 		});
 
 		await t('menu sync: the result or the error is shown in the page', async () => {

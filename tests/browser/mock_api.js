@@ -472,22 +472,32 @@ async function api(kb, opts, req, res, url) {
 		return;
 	}
 	if (p === '/api/push' && m === 'POST') {
-		const a = await jsonBody(req, res);
-		if (a === undefined)
+		const b = await jsonBody(req, res);
+		if (b === undefined)
 			return;
 		if (!opts.pushWired)
 			return fail(res, 404, 'no such path');
-		// The shape of wx_push_report_json().
+		const a = b.article || {};
+		if (!a.title || !a.content || !a.thumb_base64 || !a.thumb_name)
+			return fail(res, 422, 'article: title, content and the cover are required');
+		// The shape of wx_push_report_json(): the mock's push has
+		// ended by the time it answers.
 		const st = (on) => (on ? 'done' : '-');
-		return send(res, 200, {
-			ok: true, key: 'mock-push-1', message: 'pushed',
-			steps: { thumb: st(a.thumb), draft: 'done',
-				publish: st(a.publish), preview: st(a.preview_openid),
-				mass_send: st(a.mass_send) },
+		const publish = Boolean(b.publish || b.mass_send);
+		kb.lastPush = {
+			ok: true, state: 'done', key: 'wxkb-00000000000000000000000000000001',
+			message: '', message_zh: '',
+			steps: { thumb: 'done', draft: 'done', publish: st(publish),
+				preview: st(b.preview || b.preview_wxname), mass_send: st(b.mass_send) },
 			draft_media_id: 'mock-draft-1',
-			publish_id: a.publish ? 'mock-publish-1' : undefined,
-			article_url: a.publish ? 'https://mp.weixin.qq.com/s/mock' : undefined,
-		});
+			article_url: publish ? 'https://mp.weixin.qq.com/s/mock' : undefined,
+		};
+		return send(res, b.wait === false ? 202 : 200, kb.lastPush);
+	}
+	if (p.startsWith('/api/push/') && m === 'GET') {
+		if (!opts.pushWired || !kb.lastPush || p !== `/api/push/${kb.lastPush.key}`)
+			return fail(res, 404, 'no such push');
+		return send(res, 200, kb.lastPush);
 	}
 	if (p === '/api/menu/sync' && m === 'POST') {
 		if (!opts.pushWired)
