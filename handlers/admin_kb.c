@@ -321,6 +321,31 @@ api_items_get(struct admin_api *a, const struct admin_request *req,
 	    (json_int_t)kb_doc_revision(a->cur.doc), "items", out));
 }
 
+/*
+ * An item posted without "id" gets "item-N", N the revision it is
+ * created at (with "-2", "-3"... should that be taken): staff never have
+ * to make up an id, and an id once used is not handed out again.
+ */
+static int
+api_new_id(struct admin_api *a, json_t *body, struct admin_result *res)
+{
+	char id[KB_MAX_ID + 1];
+	int64_t n = api_next_revision(a);
+	int k;
+
+	if (json_object_get(body, "id") != NULL)
+		return 0;
+	snprintf(id, sizeof id, "item-%" PRId64, n);
+	for (k = 2; kb_doc_find(a->cur.doc, id, NULL) != NULL && k < 1000;
+	    k++)
+		snprintf(id, sizeof id, "item-%" PRId64 "-%d", n, k);
+	if (json_object_set_new(body, "id", json_string(id)) != 0) {
+		api_errorf(res, 500, NULL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* POST /api/kb/items */
 void
 api_items_post(struct admin_api *a, const struct admin_request *req,
@@ -337,7 +362,8 @@ api_items_post(struct admin_api *a, const struct admin_request *req,
 	if (body == NULL)
 		return;
 	if (api_need_match(req, res, &want) != 0 ||
-	    api_item_shape(body, res) != 0 || api_current(a, res) != 0)
+	    api_current(a, res) != 0 || api_new_id(a, body, res) != 0 ||
+	    api_item_shape(body, res) != 0)
 		goto out;
 	rev = kb_doc_revision(a->cur.doc);
 	idj = json_object_get(body, "id");

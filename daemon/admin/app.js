@@ -134,7 +134,68 @@ function clone(x) {
 }
 
 function itemLabel(it) {
-	return `${it.title || '（无标题）'}（${it.id}）`;
+	return `“${it.title || '（无标题）'}”`;
+}
+
+function titleOf(id) {
+	const it = state.items.find((x) => x.id === id);
+	return it ? itemLabel(it) : '另一个条目';
+}
+
+const FIELD_TEXT = {
+	id: '编号', title: '标题', keywords: '关键词', match: '匹配方式',
+	priority: '优先级', reply: '回复内容', reply_mode: '回复方式',
+	menu_key: '菜单键', menu_group: '菜单分组', source: '信息来源',
+	source_url: '来源链接', valid_until: '有效期至', updated: '更新日期',
+	welcome: '欢迎语', fallback: '兜底回复', content: '内容',
+};
+
+// The server words its messages as `wxkbctl check` does, in English:
+// the ones the page can cause, in Chinese.  Answers null for one it does
+// not know (the caller then says what it knows in its own words).
+const ZH_RULES = [
+	[/keywords\[\d+\]: "(.*)" is also an exact keyword of item "?([^"]*)"?$/,
+	    (m) => `关键词“${m[1]}”已是${titleOf(m[2])}的精确关键词，两个条目不能共用。`],
+	[/keywords\[\d+\]: "(.*)" is also a keyword of item "?([^"]*)"?$/,
+	    (m) => `关键词“${m[1]}”也是${titleOf(m[2])}的关键词。`],
+	[/keywords\[\d+\]: "(.*)" repeats another keyword/,
+	    (m) => `关键词“${m[1]}”和这个条目的另一个关键词重复了。`],
+	[/keywords\[\d+\]: "(.*)" must be 1 to (\d+) bytes/,
+	    (m) => `关键词“${m[1]}”太长：最多 ${m[2]} 字节（约 ${Math.floor(m[2] / 3)} 个汉字）。`],
+	[/keywords\[\d+\]: "(.*)" has no letter or digit/,
+	    (m) => `关键词“${m[1]}”只有标点或空格，不能作关键词。`],
+	[/keywords: must hold 1 to (\d+) keywords/,
+	    (m) => `关键词要有 1 到 ${m[1]} 个。`],
+	[/menu_key: "(.*)" is also the menu_key of item "?([^"]*)"?$/,
+	    (m) => `菜单键“${m[1]}”已被${titleOf(m[2])}使用。`],
+	[/id: duplicate/, () => '编号已被另一个条目使用。'],
+	[/id: must be/, () => '编号只能用小写字母、数字和“-”。'],
+	[/an item with the id "(.*)" exists already/, () => '编号已被另一个条目使用，请换一个。'],
+	[/valid_until: .*(not a date|out of range)/, () => '有效期至：不是有效的日期。'],
+	[/updated: .*not a date/, () => '更新日期：不是有效的日期。'],
+	[/reply_mode: ignored/, () => '只有一条回复，回复方式不起作用。'],
+	[/unknown key "(.*)"/, (m) => `有页面不认识的内容“${m[1]}”，没有保存。`],
+	[/(?:^|: )([a-z_]+)(?:\[\d+\])?(?:\.[a-z_\[\]0-9.]+)?: (?:missing|must not be empty)/,
+	    (m) => `${FIELD_TEXT[m[1]] || '有一项'}：不能为空。`],
+	[/(?:^|: )([a-z_]+)(?:\[\d+\])?: longer than (\d+) bytes/,
+	    (m) => `${FIELD_TEXT[m[1]] || '有一项'}太长：最多 ${m[2]} 字节。`],
+	[/(?:^|: )([a-z_]+)(?:\[\d+\])?(?:\.[a-z_\[\]0-9.]+)?: /,
+	    (m) => (FIELD_TEXT[m[1]] ? `${FIELD_TEXT[m[1]]}：不符合要求。` : null)],
+];
+
+function zhDetail(line) {
+	const s = String(line);
+	if (!/[A-Za-z]{3}/.test(s))
+		return s;		// already the page's own words
+	for (const [re, fn] of ZH_RULES) {
+		const m = re.exec(s);
+		if (m) {
+			const t = fn(m);
+			if (t)
+				return t;
+		}
+	}
+	return null;
 }
 
 // ---------------------------------------------------------------- API
@@ -209,8 +270,10 @@ async function api(method, path, opts = {}) {
 		}
 	}
 	if (!res.ok) {
+		// Staff read Chinese: the server's own sentence goes only
+		// where a translation of it is known (zhDetail).
 		const base = STATUS_TEXT[res.status] ?? `请求失败（HTTP ${res.status}）`;
-		const said = data && typeof data.error === 'string' ? data.error : '';
+		const said = data && typeof data.error === 'string' ? zhDetail(data.error) : null;
 		const err = new ApiError(res.status, data,
 		    said ? `${base}：${said}` : `${base}。`);
 		if (res.status === 401 && !opts.signIn)
@@ -310,8 +373,6 @@ function showKbInfo(info) {
 	const parts = [];
 	if (info.account)
 		parts.push(info.account);
-	if (info.revision !== undefined)
-		parts.push(`版本 ${info.revision}`);
 	if (typeof info.items === 'number')
 		parts.push(`${info.items} 个条目`);
 	$('kb-info').textContent = parts.join(' · ');
@@ -451,7 +512,6 @@ function renderList() {
 		el('span', { class: 'row-title' }, it.title || '（无标题）',
 		    isExpired(it) ? el('span', { class: 'badge expired' }, '已过期') : null),
 		el('span', { class: 'row-meta' },
-		    el('code', {}, it.id), ' · ',
 		    `${MATCH_TEXT[it.match || 'contains'] || it.match}匹配`),
 		el('span', { class: 'row-kw' }, shown));
 		ul.append(el('li', {}, btn));
@@ -533,13 +593,12 @@ function fillEditor(item, isNew) {
 	$('save-status').className = 'status';
 
 	$('editor-heading').textContent = isNew ? '新建条目' : `编辑：${item.title || item.id}`;
-	$('editor-rev').textContent = isNew ? '' :
-	    [item.revision !== undefined ? `版本 ${item.revision}` : '',
-		item.updated ? `更新于 ${item.updated}` : ''].filter(Boolean).join(' · ');
+	$('editor-rev').textContent = !isNew && item.updated ? `更新于 ${item.updated}` : '';
 	F.id.value = item.id || '';
 	F.id.readOnly = !isNew;
-	$('f-id-hint').textContent = isNew ? '只能用小写字母、数字和“-”，创建后不能修改。' :
+	$('f-id-hint').textContent = isNew ? '不填则自动生成。填的话只能用小写字母、数字和“-”，创建后不能修改。' :
 	    '编号创建后不能修改。';
+	$('advanced').open = false;
 	F.title.value = item.title || '';
 	state.keywords = Array.isArray(item.keywords) ? item.keywords.slice() : [];
 	F.match.value = item.match === 'exact' ? 'exact' : 'contains';
@@ -641,7 +700,7 @@ async function newItem(prefill) {
 		reply: { type: 'text', content: '' }, ...prefill,
 	}, true);
 	scrollToEditor();
-	(prefill.title ? F.id : F.title).focus();
+	(prefill.title ? F.reply : F.title).focus();
 	return true;
 }
 
@@ -653,6 +712,8 @@ function readForm() {
 	delete it.expired;
 	delete it.revision;
 	it.id = F.id.value.trim();
+	if (state.isNew && it.id === '')
+		delete it.id;		// the server names it
 	it.title = F.title.value.trim();
 	it.keywords = state.keywords.slice();
 	it.match = F.match.value;
@@ -675,8 +736,8 @@ function readForm() {
 // Problems the page can tell before asking the server.
 function checkItem(it) {
 	const p = [];
-	if (!ID_RE.test(it.id))
-		p.push('编号：只能用 1 到 64 个小写字母、数字和“-”。');
+	if (it.id !== undefined && !ID_RE.test(it.id))
+		p.push('编号：只能用 1 到 64 个小写字母、数字和“-”（也可以不填，自动生成）。');
 	if (it.title === '')
 		p.push('标题：不能为空。');
 	if (it.keywords.length === 0)
@@ -693,18 +754,12 @@ function checkItem(it) {
 	return p;
 }
 
-const FIELD_TEXT = {
-	id: '编号', title: '标题', keywords: '关键词', match: '匹配方式',
-	priority: '优先级', reply: '回复内容', menu_key: '菜单键',
-	source: '信息来源', source_url: '来源链接', valid_until: '有效期至',
-	updated: '更新日期',
-};
-
-// The server words its details as `wxkbctl check` does, naming the
-// field: put the field's name on the page in front.
+// A problem as staff read it; the server's words, when the page has no
+// translation, only under "技术细节" for whoever maintains the server.
 function detailLine(d) {
-	const m = /(?:^|:\s)(id|title|keywords|match|priority|reply|menu_key|source_url|source|valid_until|updated)(?:\[\d+\])?:/.exec(String(d));
-	return m ? [el('strong', {}, `${FIELD_TEXT[m[1]]}：`), String(d)] : [String(d)];
+	const zh = zhDetail(d);
+	return zh !== null ? zh : ['这一项不符合要求。',
+	    el('details', { class: 'tech' }, el('summary', {}, '技术细节'), el('code', {}, String(d)))];
 }
 
 function showErrors(text, details) {
@@ -712,6 +767,9 @@ function showErrors(text, details) {
 	const ul = clear($('editor-errors-list'));
 	for (const d of details || [])
 		ul.append(el('li', {}, detailLine(d)));
+	// A problem with the id or the menu key: open the fold they are in.
+	if ((details || []).some((d) => /^(?:.*: )?(id|menu_key)\b|编号|菜单键/.test(String(d))))
+		$('advanced').open = true;
 	show($('editor-errors'));
 	$('editor-errors').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
 }
@@ -936,10 +994,12 @@ async function save(overwrite) {
 		} catch (e) {
 			report(e, $('list-error'));
 		}
-		$('save-status').textContent = `已保存（版本 ${saved.revision ?? state.kbRevision}），居民现在就能收到新的回答。`;
+		$('save-status').textContent = '已保存，居民现在就能收到新的回答。';
 		$('save-status').className = 'status ok';
-		if (r && Array.isArray(r.warnings) && r.warnings.length)
-			flash(`已保存“${saved.title}”，但请留意：${r.warnings.join('；')}`, 'warn');
+		const warned = r && Array.isArray(r.warnings) ?
+		    r.warnings.map(zhDetail).filter(Boolean) : [];
+		if (warned.length)
+			flash(`已保存“${saved.title}”，但请留意：${warned.join('；')}`, 'warn');
 		else
 			flash(`已保存“${saved.title}”。`);
 	} catch (e) {
@@ -949,7 +1009,8 @@ async function save(overwrite) {
 		} else if (e instanceof ApiError && e.status === 422) {
 			showErrors(e.message, e.body && e.body.details);
 		} else if (e instanceof ApiError && e.status === 409) {
-			showErrors(`${e.message} 请换一个编号。`, e.body && e.body.details);
+			$('advanced').open = true;
+			showErrors('编号已被另一个条目使用，请在“高级设置”里换一个，或清空让系统自动生成。', []);
 		} else if (e instanceof ApiError) {
 			showErrors(e.message, e.body && e.body.details);
 		} else {
@@ -986,7 +1047,7 @@ $('delete').addEventListener('click', async () => {
 		return;
 	}
 	const it = state.base;
-	if (!await confirmBox(`确定删除条目“${it.title}”（${it.id}）吗？删除后居民将不再收到这个回答。需要时可以在“历史”里恢复。`, '删除'))
+	if (!await confirmBox(`确定删除条目“${it.title}”吗？删除后居民将不再收到这个回答。需要时可以在“历史”里恢复。`, '删除'))
 		return;
 	try {
 		const r = await api('DELETE', `/api/kb/items/${encodeURIComponent(it.id)}`,
@@ -1037,7 +1098,7 @@ function showConflict(mine, current) {
 	const dlTheirs = clear($('conflict-theirs'));
 	if (current) {
 		$('conflict-text').textContent = '你打开这个条目之后，别人保存了新的内容。你的修改还没有保存，也没有丢失。请对照两边，选择保留哪一个。';
-		$('conflict-theirs-head').textContent = `当前版本（版本 ${current.revision ?? '?'}，已保存）`;
+		$('conflict-theirs-head').textContent = '对方保存的版本';
 		$('conflict-theirs-btn').textContent = '保留对方的版本';
 		$('conflict-mine-btn').textContent = '用我的版本覆盖';
 	} else {
@@ -1150,12 +1211,8 @@ function renderQuery(q, r) {
 			facts.push(`得分 ${r.score}`);
 		if (r.exact)
 			facts.push('精确匹配');
-		if (r.normalized)
-			facts.push(`规范化后：${r.normalized}`);
 		if (facts.length)
 			box.append(el('p', { class: 'muted query-facts' }, facts.join(' · ')));
-	} else if (r.normalized) {
-		box.append(el('p', { class: 'muted query-facts' }, `规范化后：${r.normalized}`));
 	}
 	if (Array.isArray(r.suggestions) && r.suggestions.length) {
 		box.append(el('p', {}, '建议的条目：'),
@@ -1233,7 +1290,7 @@ function renderPick() {
 	for (const it of items.slice(0, 200)) {
 		ul.append(el('li', {}, el('button', {
 			type: 'button', class: 'pick-row', dataset: { id: it.id },
-		}, el('span', {}, it.title || it.id), el('code', {}, it.id))));
+		}, el('span', {}, it.title || it.id))));
 	}
 	if (items.length === 0)
 		ul.append(el('li', { class: 'muted' }, '没有找到条目。'));

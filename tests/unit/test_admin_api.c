@@ -494,6 +494,17 @@ test_create(void **state)
 	assert_null(c.res.event);
 	call_cleanup(&c);
 	assert_int_equal(file_revision(f), 1);
+
+	/* Without an id the server names the item by its revision. */
+	call(f, &c, ADMIN_POST, "/api/kb/items", NULL, "1",
+	    "{\"title\": \"社区医院\", \"keywords\": [\"社区医院\"],"
+	    " \"reply\": {\"type\": \"text\", \"content\": \"见通知。\"}}");
+	assert_int_equal(c.res.status, 201);
+	assert_string_equal(jstr(json_object_get(c.j, "item"), "id"),
+	    "item-2");
+	assert_string_equal(c.res.item, "item-2");
+	call_cleanup(&c);
+	assert_true(served_has(f, "item-2", "社区医院"));
 }
 
 /* Refusals that leave the file, the generation and the history alone. */
@@ -549,7 +560,7 @@ test_create_refused(void **state)
 		{ "application/json", "0", "{\"id\": \"x\", \"title\": \"X\", "
 		    "\"keywords\": [\"xy\"], \"reply\": {\"type\": \"sms\", "
 		    "\"content\": \"c\"}}", 422, "reply.type" },
-		{ "application/json", "0", "{}", 422, "id: missing" },
+		{ "application/json", "0", "{}", 422, "item-1: title: missing" },
 	};
 	struct fixture *f = *state;
 	struct admin_request req;
