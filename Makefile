@@ -128,6 +128,7 @@ deps:
 run: deps all
 	mkdir -p $(BUILD)/run
 	test -f $(BUILD)/run/kb.json || cp kb/data/wanggezhuang.json $(BUILD)/run/kb.json
+	@sh daemon/run_banner.sh systemd/wxkbd.conf $(BUILD)/wxkbctl
 	WXKB_KB=$(BUILD)/run/kb.json WXKB_STATE_DIR=$(BUILD)/run \
 	  $(BUILD)/wxkbd --config systemd/wxkbd.conf
 
