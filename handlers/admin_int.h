@@ -170,6 +170,15 @@ void	api_history_get(struct admin_api *, const struct admin_request *,
 void	api_restore(struct admin_api *, const struct admin_request *,
 	    const char *revision, struct admin_result *);
 
+/* One item's history (admin_item_history.c). */
+void	api_item_history(struct admin_api *, const struct admin_request *,
+	    const char *id, struct admin_result *);
+void	api_item_restore(struct admin_api *, const struct admin_request *,
+	    const char *id, struct admin_result *);
+
+/* Add "title" to the entries of a GET /api/kb/history answer. */
+void	api_history_titles(struct admin_api *, json_t *hist);
+
 /* The query preview and statistics routes (admin_stats.c). */
 void	api_query(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);

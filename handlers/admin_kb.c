@@ -581,9 +581,11 @@ api_history_get(struct admin_api *a, const struct admin_request *req,
 		return;
 	j = kb_history_json(a->history, kb_doc_revision(a->cur.doc),
 	    a->cur.st.st_mtime);
-	if (j != NULL)
+	if (j != NULL) {
 		json_object_set_new(j, "revision",
 		    json_integer(kb_doc_revision(a->cur.doc)));
+		api_history_titles(a, j);
+	}
 	api_reply(res, 200, j);
 }
 

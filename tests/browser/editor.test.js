@@ -464,15 +464,64 @@ async function main() {
 			assert(await page.isHidden('#editor'), 'editor closed');
 		});
 
-		await t('history lists the versions; restore (confirmed) brings the item back', async () => {
+		await t('history names items by title; a deleted item is restored alone, later edits of others stay', async () => {
+			// Another item changes after the delete: a restore must
+			// not undo that.
+			const other = await getItem('contact-fax');
+			const mine = { ...other, priority: 7 };
+			delete mine.revision;
+			delete mine.expired;
+			assert((await http('PUT', '/api/kb/items/contact-fax', mine, other.revision)).status === 200, 'edit fax');
 			await page.click('#tabs [data-tab=history]');
-			await see('#history-body tr');
-			const row = page.locator(`#history-body tr[data-revision="${beforeDelete}"]`);
+			const row = page.locator(`#history-body tr[data-item="${newId}"][data-action="delete"]`);
 			await row.waitFor({ timeout: WAIT });
-			await row.locator('.restore').click();
+			assert((await row.textContent()).includes(Q_NEW), 'the row names the item by its title');
+			assert(!/版本\s*\d/.test(await page.textContent('#tab-history')), 'no revision numbers');
+			assert(await page.locator('#history-body .restore').count() === 0, 'no whole-base restore');
+			await row.locator('.item-history').click();
+			await see('#ihist[open]');
+			await see('#ihist-title', Q_NEW);
+			const first = page.locator('#ihist-list > li').first();
+			assert((await first.textContent()).includes('删除了这个条目'), 'the delete comes first');
+			assert(await first.locator('.restore-item').count() === 0, 'no restore on the current state');
+			await page.locator('#ihist-list > li .restore-item').first().click();
 			await confirm(true);
 			await see('#flash', '已恢复');
 			assert(await getItem(newId), 'restored on the server');
+			const fax = await getItem('contact-fax');
+			assert(fax.priority === 7, `the later edit of another item stays (priority ${fax.priority})`);
+			await see('#ihist-list > li.current', '现在使用的');
+			await page.click('#ihist-close');
+		});
+
+		await t('an item\'s history shows what changed: keywords added, the reply diffed, a restore of one version', async () => {
+			await openItem('contact', '电话');
+			const before = await getItem('contact');
+			const edited = { ...before, reply: { type: 'text', content: before.reply.content.replace('87841022', '87841099') } };
+			delete edited.revision;
+			delete edited.expired;
+			assert((await http('PUT', '/api/kb/items/contact', edited, before.revision)).status === 200, 'edit the reply');
+			await openItem('contact', '电话');
+			await page.click('#item-history-btn');
+			await see('#ihist[open]');
+			await see('#ihist-title', '街道党政办公室联系方式');
+			const top = page.locator('#ihist-list > li').first();
+			assert(await top.locator('.restore-item').count() === 0, 'no restore on the current version');
+			await see('#ihist-list .reply-changed del', '22');
+			await see('#ihist-list .reply-changed ins', '99');
+			await see('#ihist-list .kw-added', NEW_KW);
+			await page.screenshot({ path: path.join(outDir, 'admin-history.png') });
+			// Back to the version before the reply changed.
+			await page.locator('#ihist-list > li').nth(1).locator('.restore-item').click();
+			await confirm(true);
+			await see('#flash', '已恢复');
+			const now = await getItem('contact');
+			assert(now.reply.content.includes('87841022'), 'the old reply is back');
+			assert(now.revision > before.revision, 'as a new revision');
+			assert(now.keywords.includes(NEW_KW), 'the keywords of that version');
+			await see('#ihist-list > li.current', '恢复成');
+			await page.click('#ihist-close');
+			await see('#preview .bubble.bot', PHONE_NO);
 		});
 
 		await t('statistics: answer rate per day, hits per item, CSV download', async () => {

@@ -853,6 +853,132 @@ test_history_restore(void **state)
 	assert_int_equal(file_revision(f), 4);
 }
 
+/*
+ * One item's history: what it was after each change, the delete, and a
+ * restore of one version that leaves every other item as it is now.
+ */
+static void
+test_item_history(void **state)
+{
+	static const char edit[] = "{\"id\": \"garbage\", \"title\": "
+	    "\"垃圾分类时间\", \"keywords\": [\"垃圾分类\", \"收垃圾\"], "
+	    "\"reply\": {\"type\": \"text\", \"content\": \"每周二收。\"}}";
+	static const char jobs[] = "{\"id\": \"jobs\", \"title\": \"公益岗\","
+	    " \"keywords\": [\"公益性岗位\"], \"reply\": {\"type\": "
+	    "\"text\", \"content\": \"已满\"}}";
+	struct fixture *f = *state;
+	struct call c;
+	json_t *vs, *v;
+
+	assert_int_equal(create_garbage(f), 1);
+	call(f, &c, ADMIN_PUT, "/api/kb/items/garbage", NULL, "1", edit);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_PUT, "/api/kb/items/jobs", NULL, "0", jobs);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_DELETE, "/api/kb/items/garbage", NULL, "2", NULL);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+
+	call(f, &c, ADMIN_GET, "/api/kb/items/garbage/history", NULL, NULL,
+	    NULL);
+	assert_int_equal(c.res.status, 200);
+	assert_string_equal(jstr(c.j, "title"), "垃圾分类时间");
+	vs = json_object_get(c.j, "versions");
+	assert_int_equal(json_array_size(vs), 3);
+	v = json_array_get(vs, 0);
+	assert_int_equal(jint(v, "revision"), 4);
+	assert_string_equal(jstr(v, "action"), "delete");
+	assert_true(json_is_null(json_object_get(v, "item")));
+	assert_true(json_is_true(json_object_get(v, "current")));
+	v = json_array_get(vs, 1);
+	assert_int_equal(jint(v, "revision"), 2);
+	assert_string_equal(jstr(v, "action"), "update");
+	assert_true(json_is_false(json_object_get(v, "current")));
+	assert_string_equal(jstr(json_object_get(v, "item"), "title"),
+	    "垃圾分类时间");
+	v = json_array_get(vs, 2);
+	assert_int_equal(jint(v, "revision"), 1);
+	assert_string_equal(jstr(v, "action"), "create");
+	assert_string_equal(jstr(json_object_get(v, "item"), "title"),
+	    "垃圾分类");
+	call_cleanup(&c);
+
+	/* The whole history names deleted items by their last title. */
+	call(f, &c, ADMIN_GET, "/api/kb/history", NULL, NULL, NULL);
+	v = json_array_get(json_object_get(c.j, "versions"), 0);
+	assert_string_equal(jstr(v, "title"), "垃圾分类时间");
+	v = json_array_get(json_object_get(c.j, "versions"), 1);
+	assert_string_equal(jstr(v, "title"), "公益岗");
+	call_cleanup(&c);
+
+	/* A stale If-Match (the item's old revision) is refused. */
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "2",
+	    "{\"revision\": 1}");
+	assert_int_equal(c.res.status, 412);
+	assert_true(json_is_null(json_object_get(c.j, "current")));
+	call_cleanup(&c);
+	/* Gone now: If-Match names the base's revision.  Version 1 back. */
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "4",
+	    "{\"revision\": 1}");
+	assert_int_equal(c.res.status, 200);
+	assert_int_equal(jint(c.j, "revision"), 5);
+	assert_string_equal(jstr(json_object_get(c.j, "item"), "title"),
+	    "垃圾分类");
+	assert_int_equal(jint(json_object_get(c.j, "item"), "revision"), 5);
+	assert_string_equal(c.res.action, "restore");
+	assert_string_equal(c.res.item, "garbage");
+	call_cleanup(&c);
+	assert_true(served_has(f, "garbage", "垃圾分类"));
+	/* The later edit of another item stays. */
+	call(f, &c, ADMIN_GET, "/api/kb/items/jobs", NULL, NULL, NULL);
+	assert_string_equal(jstr(json_object_get(c.j, "item"), "title"),
+	    "公益岗");
+	assert_int_equal(jint(json_object_get(c.j, "item"), "revision"), 3);
+	call_cleanup(&c);
+
+	/* Version 2 over the live one, then the live one: no change. */
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "5",
+	    "{\"revision\": 2}");
+	assert_int_equal(c.res.status, 200);
+	assert_int_equal(jint(c.j, "revision"), 6);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/kb/items/garbage/history", NULL, NULL,
+	    NULL);
+	v = json_array_get(json_object_get(c.j, "versions"), 0);
+	assert_int_equal(jint(v, "revision"), 6);
+	assert_string_equal(jstr(v, "action"), "restore");
+	assert_int_equal(jint(v, "restored"), 2);
+	assert_true(json_is_true(json_object_get(v, "current")));
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "6",
+	    "{\"revision\": 6}");
+	assert_int_equal(c.res.status, 200);
+	assert_int_equal(jint(c.j, "revision"), 6);
+	assert_null(c.res.event);
+	call_cleanup(&c);
+
+	/* Not kept, not an item, a bad body, no If-Match. */
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "6",
+	    "{\"revision\": 99}");
+	assert_int_equal(c.res.status, 404);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/kb/items/nothing/history", NULL, NULL,
+	    NULL);
+	assert_int_equal(c.res.status, 404);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "6",
+	    "{\"revision\": \"1\"}");
+	assert_int_equal(c.res.status, 400);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, NULL,
+	    "{\"revision\": 1}");
+	assert_int_equal(c.res.status, 428);
+	call_cleanup(&c);
+	assert_int_equal(file_revision(f), 6);
+}
+
 /* KB_HISTORY_KEEP versions at most, the newest. */
 static void
 test_history_bounded(void **state)
@@ -1441,6 +1567,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_settings, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_history_restore, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_item_history, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_history_bounded, setup,
 		    teardown),
