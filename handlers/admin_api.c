@@ -658,6 +658,8 @@ static const struct api_route {
 	    NULL },
 	{ "/api/query", "GET", api_query, NULL, NULL, NULL },
 	{ "/api/stats/unanswered", "GET", api_unanswered, NULL, NULL, NULL },
+	{ "/api/stats/unanswered/state", "POST", NULL, api_unanswered_state,
+	    NULL, NULL },
 	{ "/api/stats/items", "GET", api_stats_items, NULL, NULL, NULL },
 	{ "/api/stats/export", "GET", api_stats_export, NULL, NULL, NULL },
 };

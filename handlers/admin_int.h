@@ -184,6 +184,8 @@ void	api_query(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
 void	api_unanswered(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
+void	api_unanswered_state(struct admin_api *,
+	    const struct admin_request *, const char *, struct admin_result *);
 void	api_stats_items(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
 void	api_stats_export(struct admin_api *, const struct admin_request *,

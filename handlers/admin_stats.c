@@ -16,6 +16,7 @@
 #include "handlers/dispatch.h"
 #include "kb/kb.h"
 #include "kb/kb_doc.h"
+#include "kb/kb_unanswered.h"
 
 /* A reply of the knowledge base as the admin page shows it. */
 static json_t *
@@ -136,19 +137,66 @@ out:
 	kb_unref(kb);
 }
 
-/* GET /api/stats/unanswered */
+/*
+ * GET /api/stats/unanswered: the questions, each a question the served
+ * knowledge base now answers marked with "answered_by": {"id", "title"}.
+ */
 void
 api_unanswered(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
-	json_t *j;
+	struct kb *kb = dispatch_kb_acquire(a->dispatch);
+	struct kb_result *kr = malloc(sizeof *kr);
+	json_t *j, *q;
+	const char *text;
+	size_t i;
 
-	(void)req;
 	(void)arg;
 	j = dispatch_unanswered_json(a->dispatch, 0);
 	if (j == NULL)
 		j = json_pack("{sis[]}", "version", 1, "questions");
+	json_array_foreach(json_object_get(j, "questions"), i, q) {
+		text = json_string_value(json_object_get(q, "text"));
+		if (kb == NULL || kr == NULL || text == NULL)
+			break;
+		kb_query(kb, text, strlen(text), req->now, kr);
+		if (kr->kind == KB_RESULT_HIT)
+			json_object_set_new(q, "answered_by", json_pack(
+			    "{ssss}", "id", kr->item->id, "title",
+			    kr->item->title));
+	}
+	free(kr);
+	kb_unref(kb);
 	api_reply(res, 200, j);
+}
+
+/* POST /api/stats/unanswered/state {"text", "state"} */
+void
+api_unanswered_state(struct admin_api *a, const struct admin_request *req,
+    const char *arg, struct admin_result *res)
+{
+	json_t *body = api_body(req, res);
+	const char *text, *name;
+	int st;
+
+	(void)arg;
+	if (body == NULL)
+		return;
+	text = json_string_value(json_object_get(body, "text"));
+	name = json_string_value(json_object_get(body, "state"));
+	st = kb_unanswered_state_parse(name);
+	if (text == NULL || st < 0 || json_object_size(body) != 2) {
+		api_errorf(res, 400, api_detail("state: open, ignored or "
+		    "handled"), "the body must be {\"text\": the question "
+		    "as listed, \"state\": ...}");
+	} else if (dispatch_unanswered_set_state(a->dispatch, text, st,
+	    req->now) != 0) {
+		api_errorf(res, 404, NULL, "no such question in the list");
+	} else {
+		api_reply(res, 200, json_pack("{ssss}", "text", text, "state",
+		    name));
+	}
+	json_decref(body);
 }
 
 struct api_hits {

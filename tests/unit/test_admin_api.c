@@ -1054,6 +1054,57 @@ test_persistence(void **state)
 	call_cleanup(&c);
 }
 
+/*
+ * The unanswered questions: staff mark them ignored or handled, and the
+ * ones the served knowledge base now answers name the item.
+ */
+static void
+test_unanswered_state(void **state)
+{
+	struct fixture *f = *state;
+	struct call c;
+	json_t *q;
+
+	assert_int_equal(kb_unanswered_record(f->u, "社区医院几点开门", NOW),
+	    0);
+	assert_int_equal(kb_unanswered_record(f->u, "传真号码多少", NOW), 0);
+	call(f, &c, ADMIN_POST, "/api/stats/unanswered/state", NULL, NULL,
+	    "{\"text\": \"社区医院几点开门\", \"state\": \"ignored\"}");
+	assert_int_equal(c.res.status, 200);
+	assert_string_equal(jstr(c.j, "state"), "ignored");
+	call_cleanup(&c);
+
+	call(f, &c, ADMIN_GET, "/api/stats/unanswered", NULL, NULL, NULL);
+	assert_int_equal(c.res.status, 200);
+	q = json_array_get(json_object_get(c.j, "questions"), 0);
+	assert_string_equal(jstr(q, "text"), "传真号码多少");
+	assert_string_equal(jstr(q, "state"), "open");
+	assert_string_equal(jstr(json_object_get(q, "answered_by"), "id"),
+	    "contact");
+	q = json_array_get(json_object_get(c.j, "questions"), 1);
+	assert_string_equal(jstr(q, "state"), "ignored");
+	assert_int_equal(jint(q, "state_at"), NOW);
+	assert_null(json_object_get(q, "answered_by"));
+	call_cleanup(&c);
+
+	call(f, &c, ADMIN_POST, "/api/stats/unanswered/state", NULL, NULL,
+	    "{\"text\": \"没人问过\", \"state\": \"handled\"}");
+	assert_int_equal(c.res.status, 404);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/stats/unanswered/state", NULL, NULL,
+	    "{\"text\": \"社区医院几点开门\", \"state\": \"done\"}");
+	assert_int_equal(c.res.status, 400);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/stats/unanswered/state", NULL, NULL,
+	    "{\"text\": \"社区医院几点开门\"}");
+	assert_int_equal(c.res.status, 400);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/stats/unanswered/state", NULL, NULL,
+	    NULL);
+	assert_int_equal(c.res.status, 405);
+	call_cleanup(&c);
+}
+
 static void
 test_reload(void **state)
 {
@@ -1569,6 +1620,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_history_restore, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_item_history, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unanswered_state, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_history_bounded, setup,
 		    teardown),
