@@ -31,6 +31,7 @@ const PHONE_NO = '87841022';
 const NEW_KW = '办事处热线';
 const Q_NEW = '请问垃圾分类几点收';
 const Q_ADD = '社区医院几点开门';
+const Q_SKIP = '今天天气怎么样';
 
 let n = 0;
 let failed = 0;
@@ -186,7 +187,14 @@ async function main() {
 			await page.click('#tabs [data-tab=items]');
 			await page.fill('#search', word);
 			await page.press('#search', 'Enter');
-			await page.click(`.item-row[data-id="${id}"]`);
+			// Wait for the item's own answer: the editor may show it
+			// already, and a late fill would undo the next edit.
+			const [resp] = await Promise.all([
+				page.waitForResponse((r) => r.request().method() === 'GET' &&
+				    new URL(r.url()).pathname === `/api/kb/items/${id}`, { timeout: WAIT }),
+				page.click(`.item-row[data-id="${id}"]`),
+			]);
+			await resp.finished();
 			await page.waitForFunction((want) => document.getElementById('f-id').value === want &&
 			    !document.getElementById('editor').hidden, id, { timeout: WAIT });
 		};
@@ -384,7 +392,8 @@ async function main() {
 			await row.locator('.new-from').click();
 			await see('#editor-heading', '新建条目');
 			assert(await page.inputValue('#f-title') === Q_NEW, 'title prefilled');
-			assert((await chips()).includes(Q_NEW), 'keyword prefilled');
+			assert(JSON.stringify(await chips()) === JSON.stringify(['垃圾分类']),
+			    `a short keyword taken from the question: ${await chips()}`);
 			assert(await page.isHidden('#f-id'), 'no id to make up');
 			await page.fill('#f-reply', '王哥庄街道生活垃圾每天上午7点前、下午5点后各收运一次。');
 			await page.click('#save');
@@ -394,6 +403,14 @@ async function main() {
 			await page.fill('#query-text', Q_NEW);
 			await page.press('#query-text', 'Enter');
 			await see('#query-result .query-item', Q_NEW);
+			// Answered now: it leaves the list of questions to do.
+			await page.click('#tabs [data-tab=unanswered]');
+			await see('#unanswered-answered', '已经能回答');
+			assert(await page.locator('#unanswered-body tr', { hasText: Q_NEW }).count() === 0,
+			    'the answered question is no longer listed');
+			await page.selectOption('#unanswered-filter', 'all');
+			await see(`#unanswered-body tr[data-q="${Q_NEW}"] .answered-by`, Q_NEW);
+			await page.selectOption('#unanswered-filter', 'open');
 		});
 
 		await t('unanswered questions: "加入已有条目" adds the question to a picked item', async () => {
@@ -402,13 +419,54 @@ async function main() {
 			await row.waitFor({ timeout: WAIT });
 			await row.locator('.add-existing').click();
 			await see('#pick[open]');
+			assert(await page.inputValue('#pick-kw') === '社区医院', 'a short keyword is proposed');
+			await page.fill('#pick-kw', '社区医院开门');
 			await page.fill('#pick-filter', '联系方式');
 			await page.click('#pick-list .pick-row[data-id="contact"]');
-			await see(`#chips .chip[data-kw="${Q_ADD}"]`);
-			await see('#save-status', Q_ADD);
+			await see('#chips .chip[data-kw="社区医院开门"]');
+			assert(!(await chips()).includes(Q_ADD), 'not the whole sentence');
+			await see('#save-status', '社区医院开门');
 			await page.click('#revert');
 			await confirm(true);
-			assert(!(await chips()).includes(Q_ADD), 'discarded');
+			assert(!(await chips()).includes('社区医院开门'), 'discarded');
+		});
+
+		await t('unanswered questions: 忽略 and 已处理 are kept, and can be undone', async () => {
+			await page.click('#tabs [data-tab=unanswered]');
+			const row = page.locator(`#unanswered-body tr[data-q="${Q_SKIP}"]`);
+			await row.waitFor({ timeout: WAIT });
+			await row.locator('.mark-ignored').click();
+			await see('#flash', '已忽略');
+			await row.waitFor({ state: 'detached', timeout: WAIT });
+			let r = await http('GET', '/api/stats/unanswered');
+			assert(r.json.questions.find((q) => q.text === Q_SKIP).state === 'ignored', 'kept on the server');
+			await page.selectOption('#unanswered-filter', 'ignored');
+			await row.locator('.mark-open').click();
+			await see('#flash', '放回待处理');
+			await page.selectOption('#unanswered-filter', 'open');
+			await row.locator('.mark-handled').click();
+			await see('#flash', '已处理');
+			await row.waitFor({ state: 'detached', timeout: WAIT });
+			r = await http('GET', '/api/stats/unanswered');
+			assert(r.json.questions.find((q) => q.text === Q_SKIP).state === 'handled', 'handled on the server');
+		});
+
+		await t('unanswered questions on a phone: one card per question, nothing cut off', async () => {
+			await page.setViewportSize({ width: 390, height: 844 });
+			try {
+				await page.click('#tabs [data-tab=unanswered]');
+				const row = page.locator(`#unanswered-body tr[data-q="${Q_ADD}"]`);
+				await row.waitFor({ timeout: WAIT });
+				const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+				assert(sw <= iw, `scrollWidth ${sw} > ${iw}`);
+				for (const b of ['.add-existing', '.new-from', '.mark-ignored', '.mark-handled']) {
+					const box = await row.locator(b).boundingBox();
+					assert(box && box.x >= 0 && box.x + box.width <= iw, `${b} on screen`);
+				}
+				await page.screenshot({ path: path.join(outDir, 'admin-unanswered-phone.png'), fullPage: true });
+			} finally {
+				await page.setViewportSize({ width: 1366, height: 900 });
+			}
 		});
 
 		await t('a news reply is shown read-only and kept on save; an expired item is flagged', async () => {
@@ -682,7 +740,7 @@ async function main() {
 			await page.fill('#login-token', token);
 			await page.click('#login-submit');
 			await see('#app');
-			assert(await page.inputValue('#f-title') === `${title}（草稿）`, 'draft kept');
+			assert(await page.inputValue('#f-title') === `${title}（草稿）`, `draft kept: ${await page.inputValue('#f-title')}`);
 			assert((await getItem('contact')).title === title, 'not saved meanwhile');
 			await page.click('#revert');
 			await confirm(true);

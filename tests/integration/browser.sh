@@ -52,7 +52,7 @@ start_wxkbd "WXKB_APPSECRET=btestsecret" "WXKB_API_BASE=$API" ||
 
 # Two questions residents asked that nobody answers yet: the page's list
 # of unanswered questions starts from these.
-for q in '请问垃圾分类几点收' '社区医院几点开门'; do
+for q in '请问垃圾分类几点收' '社区医院几点开门' '今天天气怎么样'; do
 	"$WXKBCTL" --config "$WORK/wxkbd.conf" simulate "$q" >/dev/null 2>&1
 done
 
