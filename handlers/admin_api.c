@@ -657,6 +657,7 @@ static const struct api_route {
 	{ "/api/kb/history/*/restore", "POST", NULL, api_restore, NULL,
 	    NULL },
 	{ "/api/query", "GET", api_query, NULL, NULL, NULL },
+	{ "/api/menu/preview", "GET", api_menu_preview, NULL, NULL, NULL },
 	{ "/api/stats/unanswered", "GET", api_unanswered, NULL, NULL, NULL },
 	{ "/api/stats/unanswered/state", "POST", NULL, api_unanswered_state,
 	    NULL, NULL },

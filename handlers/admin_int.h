@@ -179,6 +179,10 @@ void	api_item_restore(struct admin_api *, const struct admin_request *,
 /* Add "title" to the entries of a GET /api/kb/history answer. */
 void	api_history_titles(struct admin_api *, json_t *hist);
 
+/* The menu a sync would send (admin_menu.c). */
+void	api_menu_preview(struct admin_api *, const struct admin_request *,
+	    const char *, struct admin_result *);
+
 /* The query preview and statistics routes (admin_stats.c). */
 void	api_query(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);

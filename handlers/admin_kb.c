@@ -49,6 +49,7 @@ api_item_shape(json_t *item, struct admin_result *res)
 		{ "priority", API_INTEGER, 0 },
 		{ "menu_key", API_STRING, 0 },
 		{ "menu_group", API_STRING, 0 },
+		{ "menu_name", API_STRING, 0 },
 		{ "reply", API_REPLY, 1 },
 		{ "reply_mode", API_STRING, 0 },
 		{ "source", API_STRING, 0 },

@@ -28,7 +28,7 @@ const TYPES = {
 	'.svg': 'image/svg+xml',
 };
 const ITEM_KEYS = new Set(['id', 'title', 'keywords', 'match', 'priority',
-	'menu_key', 'menu_group', 'reply', 'reply_mode', 'source', 'source_url',
+	'menu_key', 'menu_group', 'menu_name', 'reply', 'reply_mode', 'source', 'source_url',
 	'updated', 'valid_until', 'revision', 'expired']);
 
 function norm(s) {

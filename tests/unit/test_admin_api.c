@@ -1105,6 +1105,54 @@ test_unanswered_state(void **state)
 	call_cleanup(&c);
 }
 
+/* The menu a sync would send, and why WeChat would cut a name. */
+static void
+test_menu_preview(void **state)
+{
+	static const char tall[] = "{\"id\": \"contact\", \"title\": "
+	    "\"街道党政办公室联系方式\", \"keywords\": [\"电话\"], "
+	    "\"menu_key\": \"CONTACT\", \"menu_name\": \"联系我们\", "
+	    "\"reply\": {\"type\": \"text\", \"content\": \"87841022\"}}";
+	struct fixture *f = *state;
+	struct call c;
+	json_t *b;
+	char *text;
+
+	call(f, &c, ADMIN_GET, "/api/menu/preview", NULL, NULL, NULL);
+	assert_int_equal(c.res.status, 200);
+	assert_true(json_is_null(json_object_get(c.j, "menu")));
+	assert_int_equal(json_array_size(json_object_get(c.j, "problems")), 2);
+	assert_non_null(strstr(json_string_value(json_array_get(
+	    json_object_get(c.j, "problems"), 0)), "give the item a shorter "
+	    "menu_name"));
+	call_cleanup(&c);
+
+	/* A short name for one, the other item out of the menu. */
+	call(f, &c, ADMIN_PUT, "/api/kb/items/contact", NULL, "0", tall);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/kb/items/report", NULL, NULL, NULL);
+	b = json_deep_copy(json_object_get(c.j, "item"));
+	call_cleanup(&c);
+	json_object_del(b, "menu_key");
+	json_object_del(b, "revision");
+	json_object_del(b, "expired");
+	text = json_dumps(b, 0);
+	call(f, &c, ADMIN_PUT, "/api/kb/items/report", NULL, "0", text);
+	free(text);
+	json_decref(b);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/menu/preview", NULL, NULL, NULL);
+	assert_int_equal(json_array_size(json_object_get(c.j, "problems")), 0);
+	b = json_array_get(json_object_get(json_object_get(c.j, "menu"),
+	    "button"), 0);
+	assert_string_equal(jstr(b, "name"), "联系我们");
+	assert_string_equal(jstr(b, "key"), "CONTACT");
+	assert_non_null(strstr(jstr(c.j, "text"), "联系我们"));
+	call_cleanup(&c);
+}
+
 static void
 test_reload(void **state)
 {
@@ -1622,6 +1670,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_item_history, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unanswered_state, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_menu_preview, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_history_bounded, setup,
 		    teardown),
