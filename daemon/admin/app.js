@@ -103,6 +103,14 @@ function norm(s) {
 		.replace(/[\s\p{P}\p{S}]/gu, '');
 }
 
+// The width WeChat gives a menu name: a Chinese character counts two.
+function menuWidth(s) {
+	let w = 0;
+	for (const c of String(s))
+		w += c.codePointAt(0) < 0x80 ? 1 : 2;
+	return w;
+}
+
 function utf8len(s) {
 	return new TextEncoder().encode(s).length;
 }
@@ -145,7 +153,7 @@ function titleOf(id) {
 const FIELD_TEXT = {
 	id: '编号', title: '标题', keywords: '关键词', match: '匹配方式',
 	priority: '优先级', reply: '回复内容', reply_mode: '回复方式',
-	menu_key: '菜单键', menu_group: '菜单分组', source: '信息来源',
+	menu_key: '菜单键', menu_group: '菜单分组', menu_name: '菜单名', source: '信息来源',
 	source_url: '来源链接', valid_until: '有效期至', updated: '更新日期',
 	welcome: '欢迎语', fallback: '兜底回复', content: '内容',
 };
@@ -168,6 +176,19 @@ const ZH_RULES = [
 	    (m) => `关键词要有 1 到 ${m[1]} 个。`],
 	[/menu_key: "(.*)" is also the menu_key of item "?([^"]*)"?$/,
 	    (m) => `菜单键“${m[1]}”已被${titleOf(m[2])}使用。`],
+	[/^item ([a-z0-9-]+): name "(.*)" is (\d+) Chinese characters wide; WeChat shows (\d+)/,
+	    (m) => `${titleOf(m[1])}：菜单上的名字“${m[2]}”有 ${m[3]} 个字宽，这一级菜单微信只显示 ${m[4]} 个字。请在这个条目的“菜单名”里填一个短名字。`],
+	[/menu_group "(.*)" is (\d+) Chinese characters wide/,
+	    (m) => `菜单分组“${m[1]}”有 ${m[2]} 个字宽，一级菜单微信只显示 4 个字。`],
+	[/menu_group "(.*)" has more than (\d+) items/,
+	    (m) => `菜单分组“${m[1]}”里超过 ${m[2]} 项，微信最多放 ${m[2]} 项。`],
+	[/the menu has (\d+) top-level buttons.*at most (\d+)/,
+	    (m) => `一级菜单有 ${m[1]} 个，微信最多 ${m[2]} 个（同一分组算一个）。`],
+	[/no knowledge-base item has a menu_key/, () => '还没有条目设置“菜单键”，菜单会是空的。'],
+	[/the key "(.*)" is used twice/, (m) => `菜单键“${m[1]}”用了两次。`],
+	[/menu_name: there is no menu_key/, () => '填了菜单名，但没有菜单键：这个条目不在菜单里。'],
+	[/menu_name: "(.*)" is (\d+) Chinese characters wide; WeChat shows (\d+)/,
+	    (m) => `菜单名“${m[1]}”有 ${m[2]} 个字宽，这一级菜单微信只显示 ${m[3]} 个字。`],
 	[/id: duplicate/, () => '编号已被另一个条目使用。'],
 	[/id: must be/, () => '编号只能用小写字母、数字和“-”。'],
 	[/an item with the id "(.*)" exists already/, () => '编号已被另一个条目使用，请换一个。'],
@@ -454,6 +475,7 @@ function showTab(name) {
 		unanswered: loadUnanswered,
 		stats: loadStats,
 		history: loadHistory,
+		push: loadMenuPreview,
 	}[name];
 	if (load)
 		load().catch((e) => report(e));
@@ -553,6 +575,7 @@ const F = {
 	id: $('f-id'), title: $('f-title'), match: $('f-match'),
 	priority: $('f-priority'), reply: $('f-reply'), menuKey: $('f-menu-key'),
 	source: $('f-source'), sourceUrl: $('f-source-url'), valid: $('f-valid'),
+	menuName: $('f-menu-name'),
 };
 
 function isDirty() {
@@ -616,6 +639,7 @@ function fillEditor(item, isNew) {
 		$('reply-readonly-text').textContent = replySummary(item.reply);
 	}
 	F.menuKey.value = item.menu_key || '';
+	F.menuName.value = item.menu_name || '';
 	F.source.value = item.source || '';
 	F.sourceUrl.value = item.source_url || '';
 	F.valid.value = item.valid_until || '';
@@ -722,7 +746,7 @@ function readForm() {
 	it.priority = Number.isInteger(p) ? p : F.priority.value;
 	if (!F.reply.hidden)
 		it.reply = { type: 'text', content: F.reply.value };
-	const opt = [['menu_key', F.menuKey], ['source', F.source],
+	const opt = [['menu_key', F.menuKey], ['menu_name', F.menuName], ['source', F.source],
 		['source_url', F.sourceUrl], ['valid_until', F.valid]];
 	for (const [k, input] of opt) {
 		const v = input.value.trim();
@@ -752,6 +776,11 @@ function checkItem(it) {
 		p.push('回复内容：不能为空。');
 	if (it.source_url && !/^https?:\/\/\S+$/i.test(it.source_url))
 		p.push('来源链接：要以 http:// 或 https:// 开头。');
+	if (it.menu_name && !it.menu_key)
+		p.push('菜单名：要同时填“菜单键”，这个条目才会在菜单里。');
+	const wide = it.menu_group ? 16 : 8;
+	if (it.menu_name && menuWidth(it.menu_name) > wide)
+		p.push(`菜单名：${it.menu_group ? '二级' : '一级'}菜单微信只显示 ${wide / 2} 个字。`);
 	return p;
 }
 
@@ -1087,6 +1116,7 @@ const FIELDS = [
 	['priority', '优先级', (v) => String(v ?? 0)],
 	['reply', '回复', (v) => replySummary(v)],
 	['menu_key', '菜单键', (v) => v || ''],
+	['menu_name', '菜单名', (v) => v || ''],
 	['source', '信息来源', (v) => v || ''],
 	['source_url', '来源链接', (v) => v || ''],
 	['valid_until', '有效期至', (v) => v || ''],
@@ -1951,31 +1981,84 @@ $('push-preview').addEventListener('click', () => push('preview').catch((e) => r
 $('push-publish').addEventListener('click', () => push('publish').catch((e) => report(e)));
 $('push-mass').addEventListener('click', () => push('mass').catch((e) => report(e)));
 
+// The menu as a phone shows it: the top-level buttons in a bar, each
+// group's sub-buttons above it.
 function menuTree(menu) {
 	const buttons = menu && Array.isArray(menu.button) ? menu.button : [];
-	return el('ul', { class: 'menu-tree' }, buttons.map((b) => el('li', {},
-	    b.name || '', b.key ? el('code', {}, b.key) : null,
+	const byKey = new Map(state.items.filter((it) => it.menu_key).map((it) => [it.menu_key, it]));
+	const label = (b) => {
+		const it = b.key ? byKey.get(b.key) : null;
+		return [el('span', { class: 'menu-name' }, b.name || ''),
+		    it && it.title !== b.name ? el('span', { class: 'menu-item muted' }, it.title) : null];
+	};
+	return el('ul', { class: 'menu-tree' }, buttons.map((b) => el('li', { class: 'menu-top' },
+	    label(b),
 	    Array.isArray(b.sub_button) && b.sub_button.length ?
-		el('ul', {}, b.sub_button.map((s) => el('li', {}, s.name || '',
-		    s.key ? el('code', {}, s.key) : null))) : null)));
+		el('ul', { class: 'menu-sub' }, b.sub_button.map((x) => el('li', {}, label(x)))) : null)));
 }
+
+function menuProblems(lines) {
+	const ul = clear($('menu-problems'));
+	for (const line of lines) {
+		const m = /^item ([a-z0-9-]+):/.exec(line);
+		ul.append(el('li', {}, zhDetail(line) || '菜单有一项不符合微信的要求。',
+		    m ? el('button', {
+			    type: 'button', class: 'link small',
+			    onclick: () => openItem(m[1]).catch((e) => report(e)),
+		    }, '去修改') : null));
+	}
+	show(ul, lines.length > 0);
+}
+
+async function loadMenuPreview() {
+	const box = clear($('menu-preview'));
+	let r;
+	try {
+		r = await api('GET', '/api/menu/preview');
+	} catch (e) {
+		box.append(el('p', { class: 'msg err' }, e.message));
+		return;
+	}
+	const problems = Array.isArray(r.problems) ? r.problems : [];
+	menuProblems(problems);
+	if (r.menu)
+		box.append(menuTree(r.menu));
+	else
+		box.append(el('p', { class: 'muted' }, '菜单有问题，改好之后才能同步：'));
+	$('menu-sync').disabled = problems.length > 0;
+}
+
+$('menu-refresh').addEventListener('click', () => loadMenuPreview().catch((e) => report(e)));
 
 $('menu-sync').addEventListener('click', async () => {
 	const box = $('menu-result');
-	if (!await confirmBox('用知识库里的菜单替换公众号现在的自定义菜单吗？', '同步'))
+	if (!await confirmBox('用上面预览的菜单替换公众号现在的自定义菜单吗？', '同步'))
 		return;
 	clear(box).append(el('p', {}, '正在同步…'));
 	box.className = 'result';
 	show(box);
 	try {
-		const r = await api('POST', '/api/menu/sync', { timeout: 60000 });
-		clear(box).append(el('p', { class: 'ok' }, '菜单已同步。关注者重新进入公众号后可以看到新菜单。'),
-		    menuTree(r && r.menu));
-		box.className = 'result ok';
+		await api('POST', '/api/menu/sync', { timeout: 60000 });
 	} catch (e) {
-		clear(box).append(el('p', {}, `菜单没有同步：${e.message}`));
+		const said = e instanceof ApiError && e.body && typeof e.body.error === 'string' ?
+		    e.body.error.split('\n') : [];
+		clear(box).append(el('p', {}, `菜单没有同步：${e.status === 422 ? '菜单不符合微信的要求。' : e.message}`));
+		if (said.length && e.status === 422)
+			box.append(el('ul', {}, said.map((x) => el('li', {}, zhDetail(x) || '有一项不符合要求'))));
 		box.className = 'result err';
+		return;
 	}
+	// The result: the menu as WeChat now has it.
+	let live = null;
+	try {
+		live = await api('GET', '/api/menu', { timeout: 30000 });
+	} catch (e) {
+		live = null;
+	}
+	clear(box).append(el('p', { class: 'ok' }, '菜单已同步。关注者重新进入公众号后可以看到新菜单。'));
+	if (live && live.menu)
+		box.append(el('p', { class: 'muted' }, '公众号现在的菜单：'), menuTree(live.menu));
+	box.className = 'result ok';
 });
 
 // ---------------------------------------------------------------- start

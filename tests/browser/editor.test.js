@@ -718,14 +718,58 @@ async function main() {
 			assert(await stepState('publish') === 'skipped', 'publishing was not repeated');
 		});
 
-		await t('menu sync: the result or the error is shown in the page', async () => {
+		await t('menu: the preview shows the short names; a name WeChat would cut is named, fixed from the page', async () => {
+			await page.click('#tabs [data-tab=push]');
+			await see('#menu-preview .menu-top .menu-name', '信息公开');
+			await see('#menu-preview .menu-sub .menu-name', '联系我们');
+			await see('#menu-preview .menu-sub .menu-item', '街道党政办公室联系方式');
+			assert(!await page.isDisabled('#menu-sync'), 'a good menu can be synced');
+			// Without its short name the contact item's title is too long.
+			const cur = await getItem('contact');
+			const bare = { ...cur };
+			delete bare.menu_name;
+			delete bare.revision;
+			delete bare.expired;
+			assert((await http('PUT', '/api/kb/items/contact', bare, cur.revision)).status === 200, 'drop menu_name');
+			await page.click('#menu-refresh');
+			await see('#menu-problems li', '街道党政办公室联系方式');
+			const text = await page.textContent('#menu-problems');
+			assert(/二级菜单|这一级菜单微信只显示 8 个字/.test(text) && /菜单名/.test(text), text);
+			assert(!/[A-Za-z]{4,}/.test(text), `no English: ${text}`);
+			assert(await page.isDisabled('#menu-sync'), 'no sync of a menu WeChat would cut');
+			await page.click('#menu-problems li button');
+			await page.waitForFunction(() => document.getElementById('f-id').value === 'contact' &&
+			    !document.getElementById('editor').hidden, null, { timeout: WAIT });
+			await page.click('#advanced summary');
+			await page.fill('#f-menu-name', '街道党政办公室电话');
+			await page.click('#save');
+			await see('#editor-errors', '二级菜单微信只显示 8 个字');
+			await page.fill('#f-menu-name', '联系我们');
+			await page.click('#save');
+			await see('#save-status', '已保存');
+			assert((await getItem('contact')).menu_name === '联系我们', 'menu_name saved');
+			await page.click('#tabs [data-tab=push]');
+			await see('#menu-preview .menu-sub .menu-name', '联系我们');
+			assert(await page.isHidden('#menu-problems'), 'no problem left');
+		});
+
+		await t('menu sync: sent after a confirmation, the live menu shown as the result', async () => {
+			if (!haveFake)
+				return noFake;
+			await page.click('#tabs [data-tab=push]');
+			await see('#menu-preview .menu-top');
 			await page.click('#menu-sync');
 			await confirm(true);
 			await page.waitForFunction(() => /\b(ok|err)\b/.test(document.getElementById('menu-result').className),
 			    null, { timeout: 60000 });
 			const text = await page.textContent('#menu-result');
-			assert(/菜单(已同步|没有同步：.+)/.test(text), text);
-			diag(`menu answer: ${text}`);
+			assert(/菜单已同步/.test(text), text);
+			await see('#menu-result .menu-sub .menu-name', '联系我们');
+			const made = calls('menu/create');
+			assert(made.length === 1, `menu/create ${made.length} times`);
+			const names = JSON.stringify(made[0].body);
+			assert(names.includes('联系我们') && !names.includes('街道党政办公室联系方式'), names);
+			await page.screenshot({ path: path.join(outDir, 'admin-menu.png') });
 		});
 
 		await t('a token refused mid-edit asks for it again and keeps the unsaved edit', async () => {
