@@ -772,6 +772,32 @@ async function main() {
 			await page.screenshot({ path: path.join(outDir, 'admin-menu.png') });
 		});
 
+		await t('欢迎语: edited in the page with the bubble, saved, and a new follower gets it', async () => {
+			const WELCOME = '欢迎关注山海小王哥庄！发送“电话”可查街道党政办公室联系方式。';
+			await page.click('#tabs [data-tab=settings]');
+			await page.waitForFunction(() => document.getElementById('s-welcome').value !== '', null, { timeout: WAIT });
+			await page.fill('#s-welcome', WELCOME);
+			await see('#s-welcome-preview .bubble.bot', '发送“电话”');
+			// Someone else saves the fallback meanwhile: ours is kept.
+			const kb = (await http('GET', '/api/kb')).json;
+			const theirs = { type: 'text', content: `${kb.fallback.content}（对方改过）` };
+			assert((await http('PUT', '/api/kb', { fallback: theirs }, kb.revision)).status === 200, 'their save');
+			await page.click('#settings-save');
+			await see('#settings-error', '别人保存了新的内容');
+			assert(await page.inputValue('#s-welcome') === WELCOME, 'our edit kept');
+			await page.click('#settings-save');
+			await see('#settings-status', '已保存');
+			const now = (await http('GET', '/api/kb')).json;
+			assert(now.welcome.content === WELCOME, `welcome saved: ${now.welcome.content}`);
+			assert(now.fallback.content === theirs.content, `their fallback, not edited here, stays: ${JSON.stringify(now.fallback)} vs ${JSON.stringify(theirs)}`);
+			await page.screenshot({ path: path.join(outDir, 'admin-welcome.png') });
+			if (ctl && conf) {
+				const r = spawnSync(ctl, ['--config', conf, 'simulate', '--event', 'subscribe'],
+				    { encoding: 'utf8', timeout: 20000 });
+				assert(`${r.stdout}`.includes('发送“电话”可查'), `a new follower gets it: ${r.stdout}${r.stderr}`);
+			}
+		});
+
 		await t('a token refused mid-edit asks for it again and keeps the unsaved edit', async () => {
 			await openItem('contact', '电话');
 			const title = await page.inputValue('#f-title');
