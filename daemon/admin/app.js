@@ -576,8 +576,55 @@ const F = {
 	id: $('f-id'), title: $('f-title'), match: $('f-match'),
 	priority: $('f-priority'), reply: $('f-reply'), menuKey: $('f-menu-key'),
 	source: $('f-source'), sourceUrl: $('f-source-url'), valid: $('f-valid'),
-	menuName: $('f-menu-name'),
+	menuName: $('f-menu-name'), replyMode: $('f-reply-mode'),
 };
+
+const REPLIES_MAX = 8;	// as the loader allows
+
+// The contents of a reply made only of text (one reply or several), or
+// null when it holds another type.
+function replyTexts(reply) {
+	const rs = Array.isArray(reply) ? reply : [reply || { type: 'text', content: '' }];
+	if (!rs.every((r) => r && typeof r === 'object' && (r.type === 'text' || r.type === undefined)))
+		return null;
+	return rs.map((r) => (typeof r.content === 'string' ? r.content : ''));
+}
+
+function moreReplies() {
+	return [...document.querySelectorAll('#more-replies textarea')];
+}
+
+// Another text reply under the first, with a button to remove it.
+function addReplyBox(text) {
+	const n = moreReplies().length + 2;
+	const box = el('div', { class: 'more-reply' },
+	    el('div', { class: 'more-reply-head' },
+		el('span', { class: 'more-reply-no' }, `第 ${n} 条回复`),
+		el('button', {
+			type: 'button', class: 'link small remove-reply',
+			onclick: () => {
+				box.remove();
+				renumberReplies();
+				renderPreview();
+			},
+		}, '删除这一条')),
+	    el('textarea', { rows: 4, 'aria-label': `第 ${n} 条回复` }));
+	box.querySelector('textarea').value = text;
+	box.querySelector('textarea').addEventListener('input', renderPreview);
+	$('more-replies').append(box);
+	renumberReplies();
+	return box;
+}
+
+function renumberReplies() {
+	moreReplies().forEach((t, i) => {
+		t.closest('.more-reply').querySelector('.more-reply-no').textContent = `第 ${i + 2} 条回复`;
+		t.setAttribute('aria-label', `第 ${i + 2} 条回复`);
+	});
+	const several = moreReplies().length > 0;
+	show($('reply-mode-box'), several);
+	$('add-reply').disabled = moreReplies().length + 1 >= REPLIES_MAX;
+}
 
 function isDirty() {
 	return !$('editor').hidden && state.snapshot !== '' &&
@@ -628,12 +675,19 @@ function fillEditor(item, isNew) {
 	state.keywords = Array.isArray(item.keywords) ? item.keywords.slice() : [];
 	F.match.value = item.match === 'exact' ? 'exact' : 'contains';
 	F.priority.value = Number.isInteger(item.priority) ? String(item.priority) : '0';
-	const editable = textReply(item.reply) && !item.reply_mode;
+	// Text replies, one or several, are edited here; the others are
+	// shown and kept as they are.
+	const texts = replyTexts(item.reply);
+	const editable = texts !== null;
 	show(F.reply, editable);
+	show($('add-reply'), editable);
 	show($('reply-readonly'), !editable);
+	clear($('more-replies'));
+	F.replyMode.value = item.reply_mode === 'random_one' ? 'random_one' : 'all';
 	if (editable) {
-		F.reply.value = item.reply && typeof item.reply.content === 'string' ?
-		    item.reply.content : '';
+		F.reply.value = texts[0] ?? '';
+		for (const t of texts.slice(1))
+			addReplyBox(t);
 	} else {
 		F.reply.value = '';
 		$('reply-readonly-note').textContent = readonlyNote(item);
@@ -660,7 +714,7 @@ function fillEditor(item, isNew) {
 function readonlyNote(item) {
 	if (Array.isArray(item.reply)) {
 		const how = item.reply_mode === 'random_one' ? '随机发送其中一条' : '全部发送';
-		return `这个条目有 ${item.reply.length} 条回复（${how}），只能在知识库文件里修改；这里只显示内容。`;
+		return `这个条目有 ${item.reply.length} 条回复（${how}），其中有文字以外的消息（图片、图文等），只能在知识库文件里修改；这里只显示内容。`;
 	}
 	const t = item.reply && item.reply.type;
 	return `这个条目的回复是“${REPLY_TYPE_TEXT[t] || t || '未知'}”类型，只能在知识库文件里修改；这里只显示内容。`;
@@ -676,8 +730,11 @@ function replySummary(reply) {
 		case 'news':
 			return (r.articles || []).map((a, i) =>
 			    `${i + 1}. ${a.title || ''}\n   ${a.description || ''}\n   ${a.url || ''}`).join('\n');
+		case 'music':
+			return `${REPLY_TYPE_TEXT.music}：${r.title || ''} ${r.music_url || ''}`.trim();
 		default:
-			return `[${REPLY_TYPE_TEXT[r.type] || r.type}] ${r.title || r.media_id || ''}`;
+			return `${REPLY_TYPE_TEXT[r.type] || r.type}：公众号素材库里的素材（素材编号 ${r.media_id || '？'}）` +
+			    (r.title ? `，标题“${r.title}”` : '') + (r.description ? `，说明“${r.description}”` : '');
 		}
 	};
 	return Array.isArray(reply) ? reply.map((r, i) => `（${i + 1}）${one(r)}`).join('\n\n') : one(reply);
@@ -745,8 +802,16 @@ function readForm() {
 	it.match = F.match.value;
 	const p = Number(F.priority.value);
 	it.priority = Number.isInteger(p) ? p : F.priority.value;
-	if (!F.reply.hidden)
-		it.reply = { type: 'text', content: F.reply.value };
+	if (!F.reply.hidden) {
+		const texts = [F.reply.value, ...moreReplies().map((t) => t.value)];
+		if (texts.length === 1) {
+			it.reply = { type: 'text', content: texts[0] };
+			delete it.reply_mode;
+		} else {
+			it.reply = texts.map((content) => ({ type: 'text', content }));
+			it.reply_mode = F.replyMode.value;
+		}
+	}
 	const opt = [['menu_key', F.menuKey], ['menu_name', F.menuName], ['source', F.source],
 		['source_url', F.sourceUrl], ['valid_until', F.valid]];
 	for (const [k, input] of opt) {
@@ -772,9 +837,14 @@ function checkItem(it) {
 		p.push(`关键词：最多 ${KW_MAX} 个。`);
 	if (!Number.isInteger(it.priority))
 		p.push('优先级：必须是整数。');
-	if (textReply(it.reply) && !it.reply_mode &&
-	    String(it.reply.content || '').trim() === '')
+	const texts = replyTexts(it.reply);
+	if (texts !== null && texts.length === 1 && texts[0].trim() === '')
 		p.push('回复内容：不能为空。');
+	if (texts !== null && texts.length > 1)
+		texts.forEach((t, i) => {
+			if (t.trim() === '')
+				p.push(`回复内容：第 ${i + 1} 条是空的，写上内容或删掉它。`);
+		});
 	if (it.source_url && !/^https?:\/\/\S+$/i.test(it.source_url))
 		p.push('来源链接：要以 http:// 或 https:// 开头。');
 	if (it.menu_name && !it.menu_key)
@@ -951,8 +1021,9 @@ function replyBubble(reply) {
 		    a.url ? el('span', { class: 'news-url' }, a.url) : null));
 	default:
 		return [el('div', { class: 'bubble bot media' },
-		    `[${REPLY_TYPE_TEXT[reply.type] || reply.type}] `,
-		    reply.title || reply.description || '')];
+		    el('strong', {}, `［${REPLY_TYPE_TEXT[reply.type] || reply.type}］`),
+		    reply.title || reply.description ? ` ${reply.title || reply.description}` : '',
+		    reply.media_id ? el('span', { class: 'news-url' }, `素材编号 ${reply.media_id}`) : null)];
 	}
 }
 
@@ -976,10 +1047,16 @@ function renderPreview() {
 	const q = (state.keywords.includes(state.lastKw) ? state.lastKw : '') ||
 	    state.keywords[0] || '（居民发来的话）';
 	clear($('preview')).append(chat(q, it.reply));
+	if (Array.isArray(it.reply) && it.reply_mode === 'random_one')
+		$('preview').append(el('p', { class: 'muted' }, '居民每次收到其中随机的一条。'));
 }
 
-for (const input of [F.reply])
+for (const input of [F.reply, F.replyMode])
 	input.addEventListener('input', renderPreview);
+$('add-reply').addEventListener('click', () => {
+	addReplyBox('').querySelector('textarea').focus();
+	renderPreview();
+});
 
 // ------------------------------------------------ save, delete
 

@@ -507,6 +507,46 @@ async function main() {
 			    `reply kept: ${JSON.stringify(it.reply)}`);
 		});
 
+		await t('several text replies: added, sent at random or all, removed again; an image reply is shown', async () => {
+			await page.click('#tabs [data-tab=items]');
+			await page.click('#new-item');
+			await page.fill('#f-title', '街道办公时间');
+			await addChip('办公时间测试');
+			await page.fill('#f-reply', '第一条：请致电87841022询问。');
+			await page.click('#add-reply');
+			await page.fill('#more-replies .more-reply:nth-child(1) textarea', '第二条：也可登录崂山政务网查询。');
+			await see('#reply-mode-box');
+			await page.selectOption('#f-reply-mode', 'random_one');
+			await see('#preview .bubble.bot', '第二条');
+			await see('#preview', '随机');
+			await page.click('#save');
+			await see('#save-status', '已保存');
+			const id = await page.inputValue('#f-id');
+			let it = await getItem(id);
+			assert(Array.isArray(it.reply) && it.reply.length === 2 && it.reply_mode === 'random_one',
+			    `two replies, at random: ${JSON.stringify(it.reply)} ${it.reply_mode}`);
+			assert(it.reply[1].content === '第二条：也可登录崂山政务网查询。', 'the second');
+			await page.click('#more-replies .remove-reply');
+			assert(await page.isHidden('#reply-mode-box'), 'one reply: no mode to choose');
+			await page.click('#save');
+			await see('#save-status', '已保存');
+			it = await getItem(id);
+			assert(!Array.isArray(it.reply) && it.reply.content === '第一条：请致电87841022询问。' &&
+			    it.reply_mode === undefined, `one reply again: ${JSON.stringify(it)}`);
+			// An image reply: shown for what it is, kept on save.
+			const img = {
+				title: '街道位置图', keywords: ['位置图测试'],
+				reply: { type: 'image', media_id: 'MEDIA_MAP_1' },
+			};
+			const rev = (await http('GET', '/api/kb')).json.revision;
+			const r = await http('POST', '/api/kb/items', img, rev);
+			assert(r.status === 201, `POST: ${r.status}`);
+			await openItem(r.json.item.id, '位置图测试');
+			await see('#reply-readonly-note', '图片');
+			await see('#preview .bubble.media', '素材编号 MEDIA_MAP_1');
+			assert(await page.isHidden('#add-reply'), 'no text reply to add to an image');
+		});
+
 		let beforeDelete = null;
 		await t('delete asks first; cancel keeps the item, OK deletes it', async () => {
 			await openItem(newId, '垃圾');
