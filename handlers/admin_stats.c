@@ -376,24 +376,29 @@ void
 api_stats_export(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
+	static const char *const states_zh[] = {
+		[KB_UNANSWERED_OPEN] = "待处理",
+		[KB_UNANSWERED_IGNORED] = "已忽略",
+		[KB_UNANSWERED_HANDLED] = "已处理",
+	};
 	json_t *stats = NULL, *un = NULL, *q, *days;
 	json_int_t c[3], total[3] = { 0, 0, 0 }, first, last;
-	char month[16], date[24], *buf = NULL;
+	char month[16], date[24], today[24], *buf = NULL;
 	struct tm tm;
 	size_t size = 0, i;
 	time_t start, end;
 	FILE *f;
-	int y, m, d, r;
+	int y, m, d, r, st;
 
 	(void)arg;
-	r = api_param(req->query, "month", month, sizeof month);
-	if (r == 0) {
-		if (localtime_r(&req->now, &tm) == NULL) {
-			api_errorf(res, 500, NULL, "no local time");
-			return;
-		}
-		strftime(month, sizeof month, "%Y-%m", &tm);
+	if (localtime_r(&req->now, &tm) == NULL) {
+		api_errorf(res, 500, NULL, "no local time");
+		return;
 	}
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	r = api_param(req->query, "month", month, sizeof month);
+	if (r == 0)
+		strftime(month, sizeof month, "%Y-%m", &tm);
 	if (r < 0 || !api_month(month, &y, &m, &start, &end)) {
 		api_errorf(res, 400, NULL, "month: must be YYYY-MM");
 		return;
@@ -408,7 +413,8 @@ api_stats_export(struct admin_api *a, const struct admin_request *req,
 	days = json_object_get(stats, "days");
 	/* A byte-order mark, so that spreadsheets read UTF-8 as such. */
 	fputs("\xef\xbb\xbf", f);
-	fputs("date,answered,suggested,unanswered,answer_rate\r\n", f);
+	/* In the words of the office's report; days to come are left out. */
+	fputs("日期,答上,给出建议,未答上,回答率\r\n", f);
 	for (d = 1; d <= 31; d++) {
 		memset(&tm, 0, sizeof tm);
 		tm.tm_year = y - 1900;
@@ -419,13 +425,15 @@ api_stats_export(struct admin_api *a, const struct admin_request *req,
 		if (mktime(&tm) == (time_t)-1 || tm.tm_mon != m - 1)
 			break;
 		snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+		if (strcmp(date, today) > 0)
+			break;
 		api_day_counts(days, date, c);
 		for (i = 0; i < 3; i++)
 			total[i] += c[i];
 		api_csv_counts(f, date, c);
 	}
-	api_csv_counts(f, "total", total);
-	fputs("\r\nquestion,count,first_seen,last_seen\r\n", f);
+	api_csv_counts(f, "合计", total);
+	fputs("\r\n问题,次数,第一次问,最近一次问,处理情况\r\n", f);
 	json_array_foreach(json_object_get(un, "questions"), i, q) {
 		first = json_integer_value(json_object_get(q, "first_seen"));
 		last = json_integer_value(json_object_get(q, "last_seen"));
@@ -439,7 +447,9 @@ api_stats_export(struct admin_api *a, const struct admin_request *req,
 		api_csv_date(f, first);
 		fputc(',', f);
 		api_csv_date(f, last);
-		fputs("\r\n", f);
+		st = kb_unanswered_state_parse(json_string_value(
+		    json_object_get(q, "state")));
+		fprintf(f, ",%s\r\n", states_zh[st < 0 ? 0 : st]);
 	}
 	if (fclose(f) != 0) {
 		free(buf);

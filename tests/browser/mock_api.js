@@ -454,12 +454,12 @@ async function api(kb, opts, req, res, url) {
 		const month = url.searchParams.get('month') || '';
 		if (!/^\d{4}-\d{2}$/.test(month))
 			return fail(res, 400, 'month must be YYYY-MM');
-		const rows = ['date,answered,suggested,unanswered,answer_rate'];
+		const rows = ['\ufeff日期,答上,给出建议,未答上,回答率'];
 		for (const d of kb.days.filter((x) => x.date.startsWith(month))) {
 			const t = d.answered + d.suggested + d.unanswered;
 			rows.push(`${d.date},${d.answered},${d.suggested},${d.unanswered},${(d.answered / t).toFixed(3)}`);
 		}
-		rows.push('', 'question,count');
+		rows.push('', '问题,次数');
 		for (const [q, v] of kb.unanswered)
 			rows.push(`"${q.replace(/"/g, '""')}",${v.count}`);
 		const body = Buffer.from(`${rows.join('\r\n')}\r\n`);

@@ -40,6 +40,9 @@
 #define KB_SRC		"tests/data/kb/small.json"
 /* 2026-11-18 11:06:40 UTC: after every valid_until of small.json. */
 #define NOW		((time_t)1795000000)
+
+static const char csv_head[] = "\xef\xbb\xbf"
+    "日期,答上,给出建议,未答上,回答率\r\n";
 #define FALLBACK	"暂时没有找到答案，请致电街道党政办公室 87841022。"
 
 struct fixture {
@@ -1342,24 +1345,30 @@ test_stats(void **state)
 		kb_stats_free(s2);
 	}
 
-	/* The month's CSV. */
+		/* The month's CSV, its header in the report's words. */
 	strftime(date, sizeof date, "month=%Y-%m", &tm);
 	call(f, &c, ADMIN_GET, "/api/stats/export", date, NULL, NULL);
 	assert_int_equal(c.res.status, 200);
 	assert_string_equal(c.res.content_type, "text/csv; charset=utf-8");
 	assert_non_null(strstr(header(&c, "Content-Disposition"),
 	    "attachment"));
-	assert_memory_equal(c.res.body, "\xef\xbb\xbf"
-	    "date,answered,suggested,unanswered,answer_rate\r\n", 50);
+	assert_memory_equal(c.res.body, csv_head, sizeof csv_head - 1);
 	strftime(date, sizeof date, "%Y-%m-%d", &tm);
 	snprintf(line, sizeof line, "\r\n%s,4,1,1,66.7%%\r\n", date);
 	assert_non_null(strstr(c.res.body, line));
-	assert_non_null(strstr(c.res.body, "\r\ntotal,4,1,1,66.7%\r\n"));
-	assert_non_null(strstr(c.res.body, "\r\n2026-11-30,0,0,0,\r\n"));
-	assert_null(strstr(c.res.body, "2026-11-31"));
+	assert_non_null(strstr(c.res.body, "\r\n合计,4,1,1,66.7%\r\n"));
+	/* The month so far: its first day, no day after today. */
+	assert_non_null(strstr(c.res.body, "\r\n2026-11-01,0,0,0,\r\n"));
+	tm.tm_mday++;
+	tm.tm_isdst = -1;
+	(void)mktime(&tm);
+	strftime(date, sizeof date, "\r\n%Y-%m-%d,", &tm);
+	assert_null(strstr(c.res.body, date));
+	assert_null(strstr(c.res.body, "2026-11-30"));
 	assert_non_null(strstr(c.res.body,
-	    "question,count,first_seen,last_seen\r\n"));
+	    "\r\n问题,次数,第一次问,最近一次问,处理情况\r\n"));
 	assert_non_null(strstr(c.res.body, "\r\n垃圾分类,1,"));
+	assert_non_null(strstr(c.res.body, ",待处理\r\n"));
 	call_cleanup(&c);
 
 	/* Another month: zeros, and none of this month's questions. */
