@@ -622,20 +622,37 @@ async function main() {
 			await see('#preview .bubble.bot', PHONE_NO);
 		});
 
-		await t('statistics: answer rate per day, hits per item, CSV download', async () => {
+		await t('statistics: a period, the answer-rate trend, the top unanswered questions, a Chinese CSV', async () => {
 			await page.click('#tabs [data-tab=stats]');
 			await see('#days-body tr');
 			await see('#hits-body tr');
 			assert(await page.isHidden('#stats-error'), await page.textContent('#stats-error'));
+			await see('#stats-summary', '最近 30 天共');
+			await page.selectOption('#stats-period', 'all');
+			await see('#stats-summary', '全部共');
+			assert(await page.locator('#trend-chart svg .trend-point').count() >= 1, 'a point per week');
+			await page.selectOption('#trend-by', 'month');
+			const key = await page.getAttribute('#trend-chart svg .trend-point', 'data-key');
+			assert(/^\d{4}-\d{2}$/.test(key), `a point per month: ${key}`);
+			await see(`#top-unanswered .bar-row[data-q="${Q_ADD}"]`);
+			assert(await page.locator(`#top-unanswered .bar-row[data-q="${Q_NEW}"]`).count() === 0,
+			    'an answered question is not charted');
+			assert(await page.locator(`#top-unanswered .bar-row[data-q="${Q_SKIP}"]`).count() === 0,
+			    'a handled question is not charted');
+			await page.screenshot({ path: path.join(outDir, 'admin-stats.png'), fullPage: true });
 			const month = await page.inputValue('#export-month');
 			const [dl] = await Promise.all([
 				page.waitForEvent('download', { timeout: WAIT }),
 				page.click('#export-btn'),
 			]);
 			assert(dl.suggestedFilename() === `wxkb-${month}.csv`, dl.suggestedFilename());
-			const file = await dl.path();
-			const csv = fs.readFileSync(file, 'utf8');
-			assert(csv.length > 0 && csv.includes(','), `CSV: ${csv.slice(0, 200)}`);
+			const csv = fs.readFileSync(await dl.path(), 'utf8');
+			assert(/^\ufeff?日期,答上,给出建议,未答上,回答率\r\n/.test(csv), `CSV header: ${csv.slice(0, 80)}`);
+			const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+			const dates = [...csv.matchAll(/^(\d{4}-\d{2}-\d{2}),/gm)].map((m) => m[1]);
+			assert(dates.length > 0 && dates.every((d) => d <= today) && dates.includes(today),
+			    `days up to today (${today}) only: ${dates[0]} .. ${dates[dates.length - 1]}`);
+			assert(csv.includes('\r\n合计,'), 'a 合计 row');
 		});
 
 		// What the fake WeChat API was asked, one JSON object a line.
