@@ -278,10 +278,10 @@ active_answer(struct active_pending *p, int status, json_t *j)
 	free(p);
 }
 
+/* Answer req with j (stolen; NULL is a 500) as compact JSON. */
 static void
-active_error(struct evhttp_request *req, int status, const char *msg)
+active_send_json(struct evhttp_request *req, int status, json_t *j)
 {
-	json_t *j = json_pack("{s:s}", "error", msg);
 	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 
 	json_decref(j);
@@ -292,6 +292,12 @@ active_error(struct evhttp_request *req, int status, const char *msg)
 	http_send(req, status, "application/json; charset=utf-8", text,
 	    strlen(text));
 	free(text);
+}
+
+static void
+active_error(struct evhttp_request *req, int status, const char *msg)
+{
+	active_send_json(req, status, json_pack("{s:s}", "error", msg));
 }
 
 /* The status for a WeChat failure: the platform's word or its absence. */
@@ -373,7 +379,6 @@ active_push_get(struct active *a, struct evhttp_request *req,
     const char *key)
 {
 	json_t *j = wx_push_progress(a->push, key);
-	char *text;
 	size_t i;
 
 	for (i = 0; i < ACTIVE_PUSHES && j == NULL; i++)
@@ -385,15 +390,7 @@ active_push_get(struct active *a, struct evhttp_request *req,
 		    "daemon last started, or never began");
 		return;
 	}
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (text == NULL) {
-		http_send_text(req, 500, "out of memory\n");
-		return;
-	}
-	http_send(req, 200, "application/json; charset=utf-8", text,
-	    strlen(text));
-	free(text);
+	active_send_json(req, 200, j);
 }
 
 static void
@@ -460,7 +457,7 @@ active_push(struct active *a, struct evhttp_request *req)
 	struct wx_article art;
 	json_error_t jerr;
 	json_t *j;
-	char key[WX_PUSH_KEY_LEN + 1], *cause = NULL, *text;
+	char key[WX_PUSH_KEY_LEN + 1], *cause = NULL;
 	size_t len = evbuffer_get_length(in);
 	int r, wait = 1;
 
@@ -500,16 +497,7 @@ active_push(struct active *a, struct evhttp_request *req)
 			free(cause);
 			return;
 		}
-		j = wx_push_progress(a->push, key);
-		text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-		json_decref(j);
-		if (text == NULL) {
-			http_send_text(req, 500, "out of memory\n");
-			return;
-		}
-		http_send(req, 202, "application/json; charset=utf-8", text,
-		    strlen(text));
-		free(text);
+		active_send_json(req, 202, wx_push_progress(a->push, key));
 		return;
 	}
 	p = active_hold(a, req);

@@ -6,14 +6,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
-FAKE="$BUILD/tests/fake_wechat"
-"$FAKE" --port 0 --log "$WORK/api.log" --appid wx0123456789abcdef \
-    --secret itestsecret >"$WORK/fake.out" 2>&1 &
-fakepid=$!
-trap 'kill $fakepid 2>/dev/null; cleanup' EXIT
-for _ in $(seq 1 50); do grep -q '^PORT=' "$WORK/fake.out" && break; sleep 0.1; done
-APIPORT=$(sed -n 's/^PORT=//p' "$WORK/fake.out")
-API="http://127.0.0.1:$APIPORT"
+start_fake_wechat itestsecret || { ok 1 "the fake WeChat API starts"; finish; }
 control() { curl -s -m 5 -X POST -d "$1" "$API/control" >/dev/null; }
 count() { curl -s -m 5 "$API/control/stats" | grep -o "\"$1\":[0-9]*" | cut -d: -f2; }
 

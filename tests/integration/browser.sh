@@ -31,18 +31,10 @@ if [ -n "$why" ]; then
 fi
 
 # The fake WeChat API on loopback: push and menu sync go through to it.
-FAKE="$BUILD/tests/fake_wechat"
-"$FAKE" --port 0 --log "$WORK/api.log" --appid wx0123456789abcdef \
-    --secret btestsecret >"$WORK/fake.out" 2>&1 &
-fakepid=$!
-trap 'kill $fakepid 2>/dev/null; cleanup' EXIT
-for _ in $(seq 1 50); do grep -q '^PORT=' "$WORK/fake.out" && break; sleep 0.1; done
-APIPORT=$(sed -n 's/^PORT=//p' "$WORK/fake.out")
-if [ -z "$APIPORT" ]; then
+if ! start_fake_wechat btestsecret; then
 	echo "not ok 1 - the fake WeChat API starts"
 	exit 1
 fi
-API="http://127.0.0.1:$APIPORT"
 # Publishing takes one "still publishing" poll, as on the platform.
 curl -s -m 5 -X POST -d '{"publish_polls":1,"publish_status":0}' \
     "$API/control" >/dev/null
