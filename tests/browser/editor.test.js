@@ -887,6 +887,38 @@ async function main() {
 			await page.setViewportSize({ width: 1366, height: 900 });
 		});
 
+		await t('phone width: every tab fits the screen, its buttons in reach (screenshots kept)', async () => {
+			await page.setViewportSize({ width: 390, height: 844 });
+			try {
+				const tabs = {
+					unanswered: '#unanswered-body tr .add-existing',
+					stats: '#stats-refresh',
+					history: '#history-body .item-history',
+					push: '#push-preview',
+					settings: '#settings-save',
+				};
+				for (const [tab, button] of Object.entries(tabs)) {
+					await page.click(`#tabs [data-tab=${tab}]`);
+					await see(button);
+					const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+					assert(sw <= iw, `${tab}: scrollWidth ${sw} > ${iw}`);
+					const box = await page.locator(button).first().boundingBox();
+					assert(box && box.x >= 0 && box.x + box.width <= iw, `${tab}: ${button} on screen`);
+					await page.screenshot({ path: path.join(outDir, `admin-${tab}-phone.png`), fullPage: true });
+				}
+				// The item history dialog on a phone.
+				await page.click('#tabs [data-tab=history]');
+				await page.locator('#history-body .item-history').first().click();
+				await see('#ihist[open]');
+				const d = await page.locator('#ihist').boundingBox();
+				assert(d && d.x >= 0 && d.x + d.width <= 390, 'the history dialog fits');
+				await page.screenshot({ path: path.join(outDir, 'admin-history-phone.png') });
+				await page.click('#ihist-close');
+			} finally {
+				await page.setViewportSize({ width: 1366, height: 900 });
+			}
+		});
+
 		await t('sign out forgets the token; a reload asks again', async () => {
 			await page.click('#logout');
 			await see('#login');
