@@ -57,6 +57,7 @@ DEB_TEST_PKGS := \
 	clang-14 \
 	libclang-rt-14-dev \
 	chromium \
+	fonts-wqy-microhei \
 	prometheus
 # The npm packages of the tests (package-lock.json in each directory).
 NPM_DIRS := tests/interop tests/browser
@@ -233,6 +234,7 @@ test-deps: test-deps-deb $(NPM_STAMPS)
 run: deps all
 	mkdir -p $(BUILD)/run
 	test -f $(BUILD)/run/kb.json || cp kb/data/wanggezhuang.json $(BUILD)/run/kb.json
+	@sh daemon/run_banner.sh systemd/wxkbd.conf $(BUILD)/wxkbctl
 	WXKB_KB=$(BUILD)/run/kb.json WXKB_STATE_DIR=$(BUILD)/run \
 	  $(BUILD)/wxkbd --config systemd/wxkbd.conf
 

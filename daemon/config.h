@@ -35,13 +35,18 @@ struct config {
 	char	*max_clock_skew_text;	/* WXKB_MAX_CLOCK_SKEW */
 	char	*log_level_name;	/* WXKB_LOG_LEVEL */
 	char	*workers_text;		/* WXKB_WORKERS */
+	char	*timezone;		/* WXKB_TIMEZONE */
 
 	/* Derived by config_validate(). */
 	enum config_mode mode;
 	long	 max_clock_skew;	/* seconds */
 	int	 log_level;		/* syslog priority */
 	int	 workers;
+	const char *tz;			/* for TZ: timezone, or a POSIX rule
+					   when tzdata lacks the default */
 };
+
+#define CONFIG_TZ_DEFAULT	"Asia/Shanghai"
 
 /*
  * Fill cfg from the defaults, then the file at path (NULL: the default

@@ -121,7 +121,10 @@ ctl_stats(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
-/* `wxkbctl push ARTICLE.json [--publish] [--mass-send] [--preview ID]` */
+/*
+ * `wxkbctl push ARTICLE.json [--publish] [--mass-send] [--preview OPENID |
+ * --preview-wxname WECHAT_ID]`
+ */
 int
 ctl_push(const struct config *cfg, int argc, char **argv)
 {
@@ -138,10 +141,14 @@ ctl_push(const struct config *cfg, int argc, char **argv)
 			opts.publish = 1;
 		else if (strcmp(argv[i], "--mass-send") == 0)
 			opts.mass_send = 1;
-		else if (strcmp(argv[i], "--preview") == 0 && i + 1 < argc &&
-		    strlen(argv[i + 1]) < sizeof opts.preview)
+		else if ((strcmp(argv[i], "--preview") == 0 ||
+		    strcmp(argv[i], "--preview-wxname") == 0) && i + 1 < argc &&
+		    strlen(argv[i + 1]) < sizeof opts.preview &&
+		    opts.preview[0] == '\0') {
+			opts.preview_wxname = strcmp(argv[i], "--preview") != 0;
 			snprintf(opts.preview, sizeof opts.preview, "%s",
 			    argv[++i]);
+		}
 		else if (argv[i][0] != '-' && file == NULL)
 			file = argv[i];
 		else {
@@ -151,7 +158,8 @@ ctl_push(const struct config *cfg, int argc, char **argv)
 	}
 	if (file == NULL) {
 		fprintf(stderr, "usage: wxkbctl push ARTICLE.json [--publish]"
-		    " [--mass-send] [--preview OPENID]\n");
+		    " [--mass-send]\n"
+		    "       [--preview OPENID | --preview-wxname WECHAT_ID]\n");
 		return 2;
 	}
 	if (wx_article_load(file, &art, &cause) != 0) {

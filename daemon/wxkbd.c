@@ -221,6 +221,10 @@ main(int argc, char **argv)
 		    "configuration error");
 	}
 	log_set_level(cfg.log_level);
+	/* Local dates are the office's, whatever the server's zone. */
+	if (setenv("TZ", cfg.tz, 1) != 0)
+		fatal("setenv TZ");
+	tzset();
 	if (check) {
 		ch = wxkbd_check(&cfg);
 		config_cleanup(&cfg);

@@ -87,6 +87,8 @@ struct kb_item {
 	long		 priority;
 	const char	*menu_key;		/* NULL when none */
 	const char	*menu_group;		/* NULL when none */
+	const char	*menu_name;		/* the button's name; NULL:
+						   the title */
 	const struct kb_reply *replies;		/* 1 or more */
 	size_t		 nreplies;
 	enum kb_reply_mode reply_mode;

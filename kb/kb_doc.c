@@ -25,7 +25,8 @@ static const char *const doc_top_keys[] = {
 };
 static const char *const doc_item_keys[] = {
 	"id", "title", "keywords", "match", "priority", "menu_key",
-	"menu_group", "reply", "reply_mode", "source", "source_url",
+	"menu_group", "menu_name", "reply", "reply_mode", "source",
+	"source_url",
 	"updated", "valid_until", "revision", NULL
 };
 static const char *const doc_reply_keys[] = {

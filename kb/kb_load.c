@@ -16,6 +16,7 @@
 #include "kb/kb.h"
 #include "kb/kb_int.h"
 #include "kb/kb_map.h"
+#include "kb/kb_menu.h"
 #include "kb/kb_norm.h"
 #include "lib/file.h"
 #include "lib/utf8.h"
@@ -44,7 +45,8 @@ static const char *const ld_top_keys[] = {
 };
 static const char *const ld_item_keys[] = {
 	"id", "title", "keywords", "match", "priority", "menu_key",
-	"menu_group", "reply", "reply_mode", "source", "source_url",
+	"menu_group", "menu_name", "reply", "reply_mode", "source",
+	"source_url",
 	"updated", "valid_until", "revision", NULL
 };
 static const char *const ld_article_keys[] = {
@@ -543,6 +545,7 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 	struct kb_item *item = &ld->kb->items[idx];
 	struct kb_src *src = &ld->src;
 	char nbuf[KB_NORM_MAX + 1], q[LD_QUOTE + 4], lab[KB_MAX_ID + 8];
+	char why[160];
 	const char *s;
 	json_t *j;
 	size_t len;
@@ -622,6 +625,14 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 		    ld_label(ld, other, lab, sizeof lab));
 	item->menu_group = ld_str(ld, it, "", "menu_group", 0,
 	    LD_MAX_MENU_KEY);
+	/* Held to what WeChat shows: a long title is cut to "...". */
+	item->menu_name = ld_str(ld, it, "", "menu_name", 0, 0);
+	if (item->menu_name != NULL && item->menu_key == NULL)
+		ld_error(ld, "menu_name: there is no menu_key: the item is "
+		    "not in the menu");
+	else if (item->menu_name != NULL && kb_menu_name_check(
+	    item->menu_name, item->menu_group == NULL, why, sizeof why) != 0)
+		ld_error(ld, "menu_name: %s", why);
 
 	ld_item_replies(ld, it, item);
 

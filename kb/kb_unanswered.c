@@ -183,11 +183,55 @@ kb_unanswered_record(struct kb_unanswered *u, const char *text, time_t now)
 			e->count++;
 		if (now > e->last_seen)
 			e->last_seen = now;
+		if (e->state == KB_UNANSWERED_HANDLED && now > e->state_at)
+			e->state = KB_UNANSWERED_OPEN;
 		return 0;
 	}
+	ne.state = KB_UNANSWERED_OPEN;
+	ne.state_at = 0;
 	ne.count = 1;
 	ne.first_seen = ne.last_seen = now;
 	un_insert(u, &ne);
+	return 0;
+}
+
+static const char *const un_states[] = {
+	[KB_UNANSWERED_OPEN] = "open",
+	[KB_UNANSWERED_IGNORED] = "ignored",
+	[KB_UNANSWERED_HANDLED] = "handled",
+};
+
+const char *
+kb_unanswered_state_name(enum kb_unanswered_state st)
+{
+	return (size_t)st < sizeof un_states / sizeof un_states[0] ?
+	    un_states[st] : "open";
+}
+
+int
+kb_unanswered_state_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < sizeof un_states / sizeof un_states[0];
+	    i++)
+		if (strcmp(s, un_states[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+kb_unanswered_set_state(struct kb_unanswered *u, const char *text,
+    enum kb_unanswered_state state, time_t now)
+{
+	size_t i = un_find(u, text);
+
+	if (strlen(text) > KB_UNANSWERED_TEXT || u->slot[i] == UN_EMPTY) {
+		errno = ENOENT;
+		return KB_ERR_IO;
+	}
+	u->e[u->slot[i]].state = state;
+	u->e[u->slot[i]].state_at = now;
 	return 0;
 }
 
@@ -247,10 +291,14 @@ kb_unanswered_json(const struct kb_unanswered *u, size_t limit)
 	if (arr == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
-		q = json_pack("{s:s, s:I, s:I, s:I}", "text", list[i]->text,
-		    "count", (json_int_t)list[i]->count,
+		q = json_pack("{s:s, s:I, s:I, s:I, s:s}", "text",
+		    list[i]->text, "count", (json_int_t)list[i]->count,
 		    "first_seen", (json_int_t)list[i]->first_seen,
-		    "last_seen", (json_int_t)list[i]->last_seen);
+		    "last_seen", (json_int_t)list[i]->last_seen, "state",
+		    kb_unanswered_state_name(list[i]->state));
+		if (q != NULL && list[i]->state_at != 0)
+			json_object_set_new(q, "state_at", json_integer(
+			    (json_int_t)list[i]->state_at));
 		if (q == NULL || json_array_append_new(arr, q) != 0) {
 			json_decref(arr);
 			goto out;
@@ -280,9 +328,9 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 {
 	struct kb_unanswered_entry ne;
 	json_t *root = NULL, *arr, *q, *t;
-	json_int_t count, first, last;
+	json_int_t count, first, last, at;
 	size_t i, n;
-	int r;
+	int r, st;
 
 	if (cause != NULL)
 		*cause = NULL;
@@ -332,9 +380,23 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 			    path, i);
 			goto out;
 		}
+		/* "state" and "state_at" are optional: older files lack them. */
+		st = json_object_get(q, "state") == NULL ? KB_UNANSWERED_OPEN :
+		    kb_unanswered_state_parse(json_string_value(
+		    json_object_get(q, "state")));
+		at = 0;
+		if (st < 0 || (json_object_get(q, "state_at") != NULL &&
+		    !un_int(q, "state_at", 0, INT64_MAX, &at))) {
+			cause_set(cause, "%s: questions[%zu]: \"state\" must "
+			    "be open, ignored or handled, \"state_at\" an "
+			    "integer", path, i);
+			goto out;
+		}
 		ne.count = (uint32_t)count;
 		ne.first_seen = (time_t)first;
 		ne.last_seen = (time_t)last;
+		ne.state = (enum kb_unanswered_state)st;
+		ne.state_at = (time_t)at;
 		un_insert(u, &ne);
 	}
 	r = 0;

@@ -19,11 +19,24 @@
 #define KB_UNANSWERED_TEXT	256	/* bytes of a question kept */
 #define KB_UNANSWERED_FILE_MAX	(4 * 1024 * 1024)
 
+/*
+ * What staff made of a question.  A handled question asked again later
+ * is open again (the answer did not reach that resident); an ignored one
+ * stays ignored.
+ */
+enum kb_unanswered_state {
+	KB_UNANSWERED_OPEN = 0,
+	KB_UNANSWERED_IGNORED,
+	KB_UNANSWERED_HANDLED,
+};
+
 struct kb_unanswered_entry {
 	char		 text[KB_UNANSWERED_TEXT + 1];	/* normalized */
 	uint32_t	 count;		/* times asked (saturates) */
 	time_t		 first_seen;
 	time_t		 last_seen;
+	enum kb_unanswered_state state;
+	time_t		 state_at;	/* when the state was set; 0: never */
 };
 
 struct kb_unanswered;
@@ -53,6 +66,17 @@ void	kb_unanswered_clear(struct kb_unanswered *);
 int	kb_unanswered_record(struct kb_unanswered *, const char *text,
 	    time_t now);
 
+/*
+ * Set the state of the question text (normalized, as listed) at now.
+ * Returns 0, or KB_ERR_IO with errno ENOENT when it is not held.
+ */
+int	kb_unanswered_set_state(struct kb_unanswered *, const char *text,
+	    enum kb_unanswered_state state, time_t now);
+
+/* "open", "ignored", "handled"; and back (-1 when s is none of them). */
+const char *kb_unanswered_state_name(enum kb_unanswered_state);
+int	kb_unanswered_state_parse(const char *s);
+
 /* Number of questions held. */
 size_t	kb_unanswered_count(const struct kb_unanswered *);
 
@@ -66,8 +90,9 @@ size_t	kb_unanswered_sorted(const struct kb_unanswered *,
 
 /*
  * {"version": 1, "questions": [{"text", "count", "first_seen",
- * "last_seen"}, ...]} with up to limit questions (0: all), sorted as
- * kb_unanswered_sorted(); a new reference, or NULL when out of memory.
+ * "last_seen", "state", "state_at"?}, ...]} with up to limit questions
+ * (0: all), sorted as kb_unanswered_sorted(); a new reference, or NULL
+ * when out of memory.  "state_at" only once a state was set.
  */
 json_t	*kb_unanswered_json(const struct kb_unanswered *, size_t limit);
 

@@ -68,6 +68,7 @@ admin_api_free(struct admin_api *a)
 	if (a == NULL)
 		return;
 	admin_file_clear(&a->cur);
+	admin_pushes_clear(a);
 	kb_history_free(a->history);
 	free(a->kb_path);
 	free(a);
@@ -633,14 +634,20 @@ static const struct admin_route {
 	    .post = admin_items_post },
 	{ "/api/kb/items/*", "GET, PUT, DELETE", .get = admin_item_get,
 	    .put = admin_item_put, .del = admin_item_delete },
+	{ "/api/kb/items/*/history", "GET", .get = admin_item_history },
+	{ "/api/kb/items/*/restore", "POST", .post = admin_item_restore },
 	{ "/api/kb/reload", "POST", .post = admin_reload },
 	{ "/api/kb/history", "GET", .get = admin_history_get },
 	{ "/api/kb/history/*/restore", "POST", .post = admin_restore },
 	{ "/api/query", "GET", .get = admin_query },
+	{ "/api/menu/preview", "GET", .get = admin_menu_preview },
 	{ "/api/stats/unanswered", "GET", .get = admin_unanswered },
+	{ "/api/stats/unanswered/state", "POST",
+	    .post = admin_unanswered_state },
 	{ "/api/stats/items", "GET", .get = admin_stats_items },
 	{ "/api/stats/export", "GET", .get = admin_stats_export },
 	{ "/api/push", "POST", .apost = admin_push },
+	{ "/api/push/*", "GET", .get = admin_push_get },
 	{ "/api/menu", "GET", .aget = admin_menu_get },
 	{ "/api/menu/sync", "POST", .apost = admin_menu_sync },
 	{ "/api/import-autoreply", "POST", .apost = admin_import },

@@ -2,7 +2,7 @@
  * admin_int — the inside of the admin API, shared by its files:
  * admin_api.c (requests, answers, the file, writes, routing), admin_kb.c
  * (the knowledge-base routes) and admin_stats.c (query preview and
- * statistics).  Nothing else includes this header; api_ is the prefix of
+ * statistics).  Nothing else includes this header; admin_ is the prefix of
  * what it declares.
  */
 #ifndef ADMIN_INT_H
@@ -22,6 +22,8 @@
 
 #define ADMIN_JSON	"application/json; charset=utf-8"
 #define ADMIN_CSV		"text/csv; charset=utf-8"
+#define ADMIN_PUSHES	16		/* ended pushes remembered */
+#define ADMIN_PUSH_KEY_MAX 64		/* bytes of a push's key */
 #define ADMIN_MAX_PARAM	KB_MAX_QUERY	/* bytes of a decoded value */
 #define ADMIN_MAX_WORDS	16		/* words of a search */
 #define ADMIN_MAX_ARG	(KB_MAX_ID + 1)	/* bytes of a path segment */
@@ -42,6 +44,12 @@ struct admin_api {
 	struct wx_api	*api;
 	struct wx_push	*push;
 	struct kb_history *history;
+	/* Reports of ended pushes nobody waited for, for GET /api/push/KEY. */
+	struct admin_ended {
+		char		 key[ADMIN_PUSH_KEY_MAX + 1];
+		json_t		*report;
+	}		 ended[ADMIN_PUSHES];
+	size_t		 next_ended;
 	struct admin_file	 cur;
 };
 
@@ -188,11 +196,26 @@ void	admin_history_get(struct admin_api *, const struct admin_request *,
 void	admin_restore(struct admin_api *, const struct admin_request *,
 	    const char *revision, struct admin_result *);
 
+/* One item's history (admin_item_history.c). */
+void	admin_item_history(struct admin_api *, const struct admin_request *,
+	    const char *id, struct admin_result *);
+void	admin_item_restore(struct admin_api *, const struct admin_request *,
+	    const char *id, struct admin_result *);
+
+/* Add "title" to the entries of a GET /api/kb/history answer. */
+void	admin_history_titles(struct admin_api *, json_t *hist);
+
+/* The menu a sync would send (admin_menu.c). */
+void	admin_menu_preview(struct admin_api *, const struct admin_request *,
+	    const char *, struct admin_result *);
+
 /* The query preview and statistics routes (admin_stats.c). */
 void	admin_query(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
 void	admin_unanswered(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
+void	admin_unanswered_state(struct admin_api *,
+	    const struct admin_request *, const char *, struct admin_result *);
 void	admin_stats_items(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_result *);
 void	admin_stats_export(struct admin_api *, const struct admin_request *,
@@ -207,5 +230,10 @@ void	admin_menu_sync(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_pending *);
 void	admin_import(struct admin_api *, const struct admin_request *,
 	    const char *, struct admin_pending *);
+void	admin_push_get(struct admin_api *, const struct admin_request *,
+	    const char *key, struct admin_result *);
+
+/* Forget the reports of ended pushes (admin_api_free). */
+void	admin_pushes_clear(struct admin_api *);
 
 #endif

@@ -49,6 +49,7 @@ admin_item_shape(json_t *item, struct admin_result *res)
 		{ "priority", ADMIN_INTEGER, 0 },
 		{ "menu_key", ADMIN_STRING, 0 },
 		{ "menu_group", ADMIN_STRING, 0 },
+		{ "menu_name", ADMIN_STRING, 0 },
 		{ "reply", ADMIN_REPLY, 1 },
 		{ "reply_mode", ADMIN_STRING, 0 },
 		{ "source", ADMIN_STRING, 0 },
@@ -321,6 +322,31 @@ admin_items_get(struct admin_api *a, const struct admin_request *req,
 	    (json_int_t)kb_doc_revision(a->cur.doc), "items", out));
 }
 
+/*
+ * An item posted without "id" gets "item-N", N the revision it is
+ * created at (with "-2", "-3"... should that be taken): staff never have
+ * to make up an id, and an id once used is not handed out again.
+ */
+static int
+admin_new_id(struct admin_api *a, json_t *body, struct admin_result *res)
+{
+	char id[KB_MAX_ID + 1];
+	int64_t n = admin_next_revision(a);
+	int k;
+
+	if (json_object_get(body, "id") != NULL)
+		return 0;
+	snprintf(id, sizeof id, "item-%" PRId64, n);
+	for (k = 2; kb_doc_find(a->cur.doc, id, NULL) != NULL && k < 1000;
+	    k++)
+		snprintf(id, sizeof id, "item-%" PRId64 "-%d", n, k);
+	if (json_object_set_new(body, "id", json_string(id)) != 0) {
+		admin_errorf(res, 500, NULL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* POST /api/kb/items */
 void
 admin_items_post(struct admin_api *a, const struct admin_request *req,
@@ -337,7 +363,8 @@ admin_items_post(struct admin_api *a, const struct admin_request *req,
 	if (body == NULL)
 		return;
 	if (admin_need_match(req, res, &want) != 0 ||
-	    admin_item_shape(body, res) != 0 || admin_current(a, res) != 0)
+	    admin_current(a, res) != 0 || admin_new_id(a, body, res) != 0 ||
+	    admin_item_shape(body, res) != 0)
 		goto out;
 	rev = kb_doc_revision(a->cur.doc);
 	idj = json_object_get(body, "id");
@@ -555,9 +582,11 @@ admin_history_get(struct admin_api *a, const struct admin_request *req,
 		return;
 	j = kb_history_json(a->history, kb_doc_revision(a->cur.doc),
 	    a->cur.st.st_mtime);
-	if (j != NULL)
+	if (j != NULL) {
 		json_object_set_new(j, "revision",
 		    json_integer(kb_doc_revision(a->cur.doc)));
+		admin_history_titles(a, j);
+	}
 	admin_reply(res, 200, j);
 }
 

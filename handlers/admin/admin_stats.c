@@ -16,6 +16,7 @@
 #include "handlers/callback/dispatch.h"
 #include "kb/kb.h"
 #include "kb/kb_doc.h"
+#include "kb/kb_unanswered.h"
 
 /* A reply of the knowledge base as the admin page shows it. */
 static json_t *
@@ -136,19 +137,66 @@ out:
 	kb_unref(kb);
 }
 
-/* GET /api/stats/unanswered */
+/*
+ * GET /api/stats/unanswered: the questions, each a question the served
+ * knowledge base now answers marked with "answered_by": {"id", "title"}.
+ */
 void
 admin_unanswered(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
-	json_t *j;
+	struct kb *kb = dispatch_kb_acquire(a->dispatch);
+	struct kb_result *kr = malloc(sizeof *kr);
+	json_t *j, *q;
+	const char *text;
+	size_t i;
 
-	(void)req;
 	(void)arg;
 	j = dispatch_unanswered_json(a->dispatch, 0);
 	if (j == NULL)
 		j = json_pack("{sis[]}", "version", 1, "questions");
+	json_array_foreach(json_object_get(j, "questions"), i, q) {
+		text = json_string_value(json_object_get(q, "text"));
+		if (kb == NULL || kr == NULL || text == NULL)
+			break;
+		kb_query(kb, text, strlen(text), req->now, kr);
+		if (kr->kind == KB_RESULT_HIT)
+			json_object_set_new(q, "answered_by", json_pack(
+			    "{ssss}", "id", kr->item->id, "title",
+			    kr->item->title));
+	}
+	free(kr);
+	kb_unref(kb);
 	admin_reply(res, 200, j);
+}
+
+/* POST /api/stats/unanswered/state {"text", "state"} */
+void
+admin_unanswered_state(struct admin_api *a, const struct admin_request *req,
+    const char *arg, struct admin_result *res)
+{
+	json_t *body = admin_body(req, res);
+	const char *text, *name;
+	int st;
+
+	(void)arg;
+	if (body == NULL)
+		return;
+	text = json_string_value(json_object_get(body, "text"));
+	name = json_string_value(json_object_get(body, "state"));
+	st = kb_unanswered_state_parse(name);
+	if (text == NULL || st < 0 || json_object_size(body) != 2) {
+		admin_errorf(res, 400, admin_detail("state: open, ignored or "
+		    "handled"), "the body must be {\"text\": the question "
+		    "as listed, \"state\": ...}");
+	} else if (dispatch_unanswered_set_state(a->dispatch, text, st,
+	    req->now) != 0) {
+		admin_errorf(res, 404, NULL, "no such question in the list");
+	} else {
+		admin_reply(res, 200, json_pack("{ssss}", "text", text, "state",
+		    name));
+	}
+	json_decref(body);
 }
 
 struct admin_hits {
@@ -328,24 +376,29 @@ void
 admin_stats_export(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
+	static const char *const states_zh[] = {
+		[KB_UNANSWERED_OPEN] = "待处理",
+		[KB_UNANSWERED_IGNORED] = "已忽略",
+		[KB_UNANSWERED_HANDLED] = "已处理",
+	};
 	json_t *stats = NULL, *un = NULL, *q, *days;
 	json_int_t c[3], total[3] = { 0, 0, 0 }, first, last;
-	char month[16], date[24], *buf = NULL;
+	char month[16], date[24], today[24], *buf = NULL;
 	struct tm tm;
 	size_t size = 0, i;
 	time_t start, end;
 	FILE *f;
-	int y, m, d, r;
+	int y, m, d, r, st;
 
 	(void)arg;
-	r = admin_param(req->query, "month", month, sizeof month);
-	if (r == 0) {
-		if (localtime_r(&req->now, &tm) == NULL) {
-			admin_errorf(res, 500, NULL, "no local time");
-			return;
-		}
-		strftime(month, sizeof month, "%Y-%m", &tm);
+	if (localtime_r(&req->now, &tm) == NULL) {
+		admin_errorf(res, 500, NULL, "no local time");
+		return;
 	}
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	r = admin_param(req->query, "month", month, sizeof month);
+	if (r == 0)
+		strftime(month, sizeof month, "%Y-%m", &tm);
 	if (r < 0 || !admin_month(month, &y, &m, &start, &end)) {
 		admin_errorf(res, 400, NULL, "month: must be YYYY-MM");
 		return;
@@ -360,7 +413,8 @@ admin_stats_export(struct admin_api *a, const struct admin_request *req,
 	days = json_object_get(stats, "days");
 	/* A byte-order mark, so that spreadsheets read UTF-8 as such. */
 	fputs("\xef\xbb\xbf", f);
-	fputs("date,answered,suggested,unanswered,answer_rate\r\n", f);
+	/* In the words of the office's report; days to come are left out. */
+	fputs("日期,答上,给出建议,未答上,回答率\r\n", f);
 	for (d = 1; d <= 31; d++) {
 		memset(&tm, 0, sizeof tm);
 		tm.tm_year = y - 1900;
@@ -371,13 +425,15 @@ admin_stats_export(struct admin_api *a, const struct admin_request *req,
 		if (mktime(&tm) == (time_t)-1 || tm.tm_mon != m - 1)
 			break;
 		snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+		if (strcmp(date, today) > 0)
+			break;
 		admin_day_counts(days, date, c);
 		for (i = 0; i < 3; i++)
 			total[i] += c[i];
 		admin_csv_counts(f, date, c);
 	}
-	admin_csv_counts(f, "total", total);
-	fputs("\r\nquestion,count,first_seen,last_seen\r\n", f);
+	admin_csv_counts(f, "合计", total);
+	fputs("\r\n问题,次数,第一次问,最近一次问,处理情况\r\n", f);
 	json_array_foreach(json_object_get(un, "questions"), i, q) {
 		first = json_integer_value(json_object_get(q, "first_seen"));
 		last = json_integer_value(json_object_get(q, "last_seen"));
@@ -391,7 +447,9 @@ admin_stats_export(struct admin_api *a, const struct admin_request *req,
 		admin_csv_date(f, first);
 		fputc(',', f);
 		admin_csv_date(f, last);
-		fputs("\r\n", f);
+		st = kb_unanswered_state_parse(json_string_value(
+		    json_object_get(q, "state")));
+		fprintf(f, ",%s\r\n", states_zh[st < 0 ? 0 : st]);
 	}
 	if (fclose(f) != 0) {
 		free(buf);

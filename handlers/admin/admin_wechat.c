@@ -4,6 +4,7 @@
  * They run on the main loop and answer through a pending handle when the
  * WeChat API has.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,8 @@
 #include "handlers/wechat/wx_menu.h"
 #include "handlers/wechat/wx_push.h"
 #include "kb/kb.h"
+
+_Static_assert(ADMIN_PUSH_KEY_MAX >= WX_PUSH_KEY_LEN, "a push key fits");
 
 /* An article with its cover as Base64 is a few MiB at most. */
 #define ADMIN_PUSH_MAX_BODY	(4 * 1024 * 1024)
@@ -100,6 +103,42 @@ admin_push_cb(void *arg, const struct wx_push_report *r)
 	admin_pending_finish(arg, s, wx_push_report_json(r));
 }
 
+/* A push nobody waits for ended: keep its report for GET /api/push/KEY. */
+static void
+admin_push_bg_cb(void *arg, const struct wx_push_report *r)
+{
+	struct admin_api *a = arg;
+	struct admin_ended *e = NULL;
+	size_t i;
+
+	for (i = 0; i < ADMIN_PUSHES && e == NULL; i++)
+		if (strcmp(a->ended[i].key, r->key) == 0)
+			e = &a->ended[i];
+	if (e == NULL) {
+		e = &a->ended[a->next_ended];
+		a->next_ended = (a->next_ended + 1) % ADMIN_PUSHES;
+	}
+	json_decref(e->report);
+	snprintf(e->key, sizeof e->key, "%s", r->key);
+	e->report = wx_push_report_json(r);
+}
+
+void
+admin_pushes_clear(struct admin_api *a)
+{
+	size_t i;
+
+	for (i = 0; i < ADMIN_PUSHES; i++) {
+		json_decref(a->ended[i].report);
+		a->ended[i].report = NULL;
+	}
+}
+
+/*
+ * POST /api/push: the article and its options.  "wait": false answers
+ * 202 with the progress at once, and the page follows GET /api/push/KEY;
+ * otherwise the answer is the report when the push has ended.
+ */
 void
 admin_push(struct admin_api *a, const struct admin_request *req,
     const char *seg, struct admin_pending *p)
@@ -107,9 +146,9 @@ admin_push(struct admin_api *a, const struct admin_request *req,
 	struct wx_push_opts opts;
 	struct wx_article art;
 	json_error_t jerr;
-	json_t *j;
-	char *cause = NULL;
-	int r;
+	json_t *j, *w;
+	char key[WX_PUSH_KEY_LEN + 1], *cause = NULL;
+	int r, wait = 1;
 
 	(void)seg;
 	if (!admin_wechat_on(a, p))
@@ -123,20 +162,82 @@ admin_push(struct admin_api *a, const struct admin_request *req,
 		admin_wechat_error(p, 400, "the body is not JSON");
 		return;
 	}
+	if ((w = json_object_get(j, "wait")) != NULL) {
+		if (!json_is_boolean(w)) {
+			json_decref(j);
+			admin_wechat_error(p, 400, "wait: must be true or "
+			    "false");
+			return;
+		}
+		wait = json_is_true(w);
+		json_object_del(j, "wait");
+	}
 	memset(&art, 0, sizeof art);
 	memset(&opts, 0, sizeof opts);
 	r = wx_article_request_parse(j, &art, &opts, &cause);
 	json_decref(j);
-	if (r == 0)
+	if (r != 0)
+		r = WX_PUSH_ERR_INVALID;
+	else if (wait)
 		r = wx_push_start(a->push, &art, &opts, admin_push_cb, p,
 		    &cause);
-	else
-		r = WX_PUSH_ERR_INVALID;
+	else {
+		wx_article_key(&art, key);
+		r = wx_push_start(a->push, &art, &opts, admin_push_bg_cb, a,
+		    &cause);
+		if (r == WX_PUSH_OK)
+			admin_pending_finish(p, 202, wx_push_progress(a->push,
+			    key));
+	}
 	wx_article_cleanup(&art);
 	if (r != WX_PUSH_OK)
 		admin_wechat_error(p, r == WX_PUSH_ERR_BUSY ? 409 : 422,
 		    cause != NULL ? cause : wx_push_strerror(r));
 	free(cause);
+}
+
+/* "wxkb-" and 32 lower-case hex digits, as wx_article_key() makes. */
+static int
+admin_push_key_ok(const char *key)
+{
+	size_t i;
+
+	if (strlen(key) != WX_PUSH_KEY_LEN || strncmp(key, "wxkb-", 5) != 0)
+		return 0;
+	for (i = 5; i < WX_PUSH_KEY_LEN; i++)
+		if (!((key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' &&
+		    key[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* GET /api/push/KEY: the push running, or its report once ended. */
+void
+admin_push_get(struct admin_api *a, const struct admin_request *req,
+    const char *key, struct admin_result *res)
+{
+	json_t *j = NULL;
+	size_t i;
+
+	(void)req;
+	if (a->api == NULL) {
+		admin_errorf(res, 503, NULL, "the WeChat API is off: set "
+		    "WXKB_APPSECRET (the AppSecret credential)");
+		return;
+	}
+	if (admin_push_key_ok(key))
+		j = wx_push_progress(a->push, key);
+	for (i = 0; i < ADMIN_PUSHES && j == NULL && admin_push_key_ok(key);
+	    i++)
+		if (a->ended[i].report != NULL &&
+		    strcmp(a->ended[i].key, key) == 0)
+			j = json_incref(a->ended[i].report);
+	if (j == NULL) {
+		admin_errorf(res, 404, NULL, "no such push: it ended before "
+		    "the daemon last started, or never began");
+		return;
+	}
+	admin_reply(res, 200, j);
 }
 
 static void

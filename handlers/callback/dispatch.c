@@ -123,6 +123,20 @@ dispatch_unanswered_json(struct dispatch *d, size_t limit)
 }
 
 int
+dispatch_unanswered_set_state(struct dispatch *d, const char *text,
+    int state, time_t now)
+{
+	int r = -1;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->unanswered != NULL)
+		r = kb_unanswered_set_state(d->unanswered, text,
+		    (enum kb_unanswered_state)state, now);
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+int
 dispatch_unanswered_save(struct dispatch *d, const char *path,
     char **cause)
 {

@@ -48,10 +48,14 @@ void	dispatch_set_kb(struct dispatch *, struct kb *kb);
 struct kb *dispatch_kb_acquire(struct dispatch *);
 
 /*
- * The unanswered store, read or saved under the dispatcher's lock while
- * workers record into it: kb_unanswered_json() and kb_unanswered_save().
+ * The unanswered store, read, marked or saved under the dispatcher's lock
+ * while workers record into it: kb_unanswered_json(),
+ * kb_unanswered_set_state() (state is an enum kb_unanswered_state; -1
+ * when there is no store) and kb_unanswered_save().
  */
 json_t	*dispatch_unanswered_json(struct dispatch *, size_t limit);
+int	dispatch_unanswered_set_state(struct dispatch *, const char *text,
+	    int state, time_t now);
 int	dispatch_unanswered_save(struct dispatch *, const char *path,
 	    char **cause);
 

@@ -451,8 +451,26 @@ wx_article_request_json(const struct wx_article *a,
 	if (art == NULL)
 		return NULL;
 	return json_pack("{s:o,s:b,s:b,s:s*}", "article", art, "publish",
-	    o->publish, "mass_send", o->mass_send, "preview",
-	    o->preview[0] != '\0' ? o->preview : NULL);
+	    o->publish, "mass_send", o->mass_send, o->preview_wxname ?
+	    "preview_wxname" : "preview", o->preview[0] != '\0' ?
+	    o->preview : NULL);
+}
+
+int
+wx_article_wxname_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 6 || n > WX_ARTICLE_MAX_WXNAME || !((s[0] >= 'a' &&
+	    s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '_'))
+			return 0;
+	}
+	return 1;
 }
 
 int
@@ -486,7 +504,29 @@ wx_article_request_parse(const json_t *j, struct wx_article *a,
 				cause_set(cause, "preview: must be an OpenID");
 				return -1;
 			}
+			if (o->preview[0] != '\0') {
+				cause_set(cause, "preview: give either preview "
+				    "or preview_wxname");
+				return -1;
+			}
 			snprintf(o->preview, sizeof o->preview, "%s", s);
+		} else if (strcmp(key, "preview_wxname") == 0) {
+			s = json_string_value(v);
+			if (json_is_null(v))
+				continue;
+			if (s == NULL || !wx_article_wxname_valid(s)) {
+				cause_set(cause, "preview_wxname: must be a "
+				    "WeChat ID (6 to 20 letters, digits, - "
+				    "and _, starting with a letter)");
+				return -1;
+			}
+			if (o->preview[0] != '\0') {
+				cause_set(cause, "preview: give either preview "
+				    "or preview_wxname");
+				return -1;
+			}
+			snprintf(o->preview, sizeof o->preview, "%s", s);
+			o->preview_wxname = 1;
 		} else if (strcmp(key, "article") != 0) {
 			cause_set(cause, "%s: unknown key", key);
 			return -1;

@@ -34,6 +34,7 @@
 #define WX_ARTICLE_MAX_FILE	(64 * 1024)	/* the article JSON file */
 #define WX_ARTICLE_KEY_LEN	37		/* "wxkb-" + 32 hex */
 #define WX_ARTICLE_MAX_OPENID	128
+#define WX_ARTICLE_MAX_WXNAME	20	/* a 微信号: 6-20 of [A-Za-z0-9_-] */
 
 /* An article, every member owned (wx_article_cleanup() frees). */
 struct wx_article {
@@ -51,7 +52,9 @@ struct wx_article {
 struct wx_push_opts {
 	int		 publish;		/* freepublish */
 	int		 mass_send;		/* publish, then send to all */
-	char		 preview[WX_ARTICLE_MAX_OPENID + 1]; /* OpenID or "" */
+	char		 preview[WX_ARTICLE_MAX_OPENID + 1]; /* OpenID, 微信号
+							or "" */
+	int		 preview_wxname;	/* preview names a 微信号 */
 };
 
 /*
@@ -90,10 +93,14 @@ void	wx_article_cleanup(struct wx_article *a);
 
 /*
  * The body of POST /api/push: {"article":{inline},"publish":bool,
- * "mass_send":bool,"preview":"OPENID"}.  NULL on no memory.
+ * "mass_send":bool,"preview":"OPENID"} or "preview_wxname":"微信号"
+ * instead of "preview".  NULL on no memory.
  */
 json_t	*wx_article_request_json(const struct wx_article *a,
 	    const struct wx_push_opts *o);
+
+/* 1 when s is a well-formed 微信号 (WeChat ID), else 0. */
+int	wx_article_wxname_valid(const char *s);
 
 /* Read that body back into a and o.  0, or -1 with *cause malloc'ed. */
 int	wx_article_request_parse(const json_t *j, struct wx_article *a,

@@ -214,3 +214,25 @@ wx_errcode_publish_status(long status)
 	}
 	return "in an unknown state";
 }
+
+const char *
+wx_errcode_publish_status_zh(long status)
+{
+	switch (status) {
+	case 0:
+		return "已发布";
+	case 1:
+		return "仍在发布中";
+	case 2:
+		return "未通过原创校验";
+	case 3:
+		return "发布失败（常规失败）";
+	case 4:
+		return "未通过平台审核";
+	case 5:
+		return "发布后已被删除";
+	case 6:
+		return "发布后被平台封禁";
+	}
+	return "处于未知状态";
+}

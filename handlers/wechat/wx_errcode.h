@@ -55,4 +55,7 @@ const char *wx_errclass_name(enum wx_errclass);
  */
 const char *wx_errcode_publish_status(long status);
 
+/* The same in Chinese.  Static; never NULL. */
+const char *wx_errcode_publish_status_zh(long status);
+
 #endif

@@ -12,6 +12,7 @@
 #include "handlers/wechat/wx_menu.h"
 #include "kb/kb.h"
 #include "lib/utf8.h"
+#include "kb/kb_menu.h"
 
 /* Problems found while building, one line each. */
 struct menu_errs {
@@ -56,23 +57,21 @@ menu_who(const struct wx_menu_entry *e, char *buf, size_t size)
 	return buf;
 }
 
+/* A name as WeChat takes and shows it (kb_menu); hint: what to do. */
 static void
 menu_check_name(struct menu_errs *m, const char *who, const char *what,
-    const char *name, size_t max)
+    const char *name, int top, const char *hint)
 {
-	size_t len;
+	char why[200];
 
 	if (name == NULL || *name == '\0') {
 		menu_err(m, "%s: %s is empty", who, what);
 		return;
 	}
-	len = strlen(name);
-	if (!utf8_valid(name, len))
+	if (!utf8_valid(name, strlen(name)))
 		menu_err(m, "%s: %s is not UTF-8", who, what);
-	else if (len > max)
-		menu_err(m, "%s: %s \"%s\" is %zu bytes; at most %zu allowed "
-		    "(%zu Chinese characters)", who, what, name, len, max,
-		    max / 3);
+	else if (kb_menu_name_check(name, top, why, sizeof why) != 0)
+		menu_err(m, "%s: %s %s%s", who, what, why, hint);
 }
 
 int
@@ -94,8 +93,9 @@ wx_menu_build(const struct wx_menu_entry *e, size_t n, json_t **out,
 		    "would be empty");
 	for (i = 0; i < n; i++) {
 		menu_who(&e[i], who, sizeof who);
-		menu_check_name(&m, who, "name", e[i].name, e[i].group !=
-		    NULL ? WX_MENU_MAX_SUB_NAME : WX_MENU_MAX_TOP_NAME);
+		menu_check_name(&m, who, "name", e[i].name, e[i].group ==
+		    NULL, e[i].item != NULL ? "; give the item a shorter "
+		    "menu_name" : "");
 		if (e[i].key == NULL || *e[i].key == '\0')
 			menu_err(&m, "%s: the key is empty", who);
 		else if (strlen(e[i].key) > WX_MENU_MAX_KEY)
@@ -130,8 +130,7 @@ wx_menu_build(const struct wx_menu_entry *e, size_t n, json_t **out,
 			}
 		}
 		if (top == NULL) {
-			menu_check_name(&m, who, "menu_group", g,
-			    WX_MENU_MAX_TOP_NAME);
+			menu_check_name(&m, who, "menu_group", g, 1, "");
 			top = json_pack("{s:s,s:[]}", "name", g, "sub_button");
 			json_array_append_new(buttons, top);
 			ntop++;
@@ -176,7 +175,8 @@ wx_menu_from_kb(const struct kb *kb, time_t now, json_t **out, char **cause)
 		if (it->menu_key == NULL || kb_item_expired(it, now))
 			continue;
 		e[n].group = it->menu_group;
-		e[n].name = it->title;
+		e[n].name = it->menu_name != NULL ? it->menu_name :
+		    it->title;
 		e[n].key = it->menu_key;
 		e[n].item = it->id;
 		n++;

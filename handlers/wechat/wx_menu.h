@@ -1,13 +1,14 @@
 /*
  * wx_menu — the custom menu (protocol doc §7.9) built from the knowledge
  * base: every item with a menu_key becomes a "click" button named by its
- * title whose key is the menu_key, so a click returns that item.  Items
- * with the same menu_group share a top-level button named by the group;
- * an item without a group is a top-level button of its own.  The platform
- * allows 3 top-level buttons and 5 sub-buttons each; names are at most 16
- * bytes at the top (5 Chinese characters) and 60 below, keys 128.  A menu
- * that breaks a rule is refused here with every problem named, before any
- * request is made.
+ * menu_name (else its title) whose key is the menu_key, so a click
+ * returns that item.  Items with the same menu_group share a top-level
+ * button named by the group; an item without a group is a top-level
+ * button of its own.  The platform allows 3 top-level buttons and 5
+ * sub-buttons each, keys of 128 bytes, and shows names of 4 Chinese
+ * characters at the top and 8 below (kb_menu).  A menu that breaks a
+ * rule is refused here with every problem named, before any request is
+ * made.
  */
 #ifndef WX_MENU_H
 #define WX_MENU_H
@@ -23,8 +24,6 @@ struct kb;
 
 #define WX_MENU_MAX_TOP		3
 #define WX_MENU_MAX_SUB		5
-#define WX_MENU_MAX_TOP_NAME	16	/* bytes */
-#define WX_MENU_MAX_SUB_NAME	60	/* bytes */
 #define WX_MENU_MAX_KEY		128	/* bytes */
 
 /* One button to make. */
@@ -46,7 +45,7 @@ int	wx_menu_build(const struct wx_menu_entry *e, size_t n, json_t **out,
 
 /*
  * The same from the items of kb that have a menu_key and are not expired
- * at now: group menu_group, name title, key menu_key.
+ * at now: group menu_group, name menu_name or title, key menu_key.
  */
 int	wx_menu_from_kb(const struct kb *kb, time_t now, json_t **out,
 	    char **cause);

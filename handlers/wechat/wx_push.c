@@ -43,7 +43,10 @@ struct wx_push_job {
 	int		 j_polling;
 	int		 j_ended;
 	unsigned	 j_asked, j_done, j_skipped, j_failed;
+	unsigned	 j_step;		/* the step going on */
 	int		 j_err;
+	int		 j_api_err;		/* of the failed call */
+	long		 j_pubstatus;		/* of a failed publish */
 	long		 j_errcode;
 	char		 j_msg[640];
 	wx_push_cb	 j_cb;
@@ -194,6 +197,10 @@ job_report(struct wx_push_job *j, struct wx_push_report *r)
 	r->article_url = rec_str(j, "article_url");
 	r->msg_id = (long long)json_integer_value(json_object_get(j->j_rec,
 	    "mass_msg_id"));
+	r->active = !j->j_ended;
+	r->running = j->j_ended ? 0 : j->j_step;
+	r->api_err = j->j_api_err;
+	r->publish_status = j->j_pubstatus;
 }
 
 static void
@@ -258,6 +265,7 @@ static void
 job_api_fail(struct wx_push_job *j, unsigned step, const char *what,
     const struct wx_api_res *res)
 {
+	j->j_api_err = res->err;
 	job_fail(j, step, WX_PUSH_ERR_API, res->errcode, "%s failed: %s",
 	    what, res->message);
 }
@@ -279,6 +287,7 @@ static void
 job_call(struct wx_push_job *j, const struct wx_api_req *req, wx_api_cb cb,
     unsigned step)
 {
+	j->j_step = step;
 	j->j_call = wx_api_call(j->j_push->p_api, req, cb, j);
 	if (j->j_call == NULL)
 		job_fail(j, step, WX_PUSH_ERR_NOMEM, 0, "the request could not "
@@ -478,6 +487,7 @@ poll_cb(void *arg, const struct wx_api_res *res)
 			job_end(j);
 			return;
 		}
+		j->j_pubstatus = status;
 		job_fail(j, WX_PUSH_PUBLISH, WX_PUSH_ERR_PUBLISH, 0,
 		    "publishing failed: the article was %s (publish_status "
 		    "%ld)", wx_errcode_publish_status(status), status);
@@ -563,7 +573,8 @@ job_preview(struct wx_push_job *j)
 	struct wx_api_req req;
 	json_t *body;
 
-	body = json_pack("{s:s,s:{s:s},s:s}", "touser", j->j_opts.preview,
+	body = json_pack("{s:s,s:{s:s},s:s}", j->j_opts.preview_wxname ?
+	    "towxname" : "touser", j->j_opts.preview,
 	    "mpnews", "media_id", rec_str(j, "draft_media_id"), "msgtype",
 	    "mpnews");
 	memset(&req, 0, sizeof req);
@@ -736,8 +747,11 @@ wx_push_start(struct wx_push *p, const struct wx_article *a,
 	j->j_cb = cb;
 	j->j_arg = arg;
 	j->j_opts = *o;
+	/* A 微信号 is hashed apart from an OpenID of the same spelling. */
 	if (o->preview[0] != '\0')
-		siphash_uid(p->p_key, o->preview, j->j_preview);
+		snprintf(j->j_preview, sizeof j->j_preview, "%016" PRIx64,
+		    siphash(p->p_key, o->preview, strlen(o->preview)) ^
+		    (o->preview_wxname ? 1 : 0));
 	TAILQ_INSERT_TAIL(&p->p_jobs, j, j_entry);
 	p->p_njobs++;
 	j->j_timer = evtimer_new(p->p_base, job_timer_cb, j);
@@ -765,15 +779,31 @@ wx_push_start(struct wx_push *p, const struct wx_article *a,
 	return 0;
 }
 
+json_t *
+wx_push_progress(const struct wx_push *p, const char *key)
+{
+	struct wx_push_job *j;
+	struct wx_push_report r;
+
+	TAILQ_FOREACH(j, &p->p_jobs, j_entry) {
+		if (strcmp(j->j_key, key) == 0) {
+			job_report(j, &r);
+			return wx_push_report_json(&r);
+		}
+	}
+	return NULL;
+}
+
 static const struct {
 	unsigned	 step;
 	const char	*name;
+	const char	*zh;
 } push_steps[] = {
-	{ WX_PUSH_THUMB, "thumb" },
-	{ WX_PUSH_DRAFT, "draft" },
-	{ WX_PUSH_PUBLISH, "publish" },
-	{ WX_PUSH_PREVIEW, "preview" },
-	{ WX_PUSH_MASS, "mass_send" },
+	{ WX_PUSH_THUMB, "thumb", "上传封面图片" },
+	{ WX_PUSH_DRAFT, "draft", "保存草稿" },
+	{ WX_PUSH_PUBLISH, "publish", "发布" },
+	{ WX_PUSH_PREVIEW, "preview", "发送预览" },
+	{ WX_PUSH_MASS, "mass_send", "群发" },
 };
 
 static const char *
@@ -785,13 +815,64 @@ push_step_state(const struct wx_push_report *r, unsigned step)
 		return "done";
 	if (r->skipped & step)
 		return "skipped";
+	if (r->active && r->running == step)
+		return "running";
+	if (r->active && (r->asked & step))
+		return "waiting";
 	return "-";
+}
+
+/* Why a push stopped, in Chinese for the admin page ("" on success). */
+static void
+push_message_zh(const struct wx_push_report *r, char *buf, size_t size)
+{
+	const char *step = "推送", *why;
+	size_t i;
+
+	*buf = '\0';
+	if (r->active || r->err == WX_PUSH_OK)
+		return;
+	for (i = 0; i < sizeof push_steps / sizeof push_steps[0]; i++)
+		if (push_steps[i].step == r->failed)
+			step = push_steps[i].zh;
+	switch (r->err) {
+	case WX_PUSH_ERR_API:
+		if (r->errcode != 0)
+			why = wx_errcode_text_zh(r->errcode);
+		else if (r->api_err == WX_API_ERR_TOKEN ||
+		    r->api_err == WX_API_ERR_BREAKER)
+			why = "取不到微信接口凭证，请检查 AppSecret 和公众号"
+			    "后台的 IP 白名单";
+		else
+			why = "没有连上微信服务器，或微信的回答不完整，请稍后"
+			    "再试";
+		snprintf(buf, size, "%s失败：%s", step, why);
+		return;
+	case WX_PUSH_ERR_PUBLISH:
+		snprintf(buf, size, "发布失败：文章%s",
+		    wx_errcode_publish_status_zh(r->publish_status));
+		return;
+	case WX_PUSH_ERR_TIMEOUT:
+		snprintf(buf, size, "文章仍在发布中。稍后再点一次同样的按钮，"
+		    "会接着查看发布结果，不会重复发送");
+		return;
+	case WX_PUSH_ERR_STATE:
+		snprintf(buf, size, "%s失败：服务器无法记录推送进度（磁盘已"
+		    "满或目录不可写）", step);
+		return;
+	case WX_PUSH_ERR_NOMEM:
+		snprintf(buf, size, "%s失败：服务器内存不足", step);
+		return;
+	default:
+		snprintf(buf, size, "%s失败", step);
+	}
 }
 
 json_t *
 wx_push_report_json(const struct wx_push_report *r)
 {
 	json_t *steps = json_object(), *j;
+	char zh[512];
 	size_t i;
 
 	if (steps == NULL)
@@ -799,8 +880,11 @@ wx_push_report_json(const struct wx_push_report *r)
 	for (i = 0; i < sizeof push_steps / sizeof push_steps[0]; i++)
 		json_object_set_new(steps, push_steps[i].name, json_string(
 		    push_step_state(r, push_steps[i].step)));
-	j = json_pack("{s:b,s:s,s:s,s:o,s:s*,s:s*,s:s*,s:s*}", "ok",
-	    r->err == WX_PUSH_OK, "key", r->key, "message", r->message,
+	push_message_zh(r, zh, sizeof zh);
+	j = json_pack("{s:b,s:s,s:s,s:s,s:s,s:o,s:s*,s:s*,s:s*,s:s*}", "ok",
+	    r->err == WX_PUSH_OK, "state", r->active ? "running" :
+	    r->err == WX_PUSH_OK ? "done" : "failed", "key", r->key,
+	    "message", r->message, "message_zh", zh,
 	    "steps", steps, "thumb_media_id", r->thumb_media_id,
 	    "draft_media_id", r->draft_media_id, "publish_id", r->publish_id,
 	    "article_url", r->article_url);

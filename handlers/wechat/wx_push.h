@@ -71,6 +71,10 @@ struct wx_push_report {
 	const char	*publish_id;
 	const char	*article_url;
 	long long	 msg_id;	/* mass send; 0 when none */
+	int		 active;	/* 1: still going (a progress report) */
+	unsigned	 running;	/* the step going on now, or 0 */
+	int		 api_err;	/* enum wx_api_err of a failed call */
+	long		 publish_status; /* of a failed publish job */
 };
 
 typedef void (*wx_push_cb)(void *arg, const struct wx_push_report *r);
@@ -103,13 +107,23 @@ int	wx_push_start(struct wx_push *, const struct wx_article *a,
 	    const struct wx_push_opts *o, wx_push_cb cb, void *arg,
 	    char **cause);
 
+/*
+ * The progress of the running push of key, as wx_push_report_json() with
+ * "state": "running"; NULL when no push of that key runs (or on no
+ * memory).
+ */
+json_t	*wx_push_progress(const struct wx_push *, const char *key);
+
 /* Pushes running now. */
 size_t	wx_push_running(const struct wx_push *);
 
 /*
- * The report as JSON for the admin API: {"ok":bool,"key":...,"message":
- * ...,"errcode":n,"steps":{"thumb":"done|skipped|failed|-",...},
- * "article_url":...,...}.  NULL on no memory.
+ * The report as JSON for the admin API: {"ok":bool,"state":"running|
+ * done|failed","key":...,"message":...,"message_zh":...,"errcode":n,
+ * "steps":{"thumb":"done|skipped|failed|running|waiting|-",...},
+ * "article_url":...,...}.  "waiting" is a step asked for and not reached
+ * yet; "-" one not asked for (or not reached when the push stopped).
+ * NULL on no memory.
  */
 json_t	*wx_push_report_json(const struct wx_push_report *r);
 

@@ -31,6 +31,7 @@ const PHONE_NO = '87841022';
 const NEW_KW = '办事处热线';
 const Q_NEW = '请问垃圾分类几点收';
 const Q_ADD = '社区医院几点开门';
+const Q_SKIP = '今天天气怎么样';
 
 let n = 0;
 let failed = 0;
@@ -186,7 +187,14 @@ async function main() {
 			await page.click('#tabs [data-tab=items]');
 			await page.fill('#search', word);
 			await page.press('#search', 'Enter');
-			await page.click(`.item-row[data-id="${id}"]`);
+			// Wait for the item's own answer: the editor may show it
+			// already, and a late fill would undo the next edit.
+			const [resp] = await Promise.all([
+				page.waitForResponse((r) => r.request().method() === 'GET' &&
+				    new URL(r.url()).pathname === `/api/kb/items/${id}`, { timeout: WAIT }),
+				page.click(`.item-row[data-id="${id}"]`),
+			]);
+			await resp.finished();
 			await page.waitForFunction((want) => document.getElementById('f-id').value === want &&
 			    !document.getElementById('editor').hidden, id, { timeout: WAIT });
 		};
@@ -233,7 +241,8 @@ async function main() {
 			await page.fill('#login-token', token);
 			await page.click('#login-submit');
 			await see('#app');
-			await see('#kb-info', '版本');
+			await see('#kb-info', '个条目');
+			assert(!/版本/.test(await page.textContent('#kb-info')), 'no revision numbers for staff');
 			const kept = await page.evaluate(() => [sessionStorage.getItem('wxkb.adminToken'),
 				localStorage.length, document.cookie]);
 			assert(kept[0] === token, 'token in sessionStorage');
@@ -261,13 +270,19 @@ async function main() {
 			await see('#editor');
 			assert(await page.inputValue('#f-id') === 'contact', 'id');
 			assert(await page.isEditable('#f-id') === false, 'id read-only');
+			assert(await page.isHidden('#f-id'), 'the id stays in the closed "advanced" fold');
+			const reply = await page.locator('#f-reply').boundingBox();
+			const kws = await page.locator('#chips').boundingBox();
+			assert(reply && kws && reply.y < kws.y, 'the reply comes before the keywords');
+			assert(reply.y < 900, `the reply is in view on a laptop (top ${reply.y})`);
+			assert(!/版本/.test(await page.textContent('#editor-rev')), 'no revision number');
 			assert((await chips()).includes('电话'), 'chips');
 			await see('#preview .bubble.bot', PHONE_NO);
 		});
 
 		await t('a keyword used by another item is flagged, and × removes a chip', async () => {
 			await addChip('传真');
-			await see('#kw-warn', '该关键词也用于：传真号码');
+			await see('#kw-warn', '该关键词也用于：“传真号码”');
 			await page.click('#chips .chip[data-kw="传真"] .chip-x');
 			assert(!(await chips()).includes('传真'), 'chip removed');
 			assert(!(await page.textContent('#kw-warn')).includes('传真号码'), 'warning gone');
@@ -282,7 +297,7 @@ async function main() {
 			await see('#item-list');
 			const it = await getItem('contact');
 			assert(it && it.keywords.includes(NEW_KW), 'the server has the keyword');
-			await see('#kb-info', `版本 ${it.revision}`);
+			assert(!/版本/.test(await page.textContent('#save-status')), 'no revision number');
 			await see('#preview .bubble.me', NEW_KW);
 			shot = path.join(outDir, 'admin-editor.png');
 			await page.evaluate(() => window.scrollTo(0, 0));
@@ -301,7 +316,8 @@ async function main() {
 		await t(`"居民问…" box: "${NEW_KW}" gets the contact item, score and bubble`, async () => {
 			await page.fill('#query-text', NEW_KW);
 			await page.press('#query-text', 'Enter');
-			await see('#query-result .query-item', 'contact');
+			await see('#query-result .query-item', '街道党政办公室联系方式');
+			assert(!/规范化/.test(await page.textContent('#query-result')), 'no jargon');
 			await see('#query-result .bubble.bot', PHONE_NO);
 			await see('#query-result .query-facts', '得分');
 		});
@@ -352,10 +368,15 @@ async function main() {
 
 		await t('an invalid edit is refused (422) with the details in the page', async () => {
 			await openItem('contact', '电话');
+			await page.click('#advanced summary');
 			await page.fill('#f-menu-key', 'REPORT');
 			await page.click('#save');
 			await see('#editor-errors');
 			await see('#editor-errors-list li', 'REPORT');
+			// In Chinese, naming the other item by its title.
+			const errs = await page.textContent('#editor-errors');
+			assert(/菜单键“REPORT”已被“.+”使用/.test(errs), errs);
+			assert(!/[A-Za-z]{3,}/.test(errs.replace(/“[^”]*”/g, '')), `no English: ${errs}`);
 			const it = await getItem('contact');
 			assert(it.menu_key === 'CONTACT', 'unchanged on the server');
 			await page.click('#revert');
@@ -363,6 +384,7 @@ async function main() {
 			assert(await page.inputValue('#f-menu-key') === 'CONTACT', 'reverted');
 		});
 
+		let newId = 'garbage-sorting';
 		await t('unanswered questions: "新建条目" starts an item from the question', async () => {
 			await page.click('#tabs [data-tab=unanswered]');
 			const row = page.locator('#unanswered-body tr', { hasText: Q_NEW }).first();
@@ -370,14 +392,25 @@ async function main() {
 			await row.locator('.new-from').click();
 			await see('#editor-heading', '新建条目');
 			assert(await page.inputValue('#f-title') === Q_NEW, 'title prefilled');
-			assert((await chips()).includes(Q_NEW), 'keyword prefilled');
-			await page.fill('#f-id', 'garbage-sorting');
+			assert(JSON.stringify(await chips()) === JSON.stringify(['垃圾分类']),
+			    `a short keyword taken from the question: ${await chips()}`);
+			assert(await page.isHidden('#f-id'), 'no id to make up');
 			await page.fill('#f-reply', '王哥庄街道生活垃圾每天上午7点前、下午5点后各收运一次。');
 			await page.click('#save');
 			await see('#save-status', '已保存');
+			newId = await page.inputValue('#f-id');
+			assert(/^item-\d+$/.test(newId), `a generated id: ${newId}`);
 			await page.fill('#query-text', Q_NEW);
 			await page.press('#query-text', 'Enter');
-			await see('#query-result .query-item', 'garbage-sorting');
+			await see('#query-result .query-item', Q_NEW);
+			// Answered now: it leaves the list of questions to do.
+			await page.click('#tabs [data-tab=unanswered]');
+			await see('#unanswered-answered', '已经能回答');
+			assert(await page.locator('#unanswered-body tr', { hasText: Q_NEW }).count() === 0,
+			    'the answered question is no longer listed');
+			await page.selectOption('#unanswered-filter', 'all');
+			await see(`#unanswered-body tr[data-q="${Q_NEW}"] .answered-by`, Q_NEW);
+			await page.selectOption('#unanswered-filter', 'open');
 		});
 
 		await t('unanswered questions: "加入已有条目" adds the question to a picked item', async () => {
@@ -386,13 +419,54 @@ async function main() {
 			await row.waitFor({ timeout: WAIT });
 			await row.locator('.add-existing').click();
 			await see('#pick[open]');
+			assert(await page.inputValue('#pick-kw') === '社区医院', 'a short keyword is proposed');
+			await page.fill('#pick-kw', '社区医院开门');
 			await page.fill('#pick-filter', '联系方式');
 			await page.click('#pick-list .pick-row[data-id="contact"]');
-			await see(`#chips .chip[data-kw="${Q_ADD}"]`);
-			await see('#save-status', Q_ADD);
+			await see('#chips .chip[data-kw="社区医院开门"]');
+			assert(!(await chips()).includes(Q_ADD), 'not the whole sentence');
+			await see('#save-status', '社区医院开门');
 			await page.click('#revert');
 			await confirm(true);
-			assert(!(await chips()).includes(Q_ADD), 'discarded');
+			assert(!(await chips()).includes('社区医院开门'), 'discarded');
+		});
+
+		await t('unanswered questions: 忽略 and 已处理 are kept, and can be undone', async () => {
+			await page.click('#tabs [data-tab=unanswered]');
+			const row = page.locator(`#unanswered-body tr[data-q="${Q_SKIP}"]`);
+			await row.waitFor({ timeout: WAIT });
+			await row.locator('.mark-ignored').click();
+			await see('#flash', '已忽略');
+			await row.waitFor({ state: 'detached', timeout: WAIT });
+			let r = await http('GET', '/api/stats/unanswered');
+			assert(r.json.questions.find((q) => q.text === Q_SKIP).state === 'ignored', 'kept on the server');
+			await page.selectOption('#unanswered-filter', 'ignored');
+			await row.locator('.mark-open').click();
+			await see('#flash', '放回待处理');
+			await page.selectOption('#unanswered-filter', 'open');
+			await row.locator('.mark-handled').click();
+			await see('#flash', '已处理');
+			await row.waitFor({ state: 'detached', timeout: WAIT });
+			r = await http('GET', '/api/stats/unanswered');
+			assert(r.json.questions.find((q) => q.text === Q_SKIP).state === 'handled', 'handled on the server');
+		});
+
+		await t('unanswered questions on a phone: one card per question, nothing cut off', async () => {
+			await page.setViewportSize({ width: 390, height: 844 });
+			try {
+				await page.click('#tabs [data-tab=unanswered]');
+				const row = page.locator(`#unanswered-body tr[data-q="${Q_ADD}"]`);
+				await row.waitFor({ timeout: WAIT });
+				const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+				assert(sw <= iw, `scrollWidth ${sw} > ${iw}`);
+				for (const b of ['.add-existing', '.new-from', '.mark-ignored', '.mark-handled']) {
+					const box = await row.locator(b).boundingBox();
+					assert(box && box.x >= 0 && box.x + box.width <= iw, `${b} on screen`);
+				}
+				await page.screenshot({ path: path.join(outDir, 'admin-unanswered-phone.png'), fullPage: true });
+			} finally {
+				await page.setViewportSize({ width: 1366, height: 900 });
+			}
 		});
 
 		await t('a news reply is shown read-only and kept on save; an expired item is flagged', async () => {
@@ -433,75 +507,352 @@ async function main() {
 			    `reply kept: ${JSON.stringify(it.reply)}`);
 		});
 
+		await t('several text replies: added, sent at random or all, removed again; an image reply is shown', async () => {
+			await page.click('#tabs [data-tab=items]');
+			await page.click('#new-item');
+			await page.fill('#f-title', '街道办公时间');
+			await addChip('办公时间测试');
+			await page.fill('#f-reply', '第一条：请致电87841022询问。');
+			await page.click('#add-reply');
+			await page.fill('#more-replies .more-reply:nth-child(1) textarea', '第二条：也可登录崂山政务网查询。');
+			await see('#reply-mode-box');
+			await page.selectOption('#f-reply-mode', 'random_one');
+			await see('#preview .bubble.bot', '第二条');
+			await see('#preview', '随机');
+			await page.click('#save');
+			await see('#save-status', '已保存');
+			const id = await page.inputValue('#f-id');
+			let it = await getItem(id);
+			assert(Array.isArray(it.reply) && it.reply.length === 2 && it.reply_mode === 'random_one',
+			    `two replies, at random: ${JSON.stringify(it.reply)} ${it.reply_mode}`);
+			assert(it.reply[1].content === '第二条：也可登录崂山政务网查询。', 'the second');
+			await page.click('#more-replies .remove-reply');
+			assert(await page.isHidden('#reply-mode-box'), 'one reply: no mode to choose');
+			await page.click('#save');
+			await see('#save-status', '已保存');
+			it = await getItem(id);
+			assert(!Array.isArray(it.reply) && it.reply.content === '第一条：请致电87841022询问。' &&
+			    it.reply_mode === undefined, `one reply again: ${JSON.stringify(it)}`);
+			// An image reply: shown for what it is, kept on save.
+			const img = {
+				title: '街道位置图', keywords: ['位置图测试'],
+				reply: { type: 'image', media_id: 'MEDIA_MAP_1' },
+			};
+			const rev = (await http('GET', '/api/kb')).json.revision;
+			const r = await http('POST', '/api/kb/items', img, rev);
+			assert(r.status === 201, `POST: ${r.status}`);
+			await openItem(r.json.item.id, '位置图测试');
+			await see('#reply-readonly-note', '图片');
+			await see('#preview .bubble.media', '素材编号 MEDIA_MAP_1');
+			assert(await page.isHidden('#add-reply'), 'no text reply to add to an image');
+		});
+
 		let beforeDelete = null;
 		await t('delete asks first; cancel keeps the item, OK deletes it', async () => {
-			await openItem('garbage-sorting', '垃圾');
+			await openItem(newId, '垃圾');
 			await page.click('#delete');
 			await confirm(false);
-			assert(await getItem('garbage-sorting'), 'kept after cancel');
+			assert(await getItem(newId), 'kept after cancel');
 			beforeDelete = (await http('GET', '/api/kb')).json.revision;
 			await page.click('#delete');
 			await see('#confirm-text', '确定删除');
 			await confirm(true);
 			await see('#flash', '已删除');
-			assert(await getItem('garbage-sorting') === null, 'deleted on the server');
+			assert(await getItem(newId) === null, 'deleted on the server');
 			assert(await page.isHidden('#editor'), 'editor closed');
 		});
 
-		await t('history lists the versions; restore (confirmed) brings the item back', async () => {
+		await t('history names items by title; a deleted item is restored alone, later edits of others stay', async () => {
+			// Another item changes after the delete: a restore must
+			// not undo that.
+			const other = await getItem('contact-fax');
+			const mine = { ...other, priority: 7 };
+			delete mine.revision;
+			delete mine.expired;
+			assert((await http('PUT', '/api/kb/items/contact-fax', mine, other.revision)).status === 200, 'edit fax');
 			await page.click('#tabs [data-tab=history]');
-			await see('#history-body tr');
-			const row = page.locator(`#history-body tr[data-revision="${beforeDelete}"]`);
+			const row = page.locator(`#history-body tr[data-item="${newId}"][data-action="delete"]`);
 			await row.waitFor({ timeout: WAIT });
-			await row.locator('.restore').click();
+			assert((await row.textContent()).includes(Q_NEW), 'the row names the item by its title');
+			assert(!/版本\s*\d/.test(await page.textContent('#tab-history')), 'no revision numbers');
+			assert(await page.locator('#history-body .restore').count() === 0, 'no whole-base restore');
+			await row.locator('.item-history').click();
+			await see('#ihist[open]');
+			await see('#ihist-title', Q_NEW);
+			const first = page.locator('#ihist-list > li').first();
+			assert((await first.textContent()).includes('删除了这个条目'), 'the delete comes first');
+			assert(await first.locator('.restore-item').count() === 0, 'no restore on the current state');
+			await page.locator('#ihist-list > li .restore-item').first().click();
 			await confirm(true);
 			await see('#flash', '已恢复');
-			assert(await getItem('garbage-sorting'), 'restored on the server');
+			assert(await getItem(newId), 'restored on the server');
+			const fax = await getItem('contact-fax');
+			assert(fax.priority === 7, `the later edit of another item stays (priority ${fax.priority})`);
+			await see('#ihist-list > li.current', '现在使用的');
+			await page.click('#ihist-close');
 		});
 
-		await t('statistics: answer rate per day, hits per item, CSV download', async () => {
+		await t('an item\'s history shows what changed: keywords added, the reply diffed, a restore of one version', async () => {
+			await openItem('contact', '电话');
+			const before = await getItem('contact');
+			const edited = { ...before, reply: { type: 'text', content: before.reply.content.replace('87841022', '87841099') } };
+			delete edited.revision;
+			delete edited.expired;
+			assert((await http('PUT', '/api/kb/items/contact', edited, before.revision)).status === 200, 'edit the reply');
+			await openItem('contact', '电话');
+			await page.click('#item-history-btn');
+			await see('#ihist[open]');
+			await see('#ihist-title', '街道党政办公室联系方式');
+			const top = page.locator('#ihist-list > li').first();
+			assert(await top.locator('.restore-item').count() === 0, 'no restore on the current version');
+			await see('#ihist-list .reply-changed del', '22');
+			await see('#ihist-list .reply-changed ins', '99');
+			await see('#ihist-list .kw-added', NEW_KW);
+			await page.screenshot({ path: path.join(outDir, 'admin-history.png') });
+			// Back to the version before the reply changed.
+			await page.locator('#ihist-list > li').nth(1).locator('.restore-item').click();
+			await confirm(true);
+			await see('#flash', '已恢复');
+			const now = await getItem('contact');
+			assert(now.reply.content.includes('87841022'), 'the old reply is back');
+			assert(now.revision > before.revision, 'as a new revision');
+			assert(now.keywords.includes(NEW_KW), 'the keywords of that version');
+			await see('#ihist-list > li.current', '恢复成');
+			await page.click('#ihist-close');
+			await see('#preview .bubble.bot', PHONE_NO);
+		});
+
+		await t('statistics: a period, the answer-rate trend, the top unanswered questions, a Chinese CSV', async () => {
 			await page.click('#tabs [data-tab=stats]');
 			await see('#days-body tr');
 			await see('#hits-body tr');
 			assert(await page.isHidden('#stats-error'), await page.textContent('#stats-error'));
+			await see('#stats-summary', '最近 30 天共');
+			await page.selectOption('#stats-period', 'all');
+			await see('#stats-summary', '全部共');
+			assert(await page.locator('#trend-chart svg .trend-point').count() >= 1, 'a point per week');
+			await page.selectOption('#trend-by', 'month');
+			const key = await page.getAttribute('#trend-chart svg .trend-point', 'data-key');
+			assert(/^\d{4}-\d{2}$/.test(key), `a point per month: ${key}`);
+			await see(`#top-unanswered .bar-row[data-q="${Q_ADD}"]`);
+			assert(await page.locator(`#top-unanswered .bar-row[data-q="${Q_NEW}"]`).count() === 0,
+			    'an answered question is not charted');
+			assert(await page.locator(`#top-unanswered .bar-row[data-q="${Q_SKIP}"]`).count() === 0,
+			    'a handled question is not charted');
+			await page.screenshot({ path: path.join(outDir, 'admin-stats.png'), fullPage: true });
 			const month = await page.inputValue('#export-month');
 			const [dl] = await Promise.all([
 				page.waitForEvent('download', { timeout: WAIT }),
 				page.click('#export-btn'),
 			]);
 			assert(dl.suggestedFilename() === `wxkb-${month}.csv`, dl.suggestedFilename());
-			const file = await dl.path();
-			const csv = fs.readFileSync(file, 'utf8');
-			assert(csv.length > 0 && csv.includes(','), `CSV: ${csv.slice(0, 200)}`);
+			const csv = fs.readFileSync(await dl.path(), 'utf8');
+			assert(/^\ufeff?日期,答上,给出建议,未答上,回答率\r\n/.test(csv), `CSV header: ${csv.slice(0, 80)}`);
+			const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+			const dates = [...csv.matchAll(/^(\d{4}-\d{2}-\d{2}),/gm)].map((m) => m[1]);
+			assert(dates.length > 0 && dates.every((d) => d <= today) && dates.includes(today),
+			    `days up to today (${today}) only: ${dates[0]} .. ${dates[dates.length - 1]}`);
+			assert(csv.includes('\r\n合计,'), 'a 合计 row');
 		});
 
-		await t('push: missing fields and server errors are shown in the page; mass send asks first', async () => {
+		// What the fake WeChat API was asked, one JSON object a line.
+		const fakeLog = () => (process.env.WXKB_FAKE_LOG ?
+		    fs.readFileSync(process.env.WXKB_FAKE_LOG, 'utf8').split('\n')
+			.filter(Boolean).map((l) => JSON.parse(l)) : []);
+		const calls = (p) => fakeLog().filter((c) => c.path === `/cgi-bin/${p}`);
+		const fake = async (rule) => {
+			const r = await fetch(`${process.env.WXKB_FAKE_API}/control`, {
+				method: 'POST', body: JSON.stringify(rule),
+				signal: AbortSignal.timeout(WAIT),
+			});
+			assert(r.ok, `fake API control: ${r.status}`);
+		};
+		const pushEnded = () => page.waitForFunction(() =>
+		    /\b(ok|err)\b/.test(document.getElementById('push-result').className),
+		null, { timeout: 60000 });
+		const stepState = (k) => page.getAttribute(`#push-steps li[data-step="${k}"]`, 'data-state');
+		const haveFake = Boolean(process.env.WXKB_FAKE_API && process.env.WXKB_FAKE_LOG);
+		const noFake = { skip: 'no fake WeChat API (tests/integration/browser.sh starts one)' };
+		const PUSH_TITLE = '王哥庄街道2020年政府信息公开工作年度报告';
+
+		await t('push: the page checks the article first (title, cover, 微信号), in Chinese', async () => {
 			await page.click('#tabs [data-tab=push]');
-			await page.fill('#p-title', '测试文章');
-			await page.fill('#p-content', '<p>正文</p>');
+			await page.fill('#p-title', '');
+			await page.fill('#p-content', '');
+			await page.click('#push-draft');
+			await see('#push-result li', '请填写标题');
+			await see('#push-result li', '请选择封面图片');
+			await page.setInputFiles('#p-cover', {
+				name: 'cover.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not an image at all'),
+			});
+			await see('#p-cover-error', '不是 JPG');
+			assert(await page.isHidden('#p-cover-box'), 'no preview of a bad file');
+			await page.fill('#p-title', PUSH_TITLE);
+			await page.fill('#p-content', '<p>报告全文见崂山政务网。</p>');
+			await page.selectOption('#p-preview-kind', 'wxname');
+			await page.fill('#p-preview-to', '微信号');
 			await page.click('#push-preview');
-			await see('#push-result', 'OpenID');
-			await page.fill('#p-openid', 'oTestOpenId000000000000000000');
+			await see('#push-result li', '微信号是 6 到 20 个');
+		});
+
+		await t('push: a cover image is picked and previewed before sending', async () => {
+			if (!process.env.COVER)
+				return { skip: 'no COVER image given' };
+			await page.setInputFiles('#p-cover', process.env.COVER);
+			await see('#p-cover-box');
+			await page.waitForFunction(() => document.getElementById('p-cover-img').naturalWidth > 0,
+			    null, { timeout: WAIT });
+			assert(await page.isHidden('#p-cover-error'), 'no error');
+			await see('#p-cover-info', '8×8');
+		});
+
+		await t('push: a preview to a 微信号 uploads the cover, saves the draft and sends it, step by step', async () => {
+			if (!haveFake || !process.env.COVER)
+				return noFake;
+			await page.fill('#p-preview-to', 'wxkb_tester01');
 			await page.click('#push-preview');
-			await page.waitForFunction(() => /\b(ok|err)\b/.test(document.getElementById('push-result').className),
-			    null, { timeout: 60000 });
+			await pushEnded();
 			const text = await page.textContent('#push-result');
-			assert(/发送预览(成功|没有成功：.+)/.test(text), text);
+			assert(/发送预览成功/.test(text), text);
+			for (const k of ['thumb', 'draft', 'preview'])
+				assert(await stepState(k) === 'done', `${k}: ${await stepState(k)}`);
+			const up = calls('material/add_material');
+			assert(up.length === 1, `add_material called ${up.length} times`);
+			const drafts = calls('draft/add');
+			assert(drafts.length === 1 && drafts[0].body.articles[0].title === PUSH_TITLE,
+			    'draft/add with the title');
+			assert(drafts[0].body.articles[0].thumb_media_id, 'the draft names the cover');
+			const pv = calls('message/mass/preview');
+			assert(pv.length === 1 && pv[0].body.towxname === 'wxkb_tester01' && !pv[0].body.touser,
+			    `preview to the 微信号: ${JSON.stringify(pv[0] && pv[0].body)}`);
+			assert(/^DRAFT_/.test(pv[0].body.mpnews.media_id), 'the preview names the draft');
+		});
+
+		await t('push: publish shows the steps while WeChat publishes, then the article link; nothing twice', async () => {
+			if (!haveFake || !process.env.COVER)
+				return noFake;
+			await page.click('#push-publish');
+			await confirm(true);
+			// The fake answers "still publishing" once: the page shows it.
+			await page.waitForFunction(() => {
+				const li = document.querySelector('#push-steps li[data-step="publish"]');
+				return li && li.dataset.state === 'running';
+			}, null, { timeout: 20000 });
+			await pushEnded();
+			const text = await page.textContent('#push-result');
+			assert(/发布成功/.test(text), text);
+			assert(await stepState('thumb') === 'skipped', 'the cover was not uploaded again');
+			assert(await stepState('draft') === 'skipped', 'the draft was not saved again');
+			assert(await stepState('publish') === 'done', 'published');
+			await see('#push-result a[href^="https://mp.weixin.qq.com/s/"]');
+			assert(calls('material/add_material').length === 1, 'one upload in all');
+			assert(calls('draft/add').length === 1, 'one draft in all');
+			assert(calls('freepublish/submit').length === 1, 'one submit');
+			assert(calls('freepublish/get').length >= 2, 'polled until published');
+			await page.screenshot({ path: path.join(outDir, 'admin-push.png'), fullPage: true });
+		});
+
+		await t('push: a refused mass send is explained in Chinese, with the step that failed', async () => {
+			if (!haveFake || !process.env.COVER)
+				return noFake;
 			await page.click('#push-mass');
 			await see('#confirm-text', '每天只能群发 1 次');
 			await confirm(false);
-			assert(await page.textContent('#push-result') === text, 'nothing sent after cancel');
-			diag(`push answer: ${text}`);
+			assert(calls('message/mass/sendall').length === 0, 'nothing sent after cancel');
+			await fake({ fail: 45028, path: '/cgi-bin/message/mass/sendall' });
+			try {
+				await page.click('#push-mass');
+				await confirm(true);
+				await pushEnded();
+			} finally {
+				await fake({ clear: true });
+			}
+			const text = await page.textContent('#push-result');
+			assert(/群发失败：群发次数已用完/.test(text), text);
+			assert(/45028/.test(text), 'the errcode is shown');
+			assert(!/[A-Za-z]{4,}/.test(text.replace(/https?:\S+/g, '')), `no English: ${text}`);
+			assert(await stepState('mass_send') === 'failed', 'the failed step is marked');
+			assert(await stepState('publish') === 'skipped', 'publishing was not repeated');
 		});
 
-		await t('menu sync: the result or the error is shown in the page', async () => {
+		await t('menu: the preview shows the short names; a name WeChat would cut is named, fixed from the page', async () => {
+			await page.click('#tabs [data-tab=push]');
+			await see('#menu-preview .menu-top .menu-name', '信息公开');
+			await see('#menu-preview .menu-sub .menu-name', '联系我们');
+			await see('#menu-preview .menu-sub .menu-item', '街道党政办公室联系方式');
+			assert(!await page.isDisabled('#menu-sync'), 'a good menu can be synced');
+			// Without its short name the contact item's title is too long.
+			const cur = await getItem('contact');
+			const bare = { ...cur };
+			delete bare.menu_name;
+			delete bare.revision;
+			delete bare.expired;
+			assert((await http('PUT', '/api/kb/items/contact', bare, cur.revision)).status === 200, 'drop menu_name');
+			await page.click('#menu-refresh');
+			await see('#menu-problems li', '街道党政办公室联系方式');
+			const text = await page.textContent('#menu-problems');
+			assert(/二级菜单|这一级菜单微信只显示 8 个字/.test(text) && /菜单名/.test(text), text);
+			assert(!/[A-Za-z]{4,}/.test(text), `no English: ${text}`);
+			assert(await page.isDisabled('#menu-sync'), 'no sync of a menu WeChat would cut');
+			await page.click('#menu-problems li button');
+			await page.waitForFunction(() => document.getElementById('f-id').value === 'contact' &&
+			    !document.getElementById('editor').hidden, null, { timeout: WAIT });
+			await page.click('#advanced summary');
+			await page.fill('#f-menu-name', '街道党政办公室电话');
+			await page.click('#save');
+			await see('#editor-errors', '二级菜单微信只显示 8 个字');
+			await page.fill('#f-menu-name', '联系我们');
+			await page.click('#save');
+			await see('#save-status', '已保存');
+			assert((await getItem('contact')).menu_name === '联系我们', 'menu_name saved');
+			await page.click('#tabs [data-tab=push]');
+			await see('#menu-preview .menu-sub .menu-name', '联系我们');
+			assert(await page.isHidden('#menu-problems'), 'no problem left');
+		});
+
+		await t('menu sync: sent after a confirmation, the live menu shown as the result', async () => {
+			if (!haveFake)
+				return noFake;
+			await page.click('#tabs [data-tab=push]');
+			await see('#menu-preview .menu-top');
 			await page.click('#menu-sync');
 			await confirm(true);
 			await page.waitForFunction(() => /\b(ok|err)\b/.test(document.getElementById('menu-result').className),
 			    null, { timeout: 60000 });
 			const text = await page.textContent('#menu-result');
-			assert(/菜单(已同步|没有同步：.+)/.test(text), text);
-			diag(`menu answer: ${text}`);
+			assert(/菜单已同步/.test(text), text);
+			await see('#menu-result .menu-sub .menu-name', '联系我们');
+			const made = calls('menu/create');
+			assert(made.length === 1, `menu/create ${made.length} times`);
+			const names = JSON.stringify(made[0].body);
+			assert(names.includes('联系我们') && !names.includes('街道党政办公室联系方式'), names);
+			await page.screenshot({ path: path.join(outDir, 'admin-menu.png') });
+		});
+
+		await t('欢迎语: edited in the page with the bubble, saved, and a new follower gets it', async () => {
+			const WELCOME = '欢迎关注山海小王哥庄！发送“电话”可查街道党政办公室联系方式。';
+			await page.click('#tabs [data-tab=settings]');
+			await page.waitForFunction(() => document.getElementById('s-welcome').value !== '', null, { timeout: WAIT });
+			await page.fill('#s-welcome', WELCOME);
+			await see('#s-welcome-preview .bubble.bot', '发送“电话”');
+			// Someone else saves the fallback meanwhile: ours is kept.
+			const kb = (await http('GET', '/api/kb')).json;
+			const theirs = { type: 'text', content: `${kb.fallback.content}（对方改过）` };
+			assert((await http('PUT', '/api/kb', { fallback: theirs }, kb.revision)).status === 200, 'their save');
+			await page.click('#settings-save');
+			await see('#settings-error', '别人保存了新的内容');
+			assert(await page.inputValue('#s-welcome') === WELCOME, 'our edit kept');
+			await page.click('#settings-save');
+			await see('#settings-status', '已保存');
+			const now = (await http('GET', '/api/kb')).json;
+			assert(now.welcome.content === WELCOME, `welcome saved: ${now.welcome.content}`);
+			assert(now.fallback.content === theirs.content, `their fallback, not edited here, stays: ${JSON.stringify(now.fallback)} vs ${JSON.stringify(theirs)}`);
+			await page.screenshot({ path: path.join(outDir, 'admin-welcome.png') });
+			if (ctl && conf) {
+				const r = spawnSync(ctl, ['--config', conf, 'simulate', '--event', 'subscribe'],
+				    { encoding: 'utf8', timeout: 20000 });
+				assert(`${r.stdout}`.includes('发送“电话”可查'), `a new follower gets it: ${r.stdout}${r.stderr}`);
+			}
 		});
 
 		await t('a token refused mid-edit asks for it again and keeps the unsaved edit', async () => {
@@ -516,7 +867,7 @@ async function main() {
 			await page.fill('#login-token', token);
 			await page.click('#login-submit');
 			await see('#app');
-			assert(await page.inputValue('#f-title') === `${title}（草稿）`, 'draft kept');
+			assert(await page.inputValue('#f-title') === `${title}（草稿）`, `draft kept: ${await page.inputValue('#f-title')}`);
 			assert((await getItem('contact')).title === title, 'not saved meanwhile');
 			await page.click('#revert');
 			await confirm(true);
@@ -534,6 +885,38 @@ async function main() {
 			assert(box && box.x >= 0 && box.x + box.width <= iw, 'save button on screen');
 			await page.screenshot({ path: path.join(outDir, 'admin-phone.png') });
 			await page.setViewportSize({ width: 1366, height: 900 });
+		});
+
+		await t('phone width: every tab fits the screen, its buttons in reach (screenshots kept)', async () => {
+			await page.setViewportSize({ width: 390, height: 844 });
+			try {
+				const tabs = {
+					unanswered: '#unanswered-body tr .add-existing',
+					stats: '#stats-refresh',
+					history: '#history-body .item-history',
+					push: '#push-preview',
+					settings: '#settings-save',
+				};
+				for (const [tab, button] of Object.entries(tabs)) {
+					await page.click(`#tabs [data-tab=${tab}]`);
+					await see(button);
+					const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+					assert(sw <= iw, `${tab}: scrollWidth ${sw} > ${iw}`);
+					const box = await page.locator(button).first().boundingBox();
+					assert(box && box.x >= 0 && box.x + box.width <= iw, `${tab}: ${button} on screen`);
+					await page.screenshot({ path: path.join(outDir, `admin-${tab}-phone.png`), fullPage: true });
+				}
+				// The item history dialog on a phone.
+				await page.click('#tabs [data-tab=history]');
+				await page.locator('#history-body .item-history').first().click();
+				await see('#ihist[open]');
+				const d = await page.locator('#ihist').boundingBox();
+				assert(d && d.x >= 0 && d.x + d.width <= 390, 'the history dialog fits');
+				await page.screenshot({ path: path.join(outDir, 'admin-history-phone.png') });
+				await page.click('#ihist-close');
+			} finally {
+				await page.setViewportSize({ width: 1366, height: 900 });
+			}
 		});
 
 		await t('sign out forgets the token; a reload asks again', async () => {

@@ -28,7 +28,7 @@ const TYPES = {
 	'.svg': 'image/svg+xml',
 };
 const ITEM_KEYS = new Set(['id', 'title', 'keywords', 'match', 'priority',
-	'menu_key', 'menu_group', 'reply', 'reply_mode', 'source', 'source_url',
+	'menu_key', 'menu_group', 'menu_name', 'reply', 'reply_mode', 'source', 'source_url',
 	'updated', 'valid_until', 'revision', 'expired']);
 
 function norm(s) {
@@ -76,6 +76,7 @@ class Kb {
 		this.unanswered = new Map([
 			['请问垃圾分类几点收', { count: 2 }],
 			['社区医院几点开门', { count: 1 }],
+			['今天天气怎么样', { count: 1 }],
 		]);
 		const d = new Date();
 		this.days = [];
@@ -87,8 +88,8 @@ class Kb {
 			});
 		}
 		for (const v of this.unanswered.values()) {
-			v.first_seen = new Date(d.getTime() - 86400000).toISOString();
-			v.last_seen = d.toISOString();
+			v.first_seen = Math.floor(d.getTime() / 1000) - 86400;
+			v.last_seen = Math.floor(d.getTime() / 1000);
 		}
 	}
 
@@ -173,6 +174,27 @@ class Kb {
 			return { normalized: n, result: 'empty', item: null,
 				exact: false, score: 0, suggestions: [],
 				reply: this.fallback };
+		const best = this.match(n);
+		if (best) {
+			this.hits.set(best.it.id, (this.hits.get(best.it.id) || 0) + 1);
+			return { normalized: n, result: 'hit', item: this.out(best.it),
+				exact: best.exact, score: best.score, suggestions: [],
+				reply: best.it.reply };
+		}
+		const u = this.unanswered.get(q) ||
+		    { count: 0, first_seen: Math.floor(Date.now() / 1000) };
+		u.count++;
+		u.last_seen = Math.floor(Date.now() / 1000);
+		if (u.state === 'handled')
+			u.state = 'open';
+		this.unanswered.set(q, u);
+		return { normalized: n, result: 'miss', item: null, exact: false,
+			score: 0, suggestions: [], reply: this.fallback };
+	}
+
+	// The item a normalized text gets, as kb_match ranks: {it, exact,
+	// score} or null.
+	match(n) {
 		let best = null;
 		this.items.forEach((it, i) => {
 			if (it.valid_until && it.valid_until < today())
@@ -196,20 +218,53 @@ class Kb {
 			if (!best || better(key, best.key))
 				best = { it, exact, score, key };
 		});
-		if (best) {
-			this.hits.set(best.it.id, (this.hits.get(best.it.id) || 0) + 1);
-			return { normalized: n, result: 'hit', item: this.out(best.it),
-				exact: best.exact, score: best.score, suggestions: [],
-				reply: best.it.reply };
-		}
-		const u = this.unanswered.get(q) ||
-		    { count: 0, first_seen: new Date().toISOString() };
-		u.count++;
-		u.last_seen = new Date().toISOString();
-		this.unanswered.set(q, u);
-		return { normalized: n, result: 'miss', item: null, exact: false,
-			score: 0, suggestions: [], reply: this.fallback };
+		return best;
 	}
+
+	// The live state, then the kept ones, newest first (as the
+	// server walks the history): [{revision, saved, action, restored,
+	// current, items}].
+	versions() {
+		return [{ revision: this.revision, ...this.made, current: true, items: this.items },
+			...this.history.map((v) => ({ ...v, current: false, items: v.state.items }))];
+	}
+
+	// One item through the versions, as admin_item_history.c answers.
+	itemVersions(id) {
+		const all = this.versions();
+		const meta = (rev) => all.find((v) => v.revision === rev) || {};
+		const out = [];
+		let seen = -1;
+		let gone = null;
+		let goneCurrent = false;
+		all.forEach((v, i) => {
+			const it = v.items.find((x) => x.id === id);
+			if (!it) {
+				if (!gone)
+					goneCurrent = i === 0;
+				gone = v;
+				return;
+			}
+			if (gone) {
+				out.push({ revision: gone.revision, saved: gone.saved, action: 'delete',
+					current: goneCurrent, item: null });
+				gone = null;
+			}
+			if (it.revision !== seen) {
+				const m = meta(it.revision);
+				out.push({ revision: it.revision, saved: m.saved || null,
+					action: m.action || 'file', restored: m.restored,
+					current: i === 0 && out.length === 0, item: this.out(it) });
+			}
+			seen = it.revision;
+		});
+		return out;
+	}
+}
+
+// WeChat's width of a menu name: a Chinese character counts two.
+function menuWidth(s) {
+	return [...s].reduce((w, c) => w + (c.codePointAt(0) < 0x80 ? 1 : 2), 0);
 }
 
 function send(res, status, obj, headers = {}) {
@@ -327,6 +382,26 @@ async function api(kb, opts, req, res, url) {
 				account: kb.account, welcome: kb.welcome,
 				fallback: kb.fallback, items: kb.items.length,
 			}, { ETag: `"${kb.revision}"` });
+		if (m === 'PUT') {
+			const rev = ifMatch(req, res);
+			if (rev === undefined)
+				return;
+			const body = await jsonBody(req, res);
+			if (body === undefined)
+				return;
+			if (rev !== kb.revision)
+				return fail(res, 412, 'the knowledge base changed', { current: {
+					revision: kb.revision, account: kb.account,
+					welcome: kb.welcome, fallback: kb.fallback } });
+			kb.snapshot('settings', null);
+			kb.revision++;
+			kb.generation++;
+			if (body.welcome)
+				kb.welcome = body.welcome;
+			if (body.fallback)
+				kb.fallback = body.fallback;
+			return send(res, 200, { revision: kb.revision });
+		}
 		return fail(res, 405, 'method not allowed');
 	}
 	if (p === '/api/kb/items') {
@@ -349,6 +424,8 @@ async function api(kb, opts, req, res, url) {
 			const item = await jsonBody(req, res);
 			if (item === undefined)
 				return;
+			if (item && typeof item === 'object' && item.id === undefined)
+				item.id = `item-${kb.revision + 1}`;
 			if (item && kb.find(item.id))
 				return fail(res, 409, `an item with id ${item.id} exists`,
 				    { current: kb.out(kb.find(item.id)) });
@@ -416,13 +493,65 @@ async function api(kb, opts, req, res, url) {
 		}
 		return fail(res, 405, 'method not allowed');
 	}
-	if (p === '/api/kb/history' && m === 'GET')
+	mm = /^\/api\/kb\/items\/([^/]+)\/(history|restore)$/.exec(p);
+	if (mm) {
+		const id = decodeURIComponent(mm[1]);
+		const vs = kb.itemVersions(id);
+		if (mm[2] === 'history' && m === 'GET') {
+			if (vs.length === 0)
+				return fail(res, 404, `no item ${id}`);
+			const t = vs.find((v) => v.item);
+			return send(res, 200, { id, title: t ? t.item.title : '', revision: kb.revision, versions: vs });
+		}
+		if (mm[2] === 'restore' && m === 'POST') {
+			const rev = ifMatch(req, res);
+			if (rev === undefined)
+				return;
+			const body = await jsonBody(req, res);
+			if (body === undefined)
+				return;
+			const at = kb.items.findIndex((it) => it.id === id);
+			const have = at >= 0 ? kb.items[at].revision : kb.revision;
+			if (rev !== have)
+				return fail(res, 412, `item ${id} changed`, { current: at >= 0 ? kb.out(kb.items[at]) : null });
+			const v = vs.find((x) => x.revision === body.revision && x.item);
+			if (!v)
+				return fail(res, 404, `no version ${body.revision} of ${id}`);
+			if (at >= 0 && body.revision === have)
+				return send(res, 200, { revision: kb.revision });
+			kb.snapshot('restore', id, body.revision);
+			kb.revision++;
+			kb.generation++;
+			const item = { ...clone(v.item), revision: kb.revision };
+			delete item.expired;
+			if (at >= 0)
+				kb.items[at] = item;
+			else
+				kb.items.push(item);
+			return send(res, 200, { revision: kb.revision, item: kb.out(item) });
+		}
+		return fail(res, 405, 'method not allowed');
+	}
+	if (p === '/api/kb/history' && m === 'GET') {
+		const all = kb.versions();
+		const title = (id) => {
+			for (const v of all) {
+				const it = v.items.find((x) => x.id === id);
+				if (it)
+					return it.title;
+			}
+			return undefined;
+		};
 		return send(res, 200, { revision: kb.revision,
-			versions: kb.history.map((v) => {
+			versions: all.map((v) => {
 				const o = { ...v };
 				delete o.state;
+				delete o.items;
+				if (o.item)
+					o.title = title(o.item);
 				return o;
 			}) });
+	}
 	mm = /^\/api\/kb\/history\/(\d+)\/restore$/.exec(p);
 	if (mm && m === 'POST') {
 		const v = kb.history.find((x) => x.revision === Number(mm[1]));
@@ -443,7 +572,46 @@ async function api(kb, opts, req, res, url) {
 		return send(res, 200, kb.query(url.searchParams.get('q') || ''));
 	if (p === '/api/stats/unanswered' && m === 'GET')
 		return send(res, 200, { version: 1, questions:
-			[...kb.unanswered].map(([text, v]) => ({ text, ...v })) });
+			[...kb.unanswered].map(([text, v]) => {
+				const hit = kb.match(norm(text));
+				return { text, state: 'open', ...v,
+					answered_by: hit ? { id: hit.it.id, title: hit.it.title } : undefined };
+			}) });
+	if (p === '/api/stats/unanswered/state' && m === 'POST') {
+		const body = await jsonBody(req, res);
+		if (body === undefined)
+			return;
+		if (!['open', 'ignored', 'handled'].includes(body.state))
+			return fail(res, 400, 'state: open, ignored or handled');
+		const u = kb.unanswered.get(body.text);
+		if (!u)
+			return fail(res, 404, 'no such question in the list');
+		u.state = body.state;
+		u.state_at = Math.floor(Date.now() / 1000);
+		return send(res, 200, { text: body.text, state: body.state });
+	}
+	if (p === '/api/menu/preview' && m === 'GET') {
+		// As wx_menu_build: groups in order, names held to what
+		// WeChat shows.
+		const button = [];
+		const problems = [];
+		for (const it of kb.items.filter((x) => x.menu_key)) {
+			const name = it.menu_name || it.title;
+			const top = !it.menu_group;
+			if (menuWidth(name) > (top ? 8 : 16))
+				problems.push(`item ${it.id}: name "${name}" is ${Math.ceil(menuWidth(name) / 2)} Chinese characters wide; WeChat shows ${top ? 4 : 8} on a ${top ? 'top-level button' : 'sub-button'}; give the item a shorter menu_name`);
+			const b = { type: 'click', name, key: it.menu_key };
+			if (top) {
+				button.push(b);
+				continue;
+			}
+			let g = button.find((x) => x.sub_button && x.name === it.menu_group);
+			if (!g)
+				button.push(g = { name: it.menu_group, sub_button: [] });
+			g.sub_button.push(b);
+		}
+		return send(res, 200, { menu: problems.length ? null : { button }, text: '', problems });
+	}
 	if (p === '/api/stats/items' && m === 'GET')
 		return send(res, 200, {
 			items: [...kb.hits].map(([id, hits]) => ({ id,
@@ -454,12 +622,14 @@ async function api(kb, opts, req, res, url) {
 		const month = url.searchParams.get('month') || '';
 		if (!/^\d{4}-\d{2}$/.test(month))
 			return fail(res, 400, 'month must be YYYY-MM');
-		const rows = ['date,answered,suggested,unanswered,answer_rate'];
+		const rows = ['\ufeff日期,答上,给出建议,未答上,回答率'];
 		for (const d of kb.days.filter((x) => x.date.startsWith(month))) {
 			const t = d.answered + d.suggested + d.unanswered;
 			rows.push(`${d.date},${d.answered},${d.suggested},${d.unanswered},${(d.answered / t).toFixed(3)}`);
 		}
-		rows.push('', 'question,count');
+		const sum = (k) => kb.days.filter((x) => x.date.startsWith(month)).reduce((a, x) => a + x[k], 0);
+		rows.push(`合计,${sum('answered')},${sum('suggested')},${sum('unanswered')},`);
+		rows.push('', '问题,次数');
 		for (const [q, v] of kb.unanswered)
 			rows.push(`"${q.replace(/"/g, '""')}",${v.count}`);
 		const body = Buffer.from(`${rows.join('\r\n')}\r\n`);
@@ -472,22 +642,32 @@ async function api(kb, opts, req, res, url) {
 		return;
 	}
 	if (p === '/api/push' && m === 'POST') {
-		const a = await jsonBody(req, res);
-		if (a === undefined)
+		const b = await jsonBody(req, res);
+		if (b === undefined)
 			return;
 		if (!opts.pushWired)
 			return fail(res, 404, 'no such path');
-		// The shape of wx_push_report_json().
+		const a = b.article || {};
+		if (!a.title || !a.content || !a.thumb_base64 || !a.thumb_name)
+			return fail(res, 422, 'article: title, content and the cover are required');
+		// The shape of wx_push_report_json(): the mock's push has
+		// ended by the time it answers.
 		const st = (on) => (on ? 'done' : '-');
-		return send(res, 200, {
-			ok: true, key: 'mock-push-1', message: 'pushed',
-			steps: { thumb: st(a.thumb), draft: 'done',
-				publish: st(a.publish), preview: st(a.preview_openid),
-				mass_send: st(a.mass_send) },
+		const publish = Boolean(b.publish || b.mass_send);
+		kb.lastPush = {
+			ok: true, state: 'done', key: 'wxkb-00000000000000000000000000000001',
+			message: '', message_zh: '',
+			steps: { thumb: 'done', draft: 'done', publish: st(publish),
+				preview: st(b.preview || b.preview_wxname), mass_send: st(b.mass_send) },
 			draft_media_id: 'mock-draft-1',
-			publish_id: a.publish ? 'mock-publish-1' : undefined,
-			article_url: a.publish ? 'https://mp.weixin.qq.com/s/mock' : undefined,
-		});
+			article_url: publish ? 'https://mp.weixin.qq.com/s/mock' : undefined,
+		};
+		return send(res, b.wait === false ? 202 : 200, kb.lastPush);
+	}
+	if (p.startsWith('/api/push/') && m === 'GET') {
+		if (!opts.pushWired || !kb.lastPush || p !== `/api/push/${kb.lastPush.key}`)
+			return fail(res, 404, 'no such push');
+		return send(res, 200, kb.lastPush);
 	}
 	if (p === '/api/menu/sync' && m === 'POST') {
 		if (!opts.pushWired)

@@ -204,23 +204,27 @@ api GET /api/stats/items
 is "$STATUS" 200 "GET /api/stats/items"
 echo "$BODY" | grep -q '"items":\[{"id":"contact","title":"[^"]*","hits":3}'
 ok $? "the most served item comes first with its hits"
-today=$(date +%Y-%m-%d)
+# Days are the office's (WXKB_TIMEZONE, Asia/Shanghai by default).
+today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
+month=$(TZ=Asia/Shanghai date +%Y-%m)
 echo "$BODY" | grep -q "\"date\":\"$today\",\"answered\":[0-9]*,\"suggested\":[0-9]*,\"unanswered\":[1-9]"
 ok $? "today's answered/suggested/unanswered counts"
 api GET /api/stats/unanswered
 is "$STATUS" 200 "GET /api/stats/unanswered"
 echo "$BODY" | grep -q '今天天气怎么样'
 ok $? "the unanswered question is listed"
-api GET "/api/stats/export?month=$(date +%Y-%m)"
+api GET "/api/stats/export?month=$month"
 is "$STATUS" 200 "GET /api/stats/export?month="
 echo "$HEADERS" | grep -qx 'Content-Type: text/csv; charset=utf-8'
 ok $? "the export is text/csv in UTF-8"
 echo "$HEADERS" | grep -q '^Content-Disposition: attachment; filename="wxkb-stats-'
 ok $? "the export is a download"
-head -n 1 "$WORK/body" | tr -d '\r' | sed 's/^\xef\xbb\xbf//' | grep -qx 'date,answered,suggested,unanswered,answer_rate'
-ok $? "the CSV starts with its header row"
-rows=$(grep -c "^$(date +%Y-%m)-[0-9][0-9]," "$WORK/body")
-is "$rows" "$(date -d "$(date +%Y-%m-01) +1 month -1 day" +%d | sed 's/^0//')" "one row per day of the month"
+head -n 1 "$WORK/body" | tr -d '\r' | sed 's/^\xef\xbb\xbf//' | grep -qx '日期,答上,给出建议,未答上,回答率'
+ok $? "the CSV starts with its header row, in Chinese"
+rows=$(grep -c "^$month-[0-9][0-9]," "$WORK/body")
+is "$rows" "$(TZ=Asia/Shanghai date +%d | sed 's/^0//')" "one row per day of the month so far, none to come"
+grep -q "^$today," "$WORK/body"
+ok $? "today is the last row of days"
 grep -q '今天天气怎么样' "$WORK/body"
 ok $? "the CSV lists the month's unanswered questions"
 api GET /api/stats/export?month=13
@@ -336,4 +340,24 @@ A="http://127.0.0.1:$ADMIN_PORT"
 api GET /api/kb
 is "$(json revision)" "$last" "the daemon starts on the last saved revision"
 stop_wxkbd
+
+# --- the office's time zone ---------------------------------------------
+# A day of the statistics is a date in WXKB_TIMEZONE: two zones 26 hours
+# apart never share a date, so each run's one day names its own zone.
+for zone in Etc/GMT+12 Pacific/Kiritimati; do
+	dir="$WORK/tz-$(echo "$zone" | tr '/+' '__')"
+	mkdir -p "$dir"
+	start_wxkbd "WXKB_TIMEZONE=$zone" "WXKB_STATE_DIR=$dir" ||
+	    { ok 1 "start in $zone"; continue; }
+	A="http://127.0.0.1:$ADMIN_PORT"
+	"${CTL[@]}" simulate '电话多少' >/dev/null 2>&1
+	api GET /api/stats/items
+	days=$(echo "$BODY" | grep -o '"date":"[0-9-]*"' | cut -d'"' -f4 | tr '\n' ' ')
+	is "$days" "$(TZ=$zone date +%Y-%m-%d) " "in $zone the day counted is $zone's date"
+	stop_wxkbd
+done
+out=$(WXKB_TIMEZONE=Mars/Base "$WXKBD" --config "$WORK/wxkbd.conf" --check-config 2>&1)
+rc=$?
+[ "$rc" -ne 0 ] && echo "$out" | grep -q 'WXKB_TIMEZONE: no time zone .*Mars/Base'
+ok $? "an unknown time zone is refused with the key named: $out"
 finish

@@ -6,14 +6,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
-FAKE="$BUILD/tests/fake_wechat"
-"$FAKE" --port 0 --log "$WORK/api.log" --appid wx0123456789abcdef \
-    --secret itestsecret >"$WORK/fake.out" 2>&1 &
-fakepid=$!
-trap 'kill $fakepid 2>/dev/null; cleanup' EXIT
-for _ in $(seq 1 50); do grep -q '^PORT=' "$WORK/fake.out" && break; sleep 0.1; done
-APIPORT=$(sed -n 's/^PORT=//p' "$WORK/fake.out")
-API="http://127.0.0.1:$APIPORT"
+start_fake_wechat itestsecret || { ok 1 "the fake WeChat API starts"; finish; }
 control() { curl -s -m 5 -X POST -d "$1" "$API/control" >/dev/null; }
 count() { curl -s -m 5 "$API/control/stats" | grep -o "\"$1\":[0-9]*" | cut -d: -f2; }
 
@@ -69,6 +62,27 @@ done
 n=$(grep -c 'draft/add' "$WORK/api.log")
 "$WXKBCTL" --config "$WORK/wxkbd.conf" push "$WORK/article.json" --publish >/dev/null 2>&1
 is "$(grep -c 'draft/add' "$WORK/api.log")" "$n" "repeating the push sends nothing twice"
+
+# The admin page's way: answered at once (202), then followed by key.
+adm() { curl -s -m 5 -o "$WORK/adm.out" -w '%{http_code}' -H "Authorization: Bearer $ADMIN_TOKEN" "$@"; }
+b64=$(base64 -w0 tests/data/push/cover.jpg)
+printf '{"article":{"title":"第二篇","content":"<p>正文</p>","thumb_name":"cover.jpg","thumb_base64":"%s"},"publish":false,"mass_send":false,"preview_wxname":"wxkb_tester01","wait":false}' "$b64" >"$WORK/push2.json"
+is "$(adm -X POST -H 'Content-Type: application/json' --data-binary @"$WORK/push2.json" "http://127.0.0.1:$ADMIN_PORT/api/push")" 202 "POST /api/push with wait false answers 202 at once"
+key=$(grep -o '"key":"wxkb-[0-9a-f]*"' "$WORK/adm.out" | cut -d'"' -f4)
+grep -q '"state":"running"' "$WORK/adm.out"
+ok $? "the first answer says the push runs"
+for _ in $(seq 1 50); do
+	adm "http://127.0.0.1:$ADMIN_PORT/api/push/$key" >/dev/null
+	grep -q '"state":"running"' "$WORK/adm.out" || break
+	sleep 0.1
+done
+grep -q '"state":"done"' "$WORK/adm.out" && grep -q '"preview":"done"' "$WORK/adm.out"
+ok $? "GET /api/push/KEY follows it to the end: $(cat "$WORK/adm.out" | cut -c1-200)"
+grep 'mass/preview' "$WORK/api.log" | grep -q '"towxname":"wxkb_tester01"'
+ok $? "the preview went to the 微信号 as towxname"
+is "$(adm "http://127.0.0.1:$ADMIN_PORT/api/push/wxkb-00000000000000000000000000000000")" 404 "an unknown push is a 404"
+is "$(adm "http://127.0.0.1:$ADMIN_PORT/api/push/..%2Fkb")" 404 "a malformed key is a 404"
+is "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/api/push/$key")" 401 "GET /api/push/KEY needs the token"
 
 out=$("$WXKBCTL" --config "$WORK/wxkbd.conf" menu sync 2>&1)
 ok $? "wxkbctl menu sync: $out"

@@ -2,12 +2,14 @@
 # The admin page end to end: the real wxkbd serves /admin/ and the API,
 # headless Chromium (Debian's, driven by playwright-core) signs in, edits
 # the contact item's keywords and saves, and wxkbctl simulate then gets
-# the new answer; conflicts, invalid edits, unanswered questions, history
-# and the phone layout too (tests/browser/editor.test.js prints the TAP).
+# the new answer; conflicts, invalid edits, unanswered questions, history,
+# push with a cover image, menu sync and the phone layout too (tests/browser/editor.test.js prints the TAP).
 #
 #   tests/integration/browser.sh [--screenshot]
-# --screenshot (or SCREENSHOT=1) also writes docs/admin-editor.png; by
-# default the screenshot stays in the test's own temporary directory.
+# --screenshot (or SCREENSHOT=1) also writes docs/admin-editor.png; the
+# screenshots, laptop and phone size, are kept in $BUILD/browser/ (or
+# WXKB_OUT) as the test's artifacts.  Push and menu sync go to the fake
+# WeChat API (tests/tools/fake_wechat.c) on loopback.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
@@ -29,11 +31,21 @@ if [ -n "$why" ]; then
 	finish
 fi
 
-start_wxkbd || { ok 1 "wxkbd starts"; finish; }
+# The fake WeChat API on loopback: push and menu sync go through to it.
+if ! start_fake_wechat btestsecret; then
+	echo "not ok 1 - the fake WeChat API starts"
+	exit 1
+fi
+# Publishing takes one "still publishing" poll, as on the platform.
+curl -s -m 5 -X POST -d '{"publish_polls":1,"publish_status":0}' \
+    "$API/control" >/dev/null
+
+start_wxkbd "WXKB_APPSECRET=btestsecret" "WXKB_API_BASE=$API" ||
+    { ok 1 "wxkbd starts"; finish; }
 
 # Two questions residents asked that nobody answers yet: the page's list
 # of unanswered questions starts from these.
-for q in '请问垃圾分类几点收' '社区医院几点开门'; do
+for q in '请问垃圾分类几点收' '社区医院几点开门' '今天天气怎么样'; do
 	"$WXKBCTL" --config "$WORK/wxkbd.conf" simulate "$q" >/dev/null 2>&1
 done
 
@@ -41,7 +53,10 @@ WXKB_ADMIN_URL="http://127.0.0.1:$ADMIN_PORT" \
 WXKB_ADMIN_TOKEN="$ADMIN_TOKEN" \
 WXKBCTL="$WXKBCTL" \
 WXKBD_CONF="$WORK/wxkbd.conf" \
-WXKB_OUT="$WORK" \
+WXKB_OUT="${WXKB_OUT:-$BUILD/browser}" \
+WXKB_FAKE_API="$API" \
+WXKB_FAKE_LOG="$WORK/api.log" \
+COVER="$PWD/tests/data/push/cover.jpg" \
     timeout 280 node tests/browser/editor.test.js | tee "$WORK/browser.tap"
 rc=${PIPESTATUS[0]}
 n=$(sed -n 's/^1\.\.//p' "$WORK/browser.tap")

@@ -116,6 +116,22 @@ start_wxkbd_once() {
 	return 1
 }
 
+# start_fake_wechat SECRET: the fake WeChat API (tests/tools/fake_wechat.c)
+# on a free loopback port, logging to $WORK/api.log; sets API (its base
+# URL) and FAKE_PID, stopped on exit.  Returns 1 when it does not start.
+start_fake_wechat() {
+	"$BUILD/tests/fake_wechat" --port 0 --log "$WORK/api.log" \
+	    --appid wx0123456789abcdef --secret "$1" >"$WORK/fake.out" 2>&1 &
+	FAKE_PID=$!
+	trap 'kill $FAKE_PID 2>/dev/null; cleanup' EXIT
+	for _ in $(seq 1 50); do
+		grep -q '^PORT=' "$WORK/fake.out" && break
+		sleep 0.1
+	done
+	API="http://127.0.0.1:$(sed -n 's/^PORT=//p' "$WORK/fake.out")"
+	[ "$API" != "http://127.0.0.1:" ]
+}
+
 stop_wxkbd() {
 	kill -TERM "$WXKBD_PID" 2>/dev/null
 	wait "$WXKBD_PID"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real daemon under valgrind memcheck: valid traffic in plain and safe
-# mode, hostile requests, a reload and SIGTERM must leave zero errors and
-# zero definitely lost bytes.  Skipped for sanitizer builds (valgrind and
+# mode, hostile requests, a reload, the admin API with a push, and SIGTERM
+# must leave zero errors and zero definitely lost bytes.  Skipped for sanitizer builds (valgrind and
 # ASan cannot share a process).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
@@ -41,4 +41,40 @@ for mode in plain safe; do
 	sed 's/^/# /' "$vlog" | head -40
 	is "$rc" 0 "$mode: valgrind reports no error and no definite leak"
 done
+
+# The admin API and a push followed by key, against the fake WeChat API.
+start_fake_wechat vtestsecret || { ok 1 "the fake WeChat API starts"; finish; }
+vlog="$WORK/valgrind-admin.log"
+WXKBD_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$vlog" \
+    start_wxkbd "WXKB_APPSECRET=vtestsecret" "WXKB_API_BASE=$API" ||
+    { ok 1 "admin: start under valgrind"; finish; }
+adm() { curl -s -m 20 -o "$WORK/adm" -w '%{http_code}' -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' "$@"; }
+A="http://127.0.0.1:$ADMIN_PORT"
+"$WXKBCTL" --config "$WORK/wxkbd.conf" simulate '食堂好吃吗' >/dev/null
+printf '{"article":{"title":"t","content":"c","thumb_name":"c.jpg","thumb_base64":"%s"},"preview_wxname":"wxkb_tester01","wait":false}' \
+    "$(base64 -w0 tests/data/push/cover.jpg)" >"$WORK/push.json"
+adm --data-binary @"$WORK/push.json" "$A/api/push" >/dev/null
+key=$(grep -o 'wxkb-[0-9a-f]*' "$WORK/adm" | head -n 1)
+for _ in $(seq 1 100); do
+	adm "$A/api/push/$key" >/dev/null
+	grep -q '"state":"running"' "$WORK/adm" || break
+	sleep 0.2
+done
+grep -q '"state":"done"' "$WORK/adm"
+ok $? "admin: a push followed by key under valgrind"
+# ETag of a GET: the revision a write names.
+etag() { curl -s -m 20 -D - -o /dev/null -H "Authorization: Bearer $ADMIN_TOKEN" "$1" | tr -d '\r' | sed -n 's/^ETag: "\([0-9]*\)"$/\1/p'; }
+is "$(adm -X DELETE -H "If-Match: $(etag "$A/api/kb/items/contact-fax")" "$A/api/kb/items/contact-fax")" 200 "admin: an item deleted under valgrind"
+adm "$A/api/kb/items/contact-fax/history" >/dev/null
+adm "$A/api/kb/history" >/dev/null
+kbrev=$(etag "$A/api/kb")
+is "$(adm -X POST -H "If-Match: $kbrev" --data-binary '{"revision":0}' "$A/api/kb/items/contact-fax/restore")" 200 "admin: one item restored under valgrind"
+adm "$A/api/menu/preview" >/dev/null
+adm -X POST --data-binary '{"text":"食堂好吃吗","state":"ignored"}' "$A/api/stats/unanswered/state" >/dev/null
+adm "$A/api/stats/unanswered" >/dev/null
+adm "$A/api/stats/export" >/dev/null
+stop_wxkbd
+rc=$?
+sed 's/^/# /' "$vlog" | head -40
+is "$rc" 0 "admin: valgrind reports no error and no definite leak"
 finish

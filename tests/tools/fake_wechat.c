@@ -458,7 +458,13 @@ fake_endpoint(const char *path, struct evkeyvalq *q, json_t *body,
 		return fake_err(40007, "invalid publish_id");
 	}
 	if (strcmp(path, "/cgi-bin/message/mass/preview") == 0) {
+		/* To one follower by OpenID, or by 微信号. */
 		s = json_string_value(json_object_get(body, "touser"));
+		if ((s == NULL) == (json_object_get(body, "towxname") == NULL))
+			goto bad;
+		if (s == NULL)
+			s = json_string_value(json_object_get(body,
+			    "towxname"));
 		t = json_string_value(json_object_get(body, "msgtype"));
 		if (s == NULL || t == NULL || strcmp(t, "mpnews") != 0)
 			goto bad;

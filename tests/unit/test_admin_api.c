@@ -40,6 +40,9 @@
 #define KB_SRC		"tests/data/kb/small.json"
 /* 2026-11-18 11:06:40 UTC: after every valid_until of small.json. */
 #define NOW		((time_t)1795000000)
+
+static const char csv_head[] = "\xef\xbb\xbf"
+    "日期,答上,给出建议,未答上,回答率\r\n";
 #define FALLBACK	"暂时没有找到答案，请致电街道党政办公室 87841022。"
 
 struct fixture {
@@ -494,6 +497,17 @@ test_create(void **state)
 	assert_null(c.res.event);
 	call_cleanup(&c);
 	assert_int_equal(file_revision(f), 1);
+
+	/* Without an id the server names the item by its revision. */
+	call(f, &c, ADMIN_POST, "/api/kb/items", NULL, "1",
+	    "{\"title\": \"社区医院\", \"keywords\": [\"社区医院\"],"
+	    " \"reply\": {\"type\": \"text\", \"content\": \"见通知。\"}}");
+	assert_int_equal(c.res.status, 201);
+	assert_string_equal(jstr(json_object_get(c.j, "item"), "id"),
+	    "item-2");
+	assert_string_equal(c.res.item, "item-2");
+	call_cleanup(&c);
+	assert_true(served_has(f, "item-2", "社区医院"));
 }
 
 /* Refusals that leave the file, the generation and the history alone. */
@@ -549,7 +563,7 @@ test_create_refused(void **state)
 		{ "application/json", "0", "{\"id\": \"x\", \"title\": \"X\", "
 		    "\"keywords\": [\"xy\"], \"reply\": {\"type\": \"sms\", "
 		    "\"content\": \"c\"}}", 422, "reply.type" },
-		{ "application/json", "0", "{}", 422, "id: missing" },
+		{ "application/json", "0", "{}", 422, "item-1: title: missing" },
 	};
 	struct fixture *f = *state;
 	struct admin_request req;
@@ -842,6 +856,132 @@ test_history_restore(void **state)
 	assert_int_equal(file_revision(f), 4);
 }
 
+/*
+ * One item's history: what it was after each change, the delete, and a
+ * restore of one version that leaves every other item as it is now.
+ */
+static void
+test_item_history(void **state)
+{
+	static const char edit[] = "{\"id\": \"garbage\", \"title\": "
+	    "\"垃圾分类时间\", \"keywords\": [\"垃圾分类\", \"收垃圾\"], "
+	    "\"reply\": {\"type\": \"text\", \"content\": \"每周二收。\"}}";
+	static const char jobs[] = "{\"id\": \"jobs\", \"title\": \"公益岗\","
+	    " \"keywords\": [\"公益性岗位\"], \"reply\": {\"type\": "
+	    "\"text\", \"content\": \"已满\"}}";
+	struct fixture *f = *state;
+	struct call c;
+	json_t *vs, *v;
+
+	assert_int_equal(create_garbage(f), 1);
+	call(f, &c, ADMIN_PUT, "/api/kb/items/garbage", NULL, "1", edit);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_PUT, "/api/kb/items/jobs", NULL, "0", jobs);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_DELETE, "/api/kb/items/garbage", NULL, "2", NULL);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+
+	call(f, &c, ADMIN_GET, "/api/kb/items/garbage/history", NULL, NULL,
+	    NULL);
+	assert_int_equal(c.res.status, 200);
+	assert_string_equal(jstr(c.j, "title"), "垃圾分类时间");
+	vs = json_object_get(c.j, "versions");
+	assert_int_equal(json_array_size(vs), 3);
+	v = json_array_get(vs, 0);
+	assert_int_equal(jint(v, "revision"), 4);
+	assert_string_equal(jstr(v, "action"), "delete");
+	assert_true(json_is_null(json_object_get(v, "item")));
+	assert_true(json_is_true(json_object_get(v, "current")));
+	v = json_array_get(vs, 1);
+	assert_int_equal(jint(v, "revision"), 2);
+	assert_string_equal(jstr(v, "action"), "update");
+	assert_true(json_is_false(json_object_get(v, "current")));
+	assert_string_equal(jstr(json_object_get(v, "item"), "title"),
+	    "垃圾分类时间");
+	v = json_array_get(vs, 2);
+	assert_int_equal(jint(v, "revision"), 1);
+	assert_string_equal(jstr(v, "action"), "create");
+	assert_string_equal(jstr(json_object_get(v, "item"), "title"),
+	    "垃圾分类");
+	call_cleanup(&c);
+
+	/* The whole history names deleted items by their last title. */
+	call(f, &c, ADMIN_GET, "/api/kb/history", NULL, NULL, NULL);
+	v = json_array_get(json_object_get(c.j, "versions"), 0);
+	assert_string_equal(jstr(v, "title"), "垃圾分类时间");
+	v = json_array_get(json_object_get(c.j, "versions"), 1);
+	assert_string_equal(jstr(v, "title"), "公益岗");
+	call_cleanup(&c);
+
+	/* A stale If-Match (the item's old revision) is refused. */
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "2",
+	    "{\"revision\": 1}");
+	assert_int_equal(c.res.status, 412);
+	assert_true(json_is_null(json_object_get(c.j, "current")));
+	call_cleanup(&c);
+	/* Gone now: If-Match names the base's revision.  Version 1 back. */
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "4",
+	    "{\"revision\": 1}");
+	assert_int_equal(c.res.status, 200);
+	assert_int_equal(jint(c.j, "revision"), 5);
+	assert_string_equal(jstr(json_object_get(c.j, "item"), "title"),
+	    "垃圾分类");
+	assert_int_equal(jint(json_object_get(c.j, "item"), "revision"), 5);
+	assert_string_equal(c.res.action, "restore");
+	assert_string_equal(c.res.item, "garbage");
+	call_cleanup(&c);
+	assert_true(served_has(f, "garbage", "垃圾分类"));
+	/* The later edit of another item stays. */
+	call(f, &c, ADMIN_GET, "/api/kb/items/jobs", NULL, NULL, NULL);
+	assert_string_equal(jstr(json_object_get(c.j, "item"), "title"),
+	    "公益岗");
+	assert_int_equal(jint(json_object_get(c.j, "item"), "revision"), 3);
+	call_cleanup(&c);
+
+	/* Version 2 over the live one, then the live one: no change. */
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "5",
+	    "{\"revision\": 2}");
+	assert_int_equal(c.res.status, 200);
+	assert_int_equal(jint(c.j, "revision"), 6);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/kb/items/garbage/history", NULL, NULL,
+	    NULL);
+	v = json_array_get(json_object_get(c.j, "versions"), 0);
+	assert_int_equal(jint(v, "revision"), 6);
+	assert_string_equal(jstr(v, "action"), "restore");
+	assert_int_equal(jint(v, "restored"), 2);
+	assert_true(json_is_true(json_object_get(v, "current")));
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "6",
+	    "{\"revision\": 6}");
+	assert_int_equal(c.res.status, 200);
+	assert_int_equal(jint(c.j, "revision"), 6);
+	assert_null(c.res.event);
+	call_cleanup(&c);
+
+	/* Not kept, not an item, a bad body, no If-Match. */
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "6",
+	    "{\"revision\": 99}");
+	assert_int_equal(c.res.status, 404);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/kb/items/nothing/history", NULL, NULL,
+	    NULL);
+	assert_int_equal(c.res.status, 404);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, "6",
+	    "{\"revision\": \"1\"}");
+	assert_int_equal(c.res.status, 400);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/kb/items/garbage/restore", NULL, NULL,
+	    "{\"revision\": 1}");
+	assert_int_equal(c.res.status, 428);
+	call_cleanup(&c);
+	assert_int_equal(file_revision(f), 6);
+}
+
 /* KB_HISTORY_KEEP versions at most, the newest. */
 static void
 test_history_bounded(void **state)
@@ -914,6 +1054,105 @@ test_persistence(void **state)
 	call(f, &c, ADMIN_POST, "/api/kb/items", NULL, "0", new_item);
 	assert_int_equal(c.res.status, 201);
 	assert_int_equal(jint(c.j, "revision"), 3);
+	call_cleanup(&c);
+}
+
+/*
+ * The unanswered questions: staff mark them ignored or handled, and the
+ * ones the served knowledge base now answers name the item.
+ */
+static void
+test_unanswered_state(void **state)
+{
+	struct fixture *f = *state;
+	struct call c;
+	json_t *q;
+
+	assert_int_equal(kb_unanswered_record(f->u, "社区医院几点开门", NOW),
+	    0);
+	assert_int_equal(kb_unanswered_record(f->u, "传真号码多少", NOW), 0);
+	call(f, &c, ADMIN_POST, "/api/stats/unanswered/state", NULL, NULL,
+	    "{\"text\": \"社区医院几点开门\", \"state\": \"ignored\"}");
+	assert_int_equal(c.res.status, 200);
+	assert_string_equal(jstr(c.j, "state"), "ignored");
+	call_cleanup(&c);
+
+	call(f, &c, ADMIN_GET, "/api/stats/unanswered", NULL, NULL, NULL);
+	assert_int_equal(c.res.status, 200);
+	q = json_array_get(json_object_get(c.j, "questions"), 0);
+	assert_string_equal(jstr(q, "text"), "传真号码多少");
+	assert_string_equal(jstr(q, "state"), "open");
+	assert_string_equal(jstr(json_object_get(q, "answered_by"), "id"),
+	    "contact");
+	q = json_array_get(json_object_get(c.j, "questions"), 1);
+	assert_string_equal(jstr(q, "state"), "ignored");
+	assert_int_equal(jint(q, "state_at"), NOW);
+	assert_null(json_object_get(q, "answered_by"));
+	call_cleanup(&c);
+
+	call(f, &c, ADMIN_POST, "/api/stats/unanswered/state", NULL, NULL,
+	    "{\"text\": \"没人问过\", \"state\": \"handled\"}");
+	assert_int_equal(c.res.status, 404);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/stats/unanswered/state", NULL, NULL,
+	    "{\"text\": \"社区医院几点开门\", \"state\": \"done\"}");
+	assert_int_equal(c.res.status, 400);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/stats/unanswered/state", NULL, NULL,
+	    "{\"text\": \"社区医院几点开门\"}");
+	assert_int_equal(c.res.status, 400);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/stats/unanswered/state", NULL, NULL,
+	    NULL);
+	assert_int_equal(c.res.status, 405);
+	call_cleanup(&c);
+}
+
+/* The menu a sync would send, and why WeChat would cut a name. */
+static void
+test_menu_preview(void **state)
+{
+	static const char tall[] = "{\"id\": \"contact\", \"title\": "
+	    "\"街道党政办公室联系方式\", \"keywords\": [\"电话\"], "
+	    "\"menu_key\": \"CONTACT\", \"menu_name\": \"联系我们\", "
+	    "\"reply\": {\"type\": \"text\", \"content\": \"87841022\"}}";
+	struct fixture *f = *state;
+	struct call c;
+	json_t *b;
+	char *text;
+
+	call(f, &c, ADMIN_GET, "/api/menu/preview", NULL, NULL, NULL);
+	assert_int_equal(c.res.status, 200);
+	assert_true(json_is_null(json_object_get(c.j, "menu")));
+	assert_int_equal(json_array_size(json_object_get(c.j, "problems")), 2);
+	assert_non_null(strstr(json_string_value(json_array_get(
+	    json_object_get(c.j, "problems"), 0)), "give the item a shorter "
+	    "menu_name"));
+	call_cleanup(&c);
+
+	/* A short name for one, the other item out of the menu. */
+	call(f, &c, ADMIN_PUT, "/api/kb/items/contact", NULL, "0", tall);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/kb/items/report", NULL, NULL, NULL);
+	b = json_deep_copy(json_object_get(c.j, "item"));
+	call_cleanup(&c);
+	json_object_del(b, "menu_key");
+	json_object_del(b, "revision");
+	json_object_del(b, "expired");
+	text = json_dumps(b, 0);
+	call(f, &c, ADMIN_PUT, "/api/kb/items/report", NULL, "0", text);
+	free(text);
+	json_decref(b);
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/menu/preview", NULL, NULL, NULL);
+	assert_int_equal(json_array_size(json_object_get(c.j, "problems")), 0);
+	b = json_array_get(json_object_get(json_object_get(c.j, "menu"),
+	    "button"), 0);
+	assert_string_equal(jstr(b, "name"), "联系我们");
+	assert_string_equal(jstr(b, "key"), "CONTACT");
+	assert_non_null(strstr(jstr(c.j, "text"), "联系我们"));
 	call_cleanup(&c);
 }
 
@@ -1106,24 +1345,30 @@ test_stats(void **state)
 		kb_stats_free(s2);
 	}
 
-	/* The month's CSV. */
+		/* The month's CSV, its header in the report's words. */
 	strftime(date, sizeof date, "month=%Y-%m", &tm);
 	call(f, &c, ADMIN_GET, "/api/stats/export", date, NULL, NULL);
 	assert_int_equal(c.res.status, 200);
 	assert_string_equal(c.res.content_type, "text/csv; charset=utf-8");
 	assert_non_null(strstr(header(&c, "Content-Disposition"),
 	    "attachment"));
-	assert_memory_equal(c.res.body, "\xef\xbb\xbf"
-	    "date,answered,suggested,unanswered,answer_rate\r\n", 50);
+	assert_memory_equal(c.res.body, csv_head, sizeof csv_head - 1);
 	strftime(date, sizeof date, "%Y-%m-%d", &tm);
 	snprintf(line, sizeof line, "\r\n%s,4,1,1,66.7%%\r\n", date);
 	assert_non_null(strstr(c.res.body, line));
-	assert_non_null(strstr(c.res.body, "\r\ntotal,4,1,1,66.7%\r\n"));
-	assert_non_null(strstr(c.res.body, "\r\n2026-11-30,0,0,0,\r\n"));
-	assert_null(strstr(c.res.body, "2026-11-31"));
+	assert_non_null(strstr(c.res.body, "\r\n合计,4,1,1,66.7%\r\n"));
+	/* The month so far: its first day, no day after today. */
+	assert_non_null(strstr(c.res.body, "\r\n2026-11-01,0,0,0,\r\n"));
+	tm.tm_mday++;
+	tm.tm_isdst = -1;
+	(void)mktime(&tm);
+	strftime(date, sizeof date, "\r\n%Y-%m-%d,", &tm);
+	assert_null(strstr(c.res.body, date));
+	assert_null(strstr(c.res.body, "2026-11-30"));
 	assert_non_null(strstr(c.res.body,
-	    "question,count,first_seen,last_seen\r\n"));
+	    "\r\n问题,次数,第一次问,最近一次问,处理情况\r\n"));
 	assert_non_null(strstr(c.res.body, "\r\n垃圾分类,1,"));
+	assert_non_null(strstr(c.res.body, ",待处理\r\n"));
 	call_cleanup(&c);
 
 	/* Another month: zeros, and none of this month's questions. */
@@ -1436,6 +1681,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_settings, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_history_restore, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_item_history, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unanswered_state, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_menu_preview, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_history_bounded, setup,
 		    teardown),

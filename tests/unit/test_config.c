@@ -218,6 +218,23 @@ test_defaults(void **state)
 	assert_int_equal(f->cfg.max_clock_skew, 300);
 	assert_int_equal(f->cfg.log_level, LOG_INFO);
 	assert_int_equal(f->cfg.workers, 1);
+	assert_string_equal(f->cfg.timezone, "Asia/Shanghai");
+	assert_string_equal(f->cfg.tz, "Asia/Shanghai");
+}
+
+/* Without tzdata the default zone still holds: China keeps no summer time. */
+static void
+test_timezone_without_tzdata(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(setenv("TZDIR", "/nonexistent", 1), 0);
+	assert_int_equal(load_text(f, BASE), 0);
+	assert_string_equal(f->cfg.tz, "CST-8");
+	assert_int_equal(load_text(f, BASE "WXKB_TIMEZONE=Europe/Berlin\n"),
+	    -1);
+	assert_non_null(strstr(f->cause, "/nonexistent"));
+	unsetenv("TZDIR");
 }
 
 /* Comments, blanks, indentation, both quotes, blanks around '='. */
@@ -241,6 +258,7 @@ test_file_syntax(void **state)
 	assert_int_equal(f->cfg.max_clock_skew, 120);
 	assert_int_equal(f->cfg.log_level, LOG_DEBUG);
 	assert_int_equal(f->cfg.workers, 4);
+	assert_string_equal(f->cfg.tz, "Europe/Berlin");
 	assert_string_equal(f->cfg.api_base, "http://127.0.0.1:18080");
 	assert_string_equal(f->cfg.path, "/wx/callback");
 	assert_string_equal(f->cfg.listen, "0.0.0.0:8088");
@@ -572,6 +590,16 @@ static const struct rule_case rule_cases[] = {
 	    "1 to 64", NULL },
 	{ "workers blank", BASE "WXKB_WORKERS=\" 2\"\n", "WXKB_WORKERS",
 	    "1 to 64", NULL },
+	{ "time zone unknown", BASE "WXKB_TIMEZONE=Asia/Atlantis\n",
+	    "WXKB_TIMEZONE", "no time zone \"Asia/Atlantis\"", NULL },
+	{ "time zone a path", BASE "WXKB_TIMEZONE=../../etc/passwd\n",
+	    "WXKB_TIMEZONE", "such as Asia/Shanghai", NULL },
+	{ "time zone absolute", BASE "WXKB_TIMEZONE=/etc/localtime\n",
+	    "WXKB_TIMEZONE", "such as Asia/Shanghai", NULL },
+	{ "time zone empty", BASE "WXKB_TIMEZONE=\n", "WXKB_TIMEZONE",
+	    "such as Asia/Shanghai", NULL },
+	{ "time zone a directory", BASE "WXKB_TIMEZONE=Asia\n",
+	    "WXKB_TIMEZONE", "no time zone", NULL },
 };
 
 static void
@@ -617,6 +645,8 @@ static const struct accept_case accept_cases[] = {
 	{ "skew 1", BASE "WXKB_MAX_CLOCK_SKEW=1\n" },
 	{ "skew 86400", BASE "WXKB_MAX_CLOCK_SKEW=86400\n" },
 	{ "workers 64", BASE "WXKB_WORKERS=64\n" },
+	{ "time zone UTC", BASE "WXKB_TIMEZONE=UTC\n" },
+	{ "time zone with a sign", BASE "WXKB_TIMEZONE=Etc/GMT-8\n" },
 	{ "api http", BASE "WXKB_API_BASE=http://127.0.0.1:1\n" },
 };
 
@@ -986,6 +1016,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_defaults),
+		T(test_timezone_without_tzdata),
 		T(test_file_syntax),
 		T(test_file_crlf),
 		T(test_file_last_wins),

@@ -130,6 +130,21 @@ static const struct load_case load_cases[] = {
 	  "item a: error: menu_key: longer than 128 bytes", 1 },
 	{ "menu_key empty", DOC(ITEM("a", "k", ",\"menu_key\":\"\"")),
 	  KB_ERR_SCHEMA, "item a: error: menu_key: must not be empty", 1 },
+	{ "menu_name without menu_key", DOC(ITEM("a", "k",
+	  ",\"menu_name\":\"联系我们\"")), KB_ERR_SCHEMA,
+	  "item a: error: menu_name: there is no menu_key", 1 },
+	{ "menu_name wider than a top-level button shows", DOC(ITEM("a", "k",
+	  ",\"menu_key\":\"M\",\"menu_name\":\"街道联系方式\"")),
+	  KB_ERR_SCHEMA, "item a: error: menu_name: \"街道联系方式\" is 6 "
+	  "Chinese characters wide; WeChat shows 4 on a top-level button", 1 },
+	{ "menu_name wider than a sub-button shows", DOC(ITEM("a", "k",
+	  ",\"menu_key\":\"M\",\"menu_group\":\"便民服务\",\"menu_name\":"
+	  "\"街道党政办公室联系方式\"")), KB_ERR_SCHEMA,
+	  "WeChat shows 8 on a sub-button", 1 },
+	{ "menu_name of 8 below", DOC(ITEM("a", "k",
+	  ",\"menu_key\":\"M\",\"menu_group\":\"便民服务\",\"menu_name\":"
+	  "\"办公室联系方式ab\"")),
+	  KB_OK, "", 0 },
 	{ "menu_key duplicate", DOC(ITEM("a", "k1", ",\"menu_key\":\"M\"") ","
 	  ITEM("b", "k2", ",\"menu_key\":\"M\"")), KB_ERR_SCHEMA,
 	  "item b: error: menu_key: \"M\" is also the menu_key of item \"a\"",

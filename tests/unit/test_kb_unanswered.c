@@ -209,6 +209,75 @@ test_save_load(void **state)
 	kb_unanswered_free(v);
 }
 
+/*
+ * Staff mark questions ignored or handled; the marks survive a restart,
+ * a handled question asked again is open again, an ignored one is not.
+ */
+static void
+test_states(void **state)
+{
+	const struct kb_unanswered_entry *e[4];
+	struct fixture *f = *state;
+	struct kb_unanswered *u, *v;
+	char *cause = NULL;
+	json_t *j, *q;
+
+	u = kb_unanswered_new(10);
+	rec(u, "垃圾车几点来", 100);
+	rec(u, "社区医院几点开门", 100);
+	rec(u, "随便问问", 100);
+	rec(u, "随便问问", 100);
+	rec(u, "随便问问", 100);
+	rec(u, "垃圾车几点来", 100);
+	assert_int_equal(kb_unanswered_set_state(u, "垃圾车几点来",
+	    KB_UNANSWERED_HANDLED, 200), 0);
+	assert_int_equal(kb_unanswered_set_state(u, "随便问问",
+	    KB_UNANSWERED_IGNORED, 200), 0);
+	assert_int_equal(kb_unanswered_set_state(u, "没人问过",
+	    KB_UNANSWERED_IGNORED, 200), KB_ERR_IO);
+	j = kb_unanswered_json(u, 0);
+	q = json_array_get(json_object_get(j, "questions"), 0);
+	assert_string_equal(json_string_value(json_object_get(q, "text")),
+	    "随便问问");
+	assert_string_equal(json_string_value(json_object_get(q, "state")),
+	    "ignored");
+	assert_int_equal(json_integer_value(json_object_get(q, "state_at")),
+	    200);
+	q = json_array_get(json_object_get(j, "questions"), 2);
+	assert_string_equal(json_string_value(json_object_get(q, "state")),
+	    "open");
+	assert_null(json_object_get(q, "state_at"));
+	json_decref(j);
+
+	assert_int_equal(kb_unanswered_save(u, f->path, &cause), 0);
+	v = kb_unanswered_new(10);
+	assert_int_equal(kb_unanswered_load(v, f->path, &cause), 0);
+	assert_null(cause);
+	kb_unanswered_sorted(v, e, 4);
+	assert_string_equal(e[0]->text, "随便问问");
+	assert_int_equal(e[0]->state, KB_UNANSWERED_IGNORED);
+	assert_string_equal(e[1]->text, "垃圾车几点来");
+	assert_int_equal(e[1]->state, KB_UNANSWERED_HANDLED);
+	assert_int_equal(e[1]->state_at, 200);
+	assert_int_equal(e[2]->state, KB_UNANSWERED_OPEN);
+
+	/* Asked again: handled is open again, ignored stays ignored. */
+	rec(v, "垃圾车几点来", 300);
+	rec(v, "随便问问", 300);
+	kb_unanswered_sorted(v, e, 4);
+	assert_string_equal(e[0]->text, "随便问问");
+	assert_int_equal(e[0]->state, KB_UNANSWERED_IGNORED);
+	assert_string_equal(e[1]->text, "垃圾车几点来");
+	assert_int_equal(e[1]->state, KB_UNANSWERED_OPEN);
+
+	assert_int_equal(kb_unanswered_state_parse("handled"),
+	    KB_UNANSWERED_HANDLED);
+	assert_int_equal(kb_unanswered_state_parse("Handled"), -1);
+	assert_int_equal(kb_unanswered_state_parse(NULL), -1);
+	kb_unanswered_free(u);
+	kb_unanswered_free(v);
+}
+
 /* No file yet: an empty store and no error. */
 static void
 test_load_missing(void **state)
@@ -259,6 +328,15 @@ static const struct bad_file bad_files[] = {
 	{ "{\"version\":1,\"questions\":[{\"text\":\"a\",\"count\":1,"
 	  "\"first_seen\":1,\"last_seen\":1},7]}", KB_ERR_SCHEMA,
 	  "questions[1]" },
+	{ "{\"version\":1,\"questions\":[{\"text\":\"a\",\"count\":1,"
+	  "\"first_seen\":1,\"last_seen\":1,\"state\":\"done\"}]}",
+	  KB_ERR_SCHEMA, "questions[0]: \"state\" must be" },
+	{ "{\"version\":1,\"questions\":[{\"text\":\"a\",\"count\":1,"
+	  "\"first_seen\":1,\"last_seen\":1,\"state\":1}]}",
+	  KB_ERR_SCHEMA, "\"state\" must be" },
+	{ "{\"version\":1,\"questions\":[{\"text\":\"a\",\"count\":1,"
+	  "\"first_seen\":1,\"last_seen\":1,\"state\":\"ignored\","
+	  "\"state_at\":-5}]}", KB_ERR_SCHEMA, "\"state_at\"" },
 };
 
 /* A corrupt file is refused with a reason and leaves the store empty. */
@@ -376,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_long_text),
 		cmocka_unit_test_setup_teardown(test_save_load, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_missing, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_load_corrupt, setup,

@@ -105,6 +105,9 @@ test_names(void **state)
 	assert_string_equal(wx_errcode_publish_status(0), "published");
 	assert_non_null(strstr(wx_errcode_publish_status(4), "review"));
 	assert_non_null(strstr(wx_errcode_publish_status(99), "unknown"));
+	assert_string_equal(wx_errcode_publish_status_zh(0), "已发布");
+	assert_string_equal(wx_errcode_publish_status_zh(4), "未通过平台审核");
+	assert_string_equal(wx_errcode_publish_status_zh(99), "处于未知状态");
 }
 
 int

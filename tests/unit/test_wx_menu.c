@@ -46,20 +46,21 @@ static const struct {
 	    "{\"type\":\"click\",\"name\":\"户籍办理流程\",\"key\":\"A\"},"
 	    "{\"type\":\"click\",\"name\":\"社保卡\",\"key\":\"C\"}]},"
 	    "{\"type\":\"click\",\"name\":\"年报\",\"key\":\"B\"}]}", NULL, 0 },
-	{ "16 bytes fit at the top", { E(NULL, "一二三四五a", "A") }, 1,
-	    "{\"button\":[{\"type\":\"click\",\"name\":\"一二三四五a\","
-	    "\"key\":\"A\"}]}", NULL, 0 },
-	{ "60 bytes fit below", { E("组",
-	    "一二三四五六七八九十" "一二三四五六七八九十", "A") }, 1,
+	{ "4 Chinese characters fit at the top", { E(NULL, "一二三四", "A"),
+	    E(NULL, "Map12345", "B") }, 2,
+	    "{\"button\":[{\"type\":\"click\",\"name\":\"一二三四\","
+	    "\"key\":\"A\"},{\"type\":\"click\",\"name\":\"Map12345\","
+	    "\"key\":\"B\"}]}", NULL, 0 },
+	{ "8 fit below", { E("组", "一二三四五六七八", "A") }, 1,
 	    "{\"button\":[{\"name\":\"组\",\"sub_button\":[{\"type\":\"click\","
-	    "\"name\":\"一二三四五六七八九十一二三四五六七八九十\","
-	    "\"key\":\"A\"}]}]}",
+	    "\"name\":\"一二三四五六七八\",\"key\":\"A\"}]}]}",
 	    NULL, 0 },
-	{ "top name too long", { E(NULL, "一二三四五六", "A") }, 1, NULL,
-	    "18 bytes; at most 16", 1 },
-	{ "sub name too long", { E("组",
-	    "一二三四五六七八九十一二三四五六七八九十a", "A") }, 1, NULL,
-	    "61 bytes; at most 60", 1 },
+	{ "top name wider than shown", { E(NULL, "一二三四五", "A") }, 1, NULL,
+	    "5 Chinese characters wide; WeChat shows 4", 1 },
+	{ "top name of letters", { E(NULL, "Map123456", "A") }, 1, NULL,
+	    "WeChat shows 4 on a top-level button", 1 },
+	{ "sub name wider than shown", { E("组", "一二三四五六七八a", "A") },
+	    1, NULL, "9 Chinese characters wide; WeChat shows 8", 1 },
 	{ "group name too long", { E("一二三四五六", "a", "A") }, 1, NULL,
 	    "menu_group", 1 },
 	{ "four top-level", { E(NULL, "a", "A"), E(NULL, "b", "B"),
@@ -126,7 +127,8 @@ static const char kb_text[] =
 "{\"id\":\"huji\",\"title\":\"户籍办理\",\"keywords\":[\"户籍\"],"
 "\"menu_key\":\"HUJI\",\"menu_group\":\"办事指南\","
 "\"reply\":{\"type\":\"text\",\"content\":\"户籍…\"}},"
-"{\"id\":\"report\",\"title\":\"年报\",\"keywords\":[\"年报\"],"
+"{\"id\":\"report\",\"title\":\"王哥庄街道2020年政府信息公开工作年度报告\","
+"\"keywords\":[\"年报\"],\"menu_name\":\"年报\","
 "\"menu_key\":\"REPORT\",\"reply\":{\"type\":\"text\",\"content\":\"年报…\"}},"
 "{\"id\":\"plain\",\"title\":\"无菜单\",\"keywords\":[\"无菜单\"],"
 "\"reply\":{\"type\":\"text\",\"content\":\"…\"}},"
@@ -156,7 +158,10 @@ load_kb(void)
 	return kb;
 }
 
-/* Items with menu_key, grouped by menu_group; expired ones left out. */
+/*
+ * Items with menu_key, grouped by menu_group, named by menu_name (else
+ * the title); expired ones left out.
+ */
 static void
 test_from_kb(void **state)
 {
@@ -313,7 +318,8 @@ test_sync_refused(void **state)
 	assert_null(wx_menu_sync(f->api, kb, time(NULL), got_cb, &g,
 	    &cause));
 	assert_non_null(strstr(cause, "item x: name"));
-	assert_non_null(strstr(cause, "33 bytes; at most 16"));
+	assert_non_null(strstr(cause, "11 Chinese characters wide"));
+	assert_non_null(strstr(cause, "give the item a shorter menu_name"));
 	free(cause);
 	wx_fake_spin(f->base, 100);
 	assert_false(g.done);

@@ -597,6 +597,10 @@ test_publish_failed(void **state)
 	assert_int_equal(r.err, WX_PUSH_ERR_PUBLISH);
 	assert_int_equal(r.failed, WX_PUSH_PUBLISH);
 	assert_non_null(strstr(r.message, "refused by the platform's review"));
+	assert_string_equal(json_string_value(json_object_get(r.json,
+	    "message_zh")), "发布失败：文章未通过平台审核");
+	assert_string_equal(json_string_value(json_object_get(r.json,
+	    "state")), "failed");
 	result_cleanup(&r);
 	assert_int_equal(wx_fake_control(&f->fake, "{\"publish_status\":0}"),
 	    0);
@@ -673,6 +677,143 @@ test_mass_record_lost(void **state)
 }
 
 /* The same article twice at once: the second is refused. */
+
+static const char *
+step_of(json_t *report, const char *step)
+{
+	return json_string_value(json_object_get(json_object_get(report,
+	    "steps"), step));
+}
+
+/*
+ * While a push runs, its progress names the step going on and the steps
+ * still to come; once ended there is none.  A preview to a 微信号 goes
+ * out as towxname.
+ */
+static void
+test_progress_wxname(void **state)
+{
+	struct fx *f = *state;
+	struct wx_push_opts o;
+	struct result r;
+	char key[WX_PUSH_KEY_LEN + 1], *cause = NULL;
+	json_t *p, *b;
+
+	assert_int_equal(wx_fake_control(&f->fake, "{\"publish_polls\":2}"), 0);
+	memset(&o, 0, sizeof o);
+	o.publish = 1;
+	o.preview_wxname = 1;
+	snprintf(o.preview, sizeof o.preview, "wxkb_tester01");
+	memset(&r, 0, sizeof r);
+	wx_article_key(&f->art, key);
+	assert_null(wx_push_progress(f->push, key));
+	assert_int_equal(wx_push_start(f->push, &f->art, &o, result_cb, &r,
+	    &cause), 0);
+	p = wx_push_progress(f->push, key);
+	assert_non_null(p);
+	assert_string_equal(json_string_value(json_object_get(p, "state")),
+	    "running");
+	assert_string_equal(step_of(p, "thumb"), "running");
+	assert_string_equal(step_of(p, "draft"), "waiting");
+	assert_string_equal(step_of(p, "publish"), "waiting");
+	assert_string_equal(step_of(p, "preview"), "waiting");
+	assert_string_equal(step_of(p, "mass_send"), "-");
+	assert_string_equal(json_string_value(json_object_get(p,
+	    "message_zh")), "");
+	json_decref(p);
+	assert_true(wx_fake_run(f->base, &r.done, 10000));
+	assert_int_equal(r.err, WX_PUSH_OK);
+	assert_null(wx_push_progress(f->push, key));
+	assert_string_equal(json_string_value(json_object_get(r.json,
+	    "state")), "done");
+	assert_string_equal(step_of(r.json, "preview"), "done");
+	b = body_of(f, "/cgi-bin/message/mass/preview", 0);
+	assert_string_equal(json_string_value(json_object_get(b, "towxname")),
+	    "wxkb_tester01");
+	assert_null(json_object_get(b, "touser"));
+	json_decref(b);
+	result_cleanup(&r);
+
+	/* The same name as an OpenID is another recipient: sent again. */
+	o.preview_wxname = 0;
+	memset(&r, 0, sizeof r);
+	assert_int_equal(wx_push_start(f->push, &f->art, &o, result_cb, &r,
+	    &cause), 0);
+	assert_true(wx_fake_run(f->base, &r.done, 10000));
+	assert_int_equal(r.did, WX_PUSH_PREVIEW);
+	result_cleanup(&r);
+	assert_int_equal(wx_fake_count(&f->fake,
+	    "/cgi-bin/message/mass/preview"), 2);
+}
+
+/* WeChat's refusal, in Chinese for the admin page, names the step. */
+static void
+test_refusal_in_chinese(void **state)
+{
+	struct fx *f = *state;
+	struct result r;
+
+	assert_int_equal(wx_fake_control(&f->fake, "{\"fail\":45028,\"path\":"
+	    "\"/cgi-bin/message/mass/sendall\"}"), 0);
+	run_push(f, 1, 1, NULL, &r);
+	assert_int_equal(r.err, WX_PUSH_ERR_API);
+	assert_int_equal(r.failed, WX_PUSH_MASS);
+	assert_string_equal(json_string_value(json_object_get(r.json,
+	    "message_zh")), "群发失败：群发次数已用完");
+	assert_string_equal(step_of(r.json, "mass_send"), "failed");
+	assert_string_equal(step_of(r.json, "publish"), "done");
+	assert_int_equal(json_integer_value(json_object_get(r.json,
+	    "errcode")), 45028);
+	result_cleanup(&r);
+}
+
+static void
+test_request_wxname(void **state)
+{
+	static const char *const bad[] = {
+		"abc12", "1abcdef", "abc def1", "abcdefghijklmnopqrstu",
+		"微信号微信号",
+	};
+	struct fx *f = *state;
+	struct wx_push_opts o, o2;
+	struct wx_article a;
+	json_t *j;
+	char *cause = NULL;
+	size_t i;
+
+	memset(&o, 0, sizeof o);
+	o.preview_wxname = 1;
+	snprintf(o.preview, sizeof o.preview, "Wxkb-tester_1");
+	j = wx_article_request_json(&f->art, &o);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j,
+	    "preview_wxname")), "Wxkb-tester_1");
+	assert_null(json_object_get(j, "preview"));
+	assert_int_equal(wx_article_request_parse(j, &a, &o2, &cause), 0);
+	assert_true(o2.preview_wxname);
+	assert_string_equal(o2.preview, "Wxkb-tester_1");
+	wx_article_cleanup(&a);
+	/* Both at once: refused. */
+	json_object_set_new(j, "preview", json_string(PREVIEW_ID));
+	assert_int_equal(wx_article_request_parse(j, &a, &o2, &cause), -1);
+	assert_non_null(strstr(cause, "either"));
+	free(cause);
+	cause = NULL;
+	wx_article_cleanup(&a);
+	json_object_del(j, "preview");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_false(wx_article_wxname_valid(bad[i]));
+		json_object_set_new(j, "preview_wxname", json_string(bad[i]));
+		assert_int_equal(wx_article_request_parse(j, &a, &o2, &cause),
+		    -1);
+		assert_non_null(strstr(cause, "preview_wxname"));
+		free(cause);
+		cause = NULL;
+		wx_article_cleanup(&a);
+	}
+	json_decref(j);
+}
+
 static void
 test_busy(void **state)
 {
@@ -784,6 +925,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mass_record_lost, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_progress_wxname, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_in_chinese, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_request_wxname, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_twenty_pushes_one_fetch,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_running, setup,
