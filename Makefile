@@ -42,7 +42,7 @@ ifeq ($(SAN),)
 CFLAGS    += $(HARDEN)
 endif
 LDFLAGS   += $(SAN) -pie -Wl,-z,relro,-z,now
-LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto -lpthread
+LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto -lpthread -lm
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 KB_SRC      := $(sort $(wildcard kb/*.c))

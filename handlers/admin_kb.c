@@ -55,6 +55,7 @@ api_item_shape(json_t *item, struct admin_result *res)
 		{ "source_url", API_STRING, 0 },
 		{ "updated", API_STRING, 0 },
 		{ "valid_until", API_STRING, 0 },
+		{ "period", API_STRING, 0 },
 	};
 	static const char *const names[] = {
 		[API_STRING] = "a string",
@@ -139,6 +140,15 @@ api_valid_id(const char *s)
 	return 1;
 }
 
+/* The synonym groups of doc, a new reference ([] when none). */
+static json_t *
+api_synonyms(json_t *doc)
+{
+	json_t *j = json_object_get(doc, "synonyms");
+
+	return j != NULL ? json_incref(j) : json_array();
+}
+
 /* GET /api/kb */
 void
 api_kb_get(struct admin_api *a, const struct admin_request *req,
@@ -156,16 +166,17 @@ api_kb_get(struct admin_api *a, const struct admin_request *req,
 	rev = kb_doc_revision(doc);
 	kb = dispatch_kb_acquire(a->dispatch);
 	api_etag(res, rev);
-	api_reply(res, 200, json_pack("{sIsIsO?sO?sO?sI}", "revision",
+	api_reply(res, 200, json_pack("{sIsIsO?sO?sO?sosI}", "revision",
 	    (json_int_t)rev, "generation", (json_int_t)(kb != NULL ?
 	    kb_generation(kb) : 0), "account", json_object_get(doc,
 	    "account"), "welcome", json_object_get(doc, "welcome"),
-	    "fallback", json_object_get(doc, "fallback"), "items",
+	    "fallback", json_object_get(doc, "fallback"), "synonyms",
+	    api_synonyms(doc), "items",
 	    (json_int_t)json_array_size(kb_doc_items(doc))));
 	kb_unref(kb);
 }
 
-/* PUT /api/kb: the welcome and fallback replies. */
+/* PUT /api/kb: the welcome and fallback replies, the synonym groups. */
 void
 api_kb_put(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
@@ -186,10 +197,20 @@ api_kb_put(struct admin_api *a, const struct admin_request *req,
 		goto out;
 	json_object_del(body, "revision");
 	json_object_foreach(body, key, v) {
+		if (strcmp(key, "synonyms") == 0) {
+			/* Each group is checked by the loader (422). */
+			if (!json_is_array(v)) {
+				api_errorf(res, 400, NULL, "synonyms: must be "
+				    "an array of groups (arrays of strings)");
+				goto out;
+			}
+			continue;
+		}
 		if (strcmp(key, "welcome") != 0 &&
 		    strcmp(key, "fallback") != 0) {
 			api_errorf(res, 422, NULL, "unknown key \"%.64s\": "
-			    "only welcome and fallback can be set here", key);
+			    "only welcome, fallback and synonyms can be set "
+			    "here", key);
 			goto out;
 		}
 		if (!json_is_object(v)) {
@@ -200,18 +221,22 @@ api_kb_put(struct admin_api *a, const struct admin_request *req,
 	}
 	rev = kb_doc_revision(a->cur.doc);
 	if (want != rev) {
-		cur = json_pack("{sIsO?sO?sO?}", "revision", (json_int_t)rev,
+		cur = json_pack("{sIsO?sO?sO?so}", "revision", (json_int_t)rev,
 		    "account", json_object_get(a->cur.doc, "account"),
 		    "welcome", json_object_get(a->cur.doc, "welcome"),
-		    "fallback", json_object_get(a->cur.doc, "fallback"));
+		    "fallback", json_object_get(a->cur.doc, "fallback"),
+		    "synonyms", api_synonyms(a->cur.doc));
 		api_errorf(res, 412, json_pack("{so}", "current", cur),
 		    "the knowledge base changed since revision %" PRId64
 		    " (now %" PRId64 ")", want, rev);
 		goto out;
 	}
 	json_object_foreach(body, key, v) {
-		if (!json_equal(v, json_object_get(a->cur.doc, key)))
+		cur = strcmp(key, "synonyms") == 0 ? api_synonyms(a->cur.doc) :
+		    json_incref(json_object_get(a->cur.doc, key));
+		if (!json_equal(v, cur))
 			changed = 1;
+		json_decref(cur);
 	}
 	if (!changed) {
 		api_etag(res, rev);
@@ -224,6 +249,10 @@ api_kb_put(struct admin_api *a, const struct admin_request *req,
 		api_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
+	/* No groups: the file goes without the key, as before it had one. */
+	v = json_object_get(doc, "synonyms");
+	if (v != NULL && json_array_size(v) == 0)
+		json_object_del(doc, "synonyms");
 	api_entry(&what, api_next_revision(a), req->now, "settings", NULL);
 	if (api_commit(a, doc, &what, res, &gen, &warnings) != 0)
 		goto out;

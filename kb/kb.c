@@ -11,6 +11,7 @@
 #include "kb/kb_ac.h"
 #include "kb/kb_int.h"
 #include "kb/kb_map.h"
+#include "kb/kb_syn.h"
 
 #define ARENA_CHUNK	(64 * 1024)
 #define ARENA_ALIGN	(sizeof(max_align_t))
@@ -101,6 +102,8 @@ kb_unref(struct kb *kb)
 	if (kb == NULL || atomic_fetch_sub(&kb->refs, 1) != 1)
 		return;
 	kb_match_cleanup(kb);
+	kb_syn_cleanup(kb);
+	kb_bm25_cleanup(kb);
 	kb_suggest_cleanup(kb);
 	kb_map_free(kb->by_id);
 	kb_map_free(kb->by_menu);
@@ -170,6 +173,18 @@ kb_fallback(const struct kb *kb)
 	return &kb->fallback;
 }
 
+const char *
+kb_phone(const struct kb *kb)
+{
+	return kb->phone != NULL ? kb->phone : "";
+}
+
+size_t
+kb_nsynonym_groups(const struct kb *kb)
+{
+	return kb->nsyn_groups;
+}
+
 int
 kb_item_expired(const struct kb_item *item, time_t now)
 {
@@ -208,7 +223,13 @@ kb_memory(const struct kb *kb, struct kb_memstat *st)
 	m.automaton = kb_ac_memory(kb->ac) +
 	    (kb->ac != NULL ? (kb_ac_npatterns(kb->ac) + 1) *
 	    sizeof *kb->own_start : 0) + kb->nowners * sizeof *kb->owners;
-	m.suggest = kb->sx.memory;
+	m.automaton += kb_ac_memory(kb->py_ac) + kb_ac_memory(kb->syn_ac) +
+	    (kb->py_ac != NULL ? (kb_ac_npatterns(kb->py_ac) + 1) *
+	    (sizeof *kb->py_start + sizeof *kb->py_kw) : 0) +
+	    kb->npy_owners * sizeof *kb->py_owners +
+	    (kb->ac != NULL ? kb_ac_npatterns(kb->ac) * (sizeof *kb->idf +
+	    sizeof *kb->generic + sizeof *kb->pat_cp) : 0);
+	m.suggest = kb->sx.memory + kb->bm.memory;
 	m.items = sizeof *kb + kb->arena.total + kb_map_memory(kb->by_id) +
 	    kb_map_memory(kb->by_menu);
 	m.total = m.automaton + m.suggest + m.items;

@@ -453,31 +453,3 @@ kb_suggest_query(const struct kb *kb, const char *norm, size_t len,
 		out[i] = top[i].item;
 	return ntop;
 }
-
-size_t
-kb_suggestion_text(const struct kb_result *res, char *buf, size_t size)
-{
-	static const char tail[] = "回复数字查看";
-	size_t n = 0, i;
-	int w;
-
-	if (size == 0)
-		return 0;
-	buf[0] = '\0';
-	if (res->kind != KB_RESULT_SUGGEST)
-		return 0;
-	for (i = 0; i < res->nsuggestions; i++) {
-		w = snprintf(buf + n, size - n, "%zu. %s\n", i + 1,
-		    res->suggestions[i]->title);
-		if (w < 0 || (size_t)w >= size - n) {
-			buf[n] = '\0';
-			return n;
-		}
-		n += (size_t)w;
-	}
-	if (sizeof tail <= size - n) {
-		memcpy(buf + n, tail, sizeof tail);
-		n += sizeof tail - 1;
-	}
-	return n;
-}

@@ -35,7 +35,7 @@
 #define FALLBACK	"暂时没有找到答案，请致电街道党政办公室 87841022。"
 #define CONTACT		"街道办事处电话 87841022。"
 #define OPEN_DAY	"政府开放日：开门决策、政策解读。"
-#define TAIL		"回复数字查看"
+#define TAIL		"回复数字查看；都不是，请致电 87841022"
 
 /* What the test sender was handed, in order. */
 struct sent {
