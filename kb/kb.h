@@ -203,8 +203,8 @@ enum kb_weak {
 	KB_WEAK_LONG,		/* a long message, little of it covered */
 	KB_WEAK_FOREIGN,	/* names another district, hospital or
 				   office; only generic words matched */
-	KB_WEAK_GENERIC,	/* only generic words, most of the message
-				   unexplained */
+	KB_WEAK_INTENT,		/* asks how to break into or attack
+				   something: never answered with a link */
 };
 
 #define KB_MAX_WHY	4	/* matched keywords kept for explaining */

@@ -22,7 +22,8 @@
  * the message is long (over MATCH_LONG_CP characters) and the item covers
  * under a fifth of it, or when the part its keywords do not cover names
  * another district, hospital or office and the keywords found are generic
- * or cover under half of it.  A confident hit on an item whose `period`
+ * or cover under half of it, or when it asks how to break into or attack
+ * something (怎么黑进政府网站 gets no link).  A confident hit on an item whose `period`
  * does not hold a year the message names gives KB_RESULT_PERIOD.
  *
  * kb_query() allocates nothing: its scratch (about 60 KiB) is on the
@@ -71,6 +72,12 @@ static const char *const match_elsewhere[] = {
 	"区", "市", "县", "省", "镇", "医院", "卫生院", "诊所", "局",
 	"派出所", "公安", "法院", "检察院", "银行", "学校", "大学", "中学",
 	"小学", "委员会", "医保", "企业", "商场", "酒店", "景区",
+};
+
+/* Words of a message asking how to break into or attack something. */
+static const char *const match_hostile[] = {
+	"黑进", "黑掉", "入侵", "攻击", "破解", "盗号", "盗取", "木马",
+	"病毒", "注入", "提权", "撞库", "爆破",
 };
 
 struct match_occ {
@@ -265,6 +272,13 @@ match_py_build(struct kb *kb, const struct kb_src *src, const uint32_t *ids)
 	for (i = 0; i < kb->nitems; i++) {
 		item_kw[i] = (uint32_t)n;
 		for (k = src->item_kw[i]; k < src->item_kw[i + 1]; k++) {
+			/* Only keywords of ideographs: one typed in letters
+			   (laoshan) must not match a place name. */
+			for (j = 0; j < src->kwlen[k] &&
+			    (unsigned char)src->kw[k][j] >= 0x80; j++)
+				;
+			if (j < src->kwlen[k])
+				continue;
 			ns = kb_fold_syllables(src->kw[k], src->kwlen[k], syl,
 			    KB_FOLD_MAX_SYL);
 			for (j = 0; j < ns && syl[j] != 0; j++)
@@ -565,12 +579,17 @@ match_rank(const struct kb *kb, const struct match *m, time_t now,
 	return ntop;
 }
 
+struct match_py_cand {
+	uint32_t	 item;
+	size_t		 len;		/* syllables of its longest match */
+	uint32_t	 kw;		/* that keyword's pattern */
+};
+
 struct match_py {
 	const struct kb *kb;
 	time_t		 now;
-	uint32_t	 best;		/* item, or UINT32_MAX */
-	size_t		 len;		/* syllables of its match */
-	uint32_t	 kw;		/* its keyword pattern */
+	struct match_py_cand c[MATCH_CAND];
+	size_t		 n;
 	size_t		 nocc;
 };
 
@@ -579,7 +598,7 @@ match_py_cb(uint32_t id, size_t end, void *arg)
 {
 	struct match_py *p = arg;
 	const struct kb *kb = p->kb;
-	size_t len = kb_ac_pattern_len(kb->py_ac, id) / 2, k;
+	size_t len = kb_ac_pattern_len(kb->py_ac, id) / 2, k, i;
 	const struct kb_item *it;
 
 	(void)end;
@@ -590,36 +609,62 @@ match_py_cb(uint32_t id, size_t end, void *arg)
 		if (it->match != KB_MATCH_CONTAINS || kb_item_expired(it,
 		    p->now))
 			continue;
-		if (p->best == UINT32_MAX || len > p->len ||
-		    (len == p->len && it->priority >
-		    kb->items[p->best].priority)) {
-			p->best = kb->py_owners[k];
-			p->len = len;
-			p->kw = kb->py_kw[id];
+		for (i = 0; i < p->n && p->c[i].item != kb->py_owners[k]; i++)
+			;
+		if (i == p->n) {
+			if (p->n == MATCH_CAND)
+				continue;
+			p->c[p->n].item = kb->py_owners[k];
+			p->c[p->n].len = 0;
+			p->n++;
+		}
+		if (len > p->c[i].len) {
+			p->c[i].len = len;
+			p->c[i].kw = kb->py_kw[id];
 		}
 	}
 	return 0;
 }
 
-/* The item whose keyword's syllables the message holds most of. */
-static void
+/*
+ * The item whose keyword's syllables the message holds most of; a tie
+ * goes to the higher priority, then to BM25 (qk: the message's bigrams).
+ * Returns its index in p->c, or -1.
+ */
+static int
 match_pinyin(const struct kb *kb, const struct match *m, time_t now,
-    struct match_py *p)
+    const uint64_t *qk, size_t nq, struct match_py *p)
 {
 	uint16_t syl[KB_FOLD_MAX_SYL];
 	char buf[2 * KB_FOLD_MAX_SYL];
-	size_t ns, nb;
+	const struct kb_item *x, *y;
+	size_t ns, nb, i;
+	int best = -1;
 
 	p->kb = kb;
 	p->now = now;
-	p->best = UINT32_MAX;
-	p->len = 0;
+	p->n = 0;
 	p->nocc = 0;
 	if (kb->py_ac == NULL)
-		return;
+		return -1;
 	ns = kb_fold_syllables(m->q, m->n, syl, KB_FOLD_MAX_SYL);
 	nb = match_py_bytes(syl, ns, buf);
 	kb_ac_scan(kb->py_ac, buf, nb, match_py_cb, p);
+	for (i = 0; i < p->n; i++) {
+		if (best < 0 || p->c[i].len > p->c[best].len) {
+			best = (int)i;
+			continue;
+		}
+		if (p->c[i].len < p->c[best].len)
+			continue;
+		x = &kb->items[p->c[i].item];
+		y = &kb->items[p->c[best].item];
+		if (x->priority > y->priority || (x->priority == y->priority &&
+		    kb_bm25_score(kb, qk, nq, p->c[i].item) >
+		    kb_bm25_score(kb, qk, nq, p->c[best].item)))
+			best = (int)i;
+	}
+	return best;
 }
 
 /* 1 when s (len bytes) occurs in the bytes of m->q not yet in used. */
@@ -781,7 +826,7 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 	struct match m;
 	size_t n, i, ntop = 0, nq = 0, b;
 	double s0, s1;
-	int year;
+	int year, pb;
 
 	memset(res, 0, offsetof(struct kb_result, normalized));
 	res->kind = KB_RESULT_MISS;
@@ -821,16 +866,17 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 	}
 	if (m.nhits > 0)
 		ntop = match_rank(kb, &m, now, top);
-	match_pinyin(kb, &m, now, &py);
+	nq = kb_bm25_keys(m.q, m.n, qk, MATCH_BM25_Q);
+	pb = match_pinyin(kb, &m, now, qk, nq, &py);
 
-	if (py.best != UINT32_MAX && py.len >= 2 &&
-	    (ntop == 0 || py.len > top[0].covered)) {
-		res->item = &kb->items[py.best];
+	if (pb >= 0 && py.c[pb].len >= 2 &&
+	    (ntop == 0 || py.c[pb].len > top[0].covered)) {
+		res->item = &kb->items[py.c[pb].item];
 		res->stage = KB_STAGE_PINYIN;
-		res->covered = py.len;
-		res->matched[0] = kb->pat_text[py.kw];
+		res->covered = py.c[pb].len;
+		res->matched[0] = kb->pat_text[py.c[pb].kw];
 		res->nmatched = 1;
-		if (res->total > MATCH_LONG_CP && py.len * 5 < res->total)
+		if (res->total > MATCH_LONG_CP && res->covered * 5 < res->total)
 			res->weak = KB_WEAK_LONG;
 	} else if (ntop > 0) {
 		res->item = &kb->items[top[0].item];
@@ -839,7 +885,6 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 		res->covered = top[0].covered;
 		res->score = top[0].score;
 		match_why(kb, &m, &top[0], res);
-		nq = kb_bm25_keys(m.q, m.n, qk, MATCH_BM25_Q);
 		/* A tie of coverage and priority: the items' text decides. */
 		if (ntop > 1 && fabs(top[0].score - top[1].score) <= MATCH_TIE &&
 		    kb->items[top[0].item].priority ==
@@ -861,6 +906,12 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 			res->weak = KB_WEAK_FOREIGN;
 	}
 
+	for (i = 0; res->item != NULL && i < sizeof match_hostile /
+	    sizeof match_hostile[0]; i++) {
+		if (memmem(m.q, m.n, match_hostile[i],
+		    strlen(match_hostile[i])) != NULL)
+			res->weak = KB_WEAK_INTENT;
+	}
 	if (res->item != NULL && res->weak == KB_WEAK_NONE) {
 		year = match_year(res->normalized, n);
 		if (year != 0 && res->item->period != NULL &&
@@ -876,8 +927,6 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 	if (res->item == NULL)
 		res->stage = KB_STAGE_NONE;
 	res->item = NULL;
-	if (nq == 0)
-		nq = kb_bm25_keys(m.q, m.n, qk, MATCH_BM25_Q);
 	match_suggest(kb, &m, top, ntop, now, qk, nq, res);
 	if (res->nsuggestions > 0)
 		res->kind = KB_RESULT_SUGGEST;
@@ -914,7 +963,8 @@ kb_result_why(const struct kb_result *res, char *buf, size_t size)
 		    "covered",
 		[KB_WEAK_FOREIGN] = "; too weak: it names another place or "
 		    "office",
-		[KB_WEAK_GENERIC] = "; too weak: only generic words",
+		[KB_WEAK_INTENT] = "; not answered: it asks how to break in "
+		    "or attack",
 	};
 	size_t o = 0, i;
 	int w;

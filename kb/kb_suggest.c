@@ -16,7 +16,8 @@
  * that shares one word with an item is not answered with a confident
  * guess.  Filler bigrams that residents put in any question ("怎么",
  * "请问", "多少" ...) are left out of both sides so they cannot carry a
- * suggestion alone.
+ * suggestion alone, and so are the account's own place names.  Exact
+ * items (greetings, thanks) are never suggested.
  *
  * A query decodes at most SUGGEST_MAX_CP codepoints; its scratch is on the
  * stack (a few KiB) and it allocates nothing.
@@ -42,6 +43,10 @@ static const char *const suggest_stop[] = {
 	"想问", "问一", "一下", "如何", "是否", "有没", "没有", "知道",
 	"谢谢", "是不", "不是", "么办", "么样", "么时", "时候", "问怎",
 	"问下", "你们", "我们", "咱们", "他们", "们的", "的",
+	/* The account's own place and name (王哥庄, 崂山, 山海小王哥庄,
+	   公众号) are in many titles and in residents' greetings: they
+	   say nothing about what is asked. */
+	"王哥", "哥庄", "崂山", "山海", "海小", "小王", "公众", "众号",
 	"了", "吗", "呢", "啊", "吧", "是", "我", "你", "在", "有", "么",
 	"什", "怎", "哪", "谁", "和",
 };
@@ -435,8 +440,11 @@ kb_suggest_query(const struct kb *kb, const char *norm, size_t len,
 			c = 0;
 			/* Item complete when the next string is another's. */
 			if (!more || v >> 6 != item) {
+				/* Exact items (greetings) answer only
+				   themselves: never offered. */
 				if ((uint64_t)bnum * SUGGEST_DEN >=
 				    (uint64_t)bden * SUGGEST_NUM &&
+				    kb->items[item].match != KB_MATCH_EXACT &&
 				    !kb_item_expired(&kb->items[item], now))
 					suggest_offer(top, &ntop,
 					    &kb->items[item], bnum, bden);

@@ -71,7 +71,7 @@ residents_ok(const struct kb_result *res, const char *want)
 	if (strcmp(want, "-") == 0)
 		return res->kind != KB_RESULT_HIT;
 	if (strcmp(want, "@period") == 0)
-		return 0;	/* no year guard yet */
+		return res->kind == KB_RESULT_PERIOD;
 	return res->kind == KB_RESULT_HIT && strcmp(res->item->id, want) == 0;
 }
 
@@ -121,8 +121,9 @@ test_resident_table(void **state)
 		fprintf(stderr, "%s:%zu: %s \"%s\" wants %s, got %s%s\n",
 		    TABLE, lineno, f[0], f[1], f[2],
 		    res.kind == KB_RESULT_HIT ? "item " :
+		    res.kind == KB_RESULT_PERIOD ? "out of period for " :
 		    res.kind == KB_RESULT_SUGGEST ? "suggestions" : "fallback",
-		    res.kind == KB_RESULT_HIT ? res.item->id : "");
+		    res.item != NULL ? res.item->id : "");
 	}
 	fclose(fp);
 	for (i = 0; i < nc; i++)
@@ -131,8 +132,18 @@ test_resident_table(void **state)
 	fprintf(stderr, "%-12s %3zu/%3zu\n", "total", ok, n);
 	assert_true(n - off >= 200);
 	assert_true(off >= 30);
-	/* The score of the engine this table was first run against. */
-	assert_true(ok >= 109);
+	/* Off-topic messages and other years: every one, always. */
+	for (i = 0; i < nc; i++) {
+		if (strcmp(classes[i].name, "offtopic") == 0 ||
+		    strcmp(classes[i].name, "scope") == 0)
+			assert_int_equal(classes[i].ok, classes[i].n);
+	}
+	/*
+	 * The rest: 109 of 239 before synonyms, pinyin and coverage
+	 * ranking; all but one since.  The miss is 办事处的低址: ICU reads
+	 * 地 as "de" (的地得), not "di", so 低址 is no homophone of 地址.
+	 */
+	assert_true(ok >= n - 1);
 }
 
 int
