@@ -374,6 +374,131 @@ test_suggest_three(void **state)
 }
 
 /*
+ * The stages past plain keywords and the guards, on a fixture where each
+ * item tests one rule.  大厅 is in four items' text: a generic word.
+ */
+static const char stage_json[] = "{\"version\":1,\"account\":\"a\","
+	"\"welcome\":{\"type\":\"text\",\"content\":\"w\"},"
+	"\"fallback\":{\"type\":\"text\",\"content\":\"请致电 87841022。\"},"
+	"\"synonyms\":[[\"怎么\",\"咋\"],[\"处罚\",\"罚款\"]],\"items\":["
+	ITEM("contact", "王哥庄街道联系方式", "\"电话\",\"联系方式\"", "") ","
+	ITEM("address", "办事处地址", "\"地址\",\"大厅\"", "") ","
+	"{\"id\":\"jobs\",\"title\":\"公益性岗位\",\"keywords\":[\"公益性岗位\","
+	"\"公益岗\"],\"reply\":{\"type\":\"text\",\"content\":\"2020年39个"
+	"，在大厅\"},\"period\":\"2020\"},"
+	ITEM("penalty", "行政处罚", "\"行政处罚\",\"处罚情况\"",
+	    ",\"period\":\"2020\"") ","
+	ITEM("open-day", "政府开放日", "\"开放日\"", ",\"period\":\"2019-2020\"")
+	","
+	ITEM("website", "网址", "\"网站\",\"laoshan\"", "") ","
+	"{\"id\":\"apply\",\"title\":\"申请\",\"keywords\":[\"信息公开申请\","
+	"\"公开申请\"],\"reply\":{\"type\":\"text\",\"content\":\"大厅\"}},"
+	"{\"id\":\"lawyers\",\"title\":\"申请人\",\"keywords\":[\"法律服务机构\"],"
+	"\"reply\":{\"type\":\"text\",\"content\":\"法律服务机构提出的信息公开申请"
+	"0件，大厅\"}},"
+	ITEM("hello", "问候", "\"你好\"", ",\"match\":\"exact\"")
+	TAIL;
+
+struct stage_case {
+	const char	*name;
+	const char	*text;
+	enum kb_result_kind kind;
+	const char	*want;		/* item (HIT, PERIOD) or first
+					   suggestion; NULL: none */
+	enum kb_stage	 stage;
+	enum kb_weak	 weak;
+};
+
+static const struct stage_case stage_cases[] = {
+	{ "synonym rewrites the message", "罚款情况怎么样", KB_RESULT_HIT,
+	  "penalty", KB_STAGE_SYNONYM, KB_WEAK_NONE },
+	{ "traditional folded", "辦事處地址", KB_RESULT_HIT, "address",
+	  KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "homophone typo", "公益姓岗位", KB_RESULT_HIT, "jobs",
+	  KB_STAGE_PINYIN, KB_WEAK_NONE },
+	{ "typed pinyin", "GongYi gang?", KB_RESULT_HIT, "jobs",
+	  KB_STAGE_PINYIN, KB_WEAK_NONE },
+	{ "one syllable is not enough", "gong", KB_RESULT_MISS, NULL,
+	  KB_STAGE_NONE, KB_WEAK_NONE },
+	{ "a keyword in letters is no homophone", "崂山", KB_RESULT_MISS,
+	  NULL, KB_STAGE_NONE, KB_WEAK_NONE },
+	{ "nested keywords once; the rarer wins",
+	  "法律服务机构提过信息公开申请吗", KB_RESULT_HIT, "lawyers",
+	  KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a year outside the period", "2021年公益岗有几个", KB_RESULT_PERIOD,
+	  "jobs", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a year in Chinese digits", "二〇二一年开放日", KB_RESULT_PERIOD,
+	  "open-day", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a year inside a range", "2019年开放日", KB_RESULT_HIT, "open-day",
+	  KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "the period's own year", "2020年公益岗", KB_RESULT_HIT, "jobs",
+	  KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a phone number is no year", "87841022是什么电话", KB_RESULT_HIT,
+	  "contact", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "an item without a period", "2021年的地址", KB_RESULT_HIT,
+	  "address", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "another district's phone", "李沧区政府的电话", KB_RESULT_SUGGEST,
+	  "contact", KB_STAGE_KEYWORD, KB_WEAK_FOREIGN },
+	{ "a hospital's address", "人民医院地址", KB_RESULT_SUGGEST,
+	  "address", KB_STAGE_KEYWORD, KB_WEAK_FOREIGN },
+	{ "our own place names are not another place", "王哥庄街道办的电话",
+	  KB_RESULT_HIT, "contact", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a generic word and an office", "市民大厅", KB_RESULT_SUGGEST,
+	  "address", KB_STAGE_KEYWORD, KB_WEAK_FOREIGN },
+	{ "break-in intent", "怎么黑进网站", KB_RESULT_SUGGEST, "website",
+	  KB_STAGE_KEYWORD, KB_WEAK_INTENT },
+	{ "exact items are never suggested", "你好吗", KB_RESULT_MISS, NULL,
+	  KB_STAGE_NONE, KB_WEAK_NONE },
+	{ "the account's place names suggest nothing", "王哥庄", KB_RESULT_MISS,
+	  NULL, KB_STAGE_NONE, KB_WEAK_NONE },
+};
+
+static void
+test_match_stages(void **state)
+{
+	const struct stage_case *c;
+	struct kb_result res;
+	const struct kb_item *got;
+	char why[512];
+	struct kb *kb;
+	size_t i;
+
+	(void)state;
+	kb = load(stage_json);
+	assert_string_equal(kb_phone(kb), "87841022");
+	assert_int_equal(kb_nsynonym_groups(kb), 2);
+	for (i = 0; i < sizeof stage_cases / sizeof stage_cases[0]; i++) {
+		c = &stage_cases[i];
+		kb_query(kb, c->text, strlen(c->text), 0, &res);
+		got = res.kind == KB_RESULT_SUGGEST ? res.suggestions[0] :
+		    res.item;
+		if (res.kind != c->kind || res.stage != c->stage ||
+		    res.weak != c->weak || (c->want == NULL) != (got == NULL) ||
+		    (got != NULL && strcmp(got->id, c->want) != 0))
+			fail_msg("%s: kind %d stage %s weak %d item %s; want "
+			    "kind %d stage %s weak %d item %s (%s)", c->name,
+			    res.kind, kb_stage_name(res.stage), res.weak,
+			    got != NULL ? got->id : "-", c->kind,
+			    kb_stage_name(c->stage), c->weak,
+			    c->want != NULL ? c->want : "-",
+			    kb_result_why(&res, why, sizeof why));
+	}
+	/* 处罚情况 is in one of nine items' text: IDF ln(1 + 8.5 / 1.5),
+	   over four characters 7.6. */
+	kb_query(kb, "罚款情况怎么样", strlen("罚款情况怎么样"), 0, &res);
+	assert_string_equal(kb_result_why(&res, why, sizeof why),
+	    "stage synonym: 处罚情况; covers 4 characters of 7 characters, "
+	    "weighted 7.6");
+	kb_query(kb, "2021年公益岗", strlen("2021年公益岗"), 0, &res);
+	assert_int_equal(res.year, 2021);
+	assert_non_null(strstr(kb_result_why(&res, why, sizeof why),
+	    "; asks about 2021, outside 2020"));
+	/* Any buffer: cut, NUL-terminated. */
+	assert_int_equal(strlen(kb_result_why(&res, why, 10)), 9);
+	kb_unref(kb);
+}
+
+/*
  * A message holding more distinct keywords than the per-query scratch
  * holds is still answered, and the automaton finds all of them.
  */
@@ -557,6 +682,7 @@ main(void)
 		    setup_rank, teardown_kb),
 		cmocka_unit_test(test_match_expiry),
 		cmocka_unit_test(test_suggest_table),
+		cmocka_unit_test(test_match_stages),
 		cmocka_unit_test(test_suggest_three),
 		cmocka_unit_test(test_match_many_keywords),
 		cmocka_unit_test(test_match_no_items),
