@@ -102,6 +102,9 @@ struct match {
 	char		 q[MATCH_TEXT];		/* rewritten message */
 	unsigned char	 mark[MATCH_TEXT];	/* 1: from a synonym */
 	uint16_t	 cpos[MATCH_TEXT + 1];	/* codepoints before byte */
+	uint64_t	 qk[MATCH_BM25_Q];	/* bigrams of q, for BM25 */
+	size_t		 nq;
+	int		 have_qk;		/* made only when needed */
 };
 
 /* How one item covers the message. */
@@ -519,6 +522,17 @@ match_better(const struct kb *kb, const struct match_cover *a,
 	return a->item < b->item;
 }
 
+/* BM25 of item for the message; its bigrams are made on first use. */
+static double
+match_bm25(const struct kb *kb, struct match *m, uint32_t item)
+{
+	if (!m->have_qk) {
+		m->nq = kb_bm25_keys(m->q, m->n, m->qk, MATCH_BM25_Q);
+		m->have_qk = 1;
+	}
+	return kb_bm25_score(kb, m->qk, m->nq, item);
+}
+
 /* Keep the MATCH_CAND best covers in top, best first. */
 static void
 match_keep(const struct kb *kb, struct match_cover *top, size_t *ntop,
@@ -628,12 +642,12 @@ match_py_cb(uint32_t id, size_t end, void *arg)
 
 /*
  * The item whose keyword's syllables the message holds most of; a tie
- * goes to the higher priority, then to BM25 (qk: the message's bigrams).
+ * goes to the higher priority, then to BM25.
  * Returns its index in p->c, or -1.
  */
 static int
-match_pinyin(const struct kb *kb, const struct match *m, time_t now,
-    const uint64_t *qk, size_t nq, struct match_py *p)
+match_pinyin(const struct kb *kb, struct match *m, time_t now,
+    struct match_py *p)
 {
 	uint16_t syl[KB_FOLD_MAX_SYL];
 	char buf[2 * KB_FOLD_MAX_SYL];
@@ -660,8 +674,8 @@ match_pinyin(const struct kb *kb, const struct match *m, time_t now,
 		x = &kb->items[p->c[i].item];
 		y = &kb->items[p->c[best].item];
 		if (x->priority > y->priority || (x->priority == y->priority &&
-		    kb_bm25_score(kb, qk, nq, p->c[i].item) >
-		    kb_bm25_score(kb, qk, nq, p->c[best].item)))
+		    match_bm25(kb, m, p->c[i].item) >
+		    match_bm25(kb, m, p->c[best].item)))
 			best = (int)i;
 	}
 	return best;
@@ -769,9 +783,9 @@ match_year(const char *s, size_t n)
 
 /* Suggestions from ranked candidates by BM25, then by bigram overlap. */
 static void
-match_suggest(const struct kb *kb, const struct match *m,
+match_suggest(const struct kb *kb, struct match *m,
     const struct match_cover *top, size_t ntop, time_t now,
-    const uint64_t *qk, size_t nq, struct kb_result *res)
+    struct kb_result *res)
 {
 	const struct kb_item *more[KB_MAX_SUGGESTIONS];
 	double sc[MATCH_CAND], x;
@@ -780,7 +794,7 @@ match_suggest(const struct kb *kb, const struct match *m,
 
 	for (i = 0; i < ntop; i++) {
 		idx[i] = top[i].item;
-		sc[i] = kb_bm25_score(kb, qk, nq, top[i].item);
+		sc[i] = match_bm25(kb, m, top[i].item);
 		for (j = i; j > 0 && sc[j - 1] < sc[j]; j--) {
 			x = sc[j];
 			sc[j] = sc[j - 1];
@@ -820,11 +834,10 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
     struct kb_result *res)
 {
 	struct match_cover top[MATCH_CAND];
-	uint64_t qk[MATCH_BM25_Q];
 	const struct kb_item *it;
 	struct match_py py;
 	struct match m;
-	size_t n, i, ntop = 0, nq = 0, b;
+	size_t n, i, ntop = 0, b;
 	double s0, s1;
 	int year, pb;
 
@@ -847,6 +860,7 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 	m.ac = kb->ac;
 	m.nhits = 0;
 	m.nocc = 0;
+	m.have_qk = 0;
 	m.whole = UINT32_MAX;
 	if (kb->ac != NULL)
 		kb_ac_scan(kb->ac, m.q, m.n, match_hit_cb, &m);
@@ -866,8 +880,7 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 	}
 	if (m.nhits > 0)
 		ntop = match_rank(kb, &m, now, top);
-	nq = kb_bm25_keys(m.q, m.n, qk, MATCH_BM25_Q);
-	pb = match_pinyin(kb, &m, now, qk, nq, &py);
+	pb = match_pinyin(kb, &m, now, &py);
 
 	if (pb >= 0 && py.c[pb].len >= 2 &&
 	    (ntop == 0 || py.c[pb].len > top[0].covered)) {
@@ -889,8 +902,8 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 		if (ntop > 1 && fabs(top[0].score - top[1].score) <= MATCH_TIE &&
 		    kb->items[top[0].item].priority ==
 		    kb->items[top[1].item].priority) {
-			s0 = kb_bm25_score(kb, qk, nq, top[0].item);
-			s1 = kb_bm25_score(kb, qk, nq, top[1].item);
+			s0 = match_bm25(kb, &m, top[0].item);
+			s1 = match_bm25(kb, &m, top[1].item);
 			if (s1 > s0) {
 				res->item = &kb->items[top[1].item];
 				res->covered = top[1].covered;
@@ -927,7 +940,7 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 	if (res->item == NULL)
 		res->stage = KB_STAGE_NONE;
 	res->item = NULL;
-	match_suggest(kb, &m, top, ntop, now, qk, nq, res);
+	match_suggest(kb, &m, top, ntop, now, res);
 	if (res->nsuggestions > 0)
 		res->kind = KB_RESULT_SUGGEST;
 	for (i = res->nsuggestions; i < KB_MAX_SUGGESTIONS; i++)
