@@ -16,6 +16,44 @@
 #define ARENA_CHUNK	(64 * 1024)
 #define ARENA_ALIGN	(sizeof(max_align_t))
 
+size_t
+kb_decode(const char *s, size_t len, uint32_t *cp, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n = 0;
+
+	while (i < len && n < max) {
+		if (p[i] < 0x80)
+			cp[n++] = p[i++];
+		else if (p[i] < 0xe0 && i + 1 < len) {
+			cp[n++] = (uint32_t)(p[i] & 0x1f) << 6 |
+			    (p[i + 1] & 0x3f);
+			i += 2;
+		} else if (p[i] < 0xf0 && i + 2 < len) {
+			cp[n++] = (uint32_t)(p[i] & 0x0f) << 12 |
+			    (uint32_t)(p[i + 1] & 0x3f) << 6 |
+			    (p[i + 2] & 0x3f);
+			i += 3;
+		} else if (i + 3 < len) {
+			cp[n++] = (uint32_t)(p[i] & 0x07) << 18 |
+			    (uint32_t)(p[i + 1] & 0x3f) << 12 |
+			    (uint32_t)(p[i + 2] & 0x3f) << 6 |
+			    (p[i + 3] & 0x3f);
+			i += 4;
+		} else
+			break;
+	}
+	return n;
+}
+
+int
+kb_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void *
 kb_arena_alloc(struct kb_arena *a, size_t size)
 {

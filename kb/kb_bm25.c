@@ -17,52 +17,16 @@
 #define BM25_B		0.75
 #define BM25_DOC_CP	4096	/* codepoints of an item's text indexed */
 
-static size_t
-bm25_decode(const char *s, size_t len, uint32_t *cp, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n = 0;
-
-	while (i < len && n < max) {
-		if (p[i] < 0x80)
-			cp[n++] = p[i++];
-		else if (p[i] < 0xe0 && i + 1 < len) {
-			cp[n++] = (uint32_t)(p[i] & 0x1f) << 6 |
-			    (p[i + 1] & 0x3f);
-			i += 2;
-		} else if (p[i] < 0xf0 && i + 2 < len) {
-			cp[n++] = (uint32_t)(p[i] & 0x0f) << 12 |
-			    (uint32_t)(p[i + 1] & 0x3f) << 6 | (p[i + 2] & 0x3f);
-			i += 3;
-		} else if (i + 3 < len) {
-			cp[n++] = (uint32_t)(p[i] & 0x07) << 18 |
-			    (uint32_t)(p[i + 1] & 0x3f) << 12 |
-			    (uint32_t)(p[i + 2] & 0x3f) << 6 | (p[i + 3] & 0x3f);
-			i += 4;
-		} else
-			break;
-	}
-	return n;
-}
-
-static int
-bm25_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 size_t
 kb_bm25_keys(const char *norm, size_t len, uint64_t *keys, size_t max)
 {
 	uint32_t cp[257];
 	size_t n, i, k = 0;
 
-	n = bm25_decode(norm, len, cp, max + 1 < 257 ? max + 1 : 257);
+	n = kb_decode(norm, len, cp, max + 1 < 257 ? max + 1 : 257);
 	for (i = 0; i + 1 < n && k < max; i++)
 		keys[k++] = (uint64_t)cp[i] << 21 | cp[i + 1];
-	qsort(keys, k, sizeof *keys, bm25_cmp);
+	qsort(keys, k, sizeof *keys, kb_cmp_u64);
 	for (i = 0, n = 0; i < k; i++) {
 		if (n == 0 || keys[n - 1] != keys[i])
 			keys[n++] = keys[i];
@@ -84,7 +48,7 @@ kb_bm25_build(struct kb *kb, const struct kb_src *src)
 	if (bm->dl == NULL || cp == NULL)
 		goto out;
 	for (i = 0; i < kb->nitems; i++) {
-		n = bm25_decode(src->doc[i], src->doclen[i], cp, BM25_DOC_CP);
+		n = kb_decode(src->doc[i], src->doclen[i], cp, BM25_DOC_CP);
 		if (n < 2)
 			continue;
 		if (np + n > cap) {
@@ -103,7 +67,7 @@ kb_bm25_build(struct kb *kb, const struct kb_src *src)
 		bm->dl[i] = (uint32_t)(n - 1);
 		total += n - 1;
 	}
-	qsort(pairs, np, sizeof *pairs, bm25_cmp);
+	qsort(pairs, np, sizeof *pairs, kb_cmp_u64);
 	bm->keys = malloc((np ? np : 1) * sizeof *bm->keys);
 	bm->start = malloc((np + 1) * sizeof *bm->start);
 	bm->item = malloc((np ? np : 1) * sizeof *bm->item);
@@ -166,7 +130,7 @@ kb_bm25_score(const struct kb *kb, const uint64_t *keys, size_t n,
 	norm = BM25_K1 * (1 - BM25_B + BM25_B * bm->dl[item] / bm->avgdl);
 	for (i = 0; i < n; i++) {
 		kp = bsearch(&keys[i], bm->keys, bm->nkeys, sizeof *bm->keys,
-		    bm25_cmp);
+		    kb_cmp_u64);
 		if (kp == NULL)
 			continue;
 		lo = bm->start[kp - bm->keys];

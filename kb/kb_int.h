@@ -1,6 +1,7 @@
 /*
  * kb_int — the inside of one knowledge-base generation, shared by the kb/
- * files that build and read it (kb.c, kb_load.c, kb_match.c, kb_suggest.c).
+ * files that build and read it (kb.c, kb_load.c, kb_match.c, kb_syn.c,
+ * kb_bm25.c, kb_suggest.c).
  * Nothing outside kb/ includes this header.
  */
 #ifndef KB_INT_H
@@ -30,6 +31,15 @@ struct kb_arena {
 	struct kb_arena_chunk *head;
 	size_t		 total;		/* bytes allocated from malloc */
 };
+
+/*
+ * Decode up to max codepoints of len bytes of normalized (valid) UTF-8
+ * into cp; returns how many.  A sequence cut at the end is dropped.
+ */
+size_t	kb_decode(const char *s, size_t len, uint32_t *cp, size_t max);
+
+/* qsort comparison of two uint64_t. */
+int	kb_cmp_u64(const void *, const void *);
 
 /* size bytes aligned for any type, or NULL; lives until cleanup. */
 void	*kb_arena_alloc(struct kb_arena *, size_t size);

@@ -57,50 +57,11 @@ suggest_key(uint32_t a, uint32_t b)
 	return (uint64_t)a << 21 | b;
 }
 
-/* Decode up to max codepoints of valid UTF-8 (normalized text). */
-static size_t
-suggest_decode(const char *s, size_t len, uint32_t *cp, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n = 0;
-
-	while (i < len && n < max) {
-		if (p[i] < 0x80)
-			cp[n++] = p[i++];
-		else if (p[i] < 0xe0 && i + 1 < len) {
-			cp[n++] = (uint32_t)(p[i] & 0x1f) << 6 |
-			    (p[i + 1] & 0x3f);
-			i += 2;
-		} else if (p[i] < 0xf0 && i + 2 < len) {
-			cp[n++] = (uint32_t)(p[i] & 0x0f) << 12 |
-			    (uint32_t)(p[i + 1] & 0x3f) << 6 |
-			    (p[i + 2] & 0x3f);
-			i += 3;
-		} else if (i + 3 < len) {
-			cp[n++] = (uint32_t)(p[i] & 0x07) << 18 |
-			    (uint32_t)(p[i + 1] & 0x3f) << 12 |
-			    (uint32_t)(p[i + 2] & 0x3f) << 6 |
-			    (p[i + 3] & 0x3f);
-			i += 4;
-		} else
-			break;
-	}
-	return n;
-}
-
-static int
-suggest_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int
 suggest_is_stop(const struct kb_suggest_index *sx, uint64_t key)
 {
 	return bsearch(&key, sx->stop, sx->nstop, sizeof *sx->stop,
-	    suggest_cmp_u64) != NULL;
+	    kb_cmp_u64) != NULL;
 }
 
 /* Sort and deduplicate n keys in place; drop stop keys. */
@@ -112,7 +73,7 @@ suggest_set(const struct kb_suggest_index *sx, uint64_t *k, size_t n)
 
 	/* Sets are mostly a handful of keys: insertion sort wins there. */
 	if (n > 32)
-		qsort(k, n, sizeof *k, suggest_cmp_u64);
+		qsort(k, n, sizeof *k, kb_cmp_u64);
 	else {
 		for (i = 1; i < n; i++) {
 			x = k[i];
@@ -139,13 +100,13 @@ suggest_stop_build(struct kb_suggest_index *sx)
 	if (sx->stop == NULL)
 		return KB_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
-		if (suggest_decode(suggest_stop[i], strlen(suggest_stop[i]),
+		if (kb_decode(suggest_stop[i], strlen(suggest_stop[i]),
 		    cp, 2) == 2)
 			sx->stop[i] = suggest_key(cp[0], cp[1]);
 		else
 			sx->stop[i] = suggest_key(cp[0], 0);
 	}
-	qsort(sx->stop, n, sizeof *sx->stop, suggest_cmp_u64);
+	qsort(sx->stop, n, sizeof *sx->stop, kb_cmp_u64);
 	sx->nstop = n;
 	return 0;
 }
@@ -161,7 +122,7 @@ suggest_string(const struct kb_suggest_index *sx, const char *str,
 	uint32_t cp[SUGGEST_MAX_STR_CP];
 	size_t ncp, k;
 
-	ncp = str != NULL ? suggest_decode(str, slen, cp,
+	ncp = str != NULL ? kb_decode(str, slen, cp,
 	    SUGGEST_MAX_STR_CP) : 0;
 	for (k = 0; k + 1 < ncp; k++)
 		keys[k] = suggest_key(cp[k], cp[k + 1]);
@@ -402,7 +363,7 @@ kb_suggest_query(const struct kb *kb, const char *norm, size_t len,
 
 	if (sx->keys == NULL)
 		return 0;
-	ncp = suggest_decode(norm, len, cp, SUGGEST_MAX_CP);
+	ncp = kb_decode(norm, len, cp, SUGGEST_MAX_CP);
 	if (ncp == 0 || (ncp == 1 && cp[0] < 0x80))
 		return 0;
 	if (ncp == 1) {
