@@ -43,10 +43,11 @@ const RESULT_TEXT = {
 	suggest: '没有直接的回答，会给出这些建议',
 	miss: '没有找到，会收到兜底回复',
 	empty: '空消息',
+	period: '问的是数据以外的年份：会说明数据的年份并给出电话',
 };
 const ACTION_TEXT = {
 	create: '新建条目', update: '修改条目', delete: '删除条目',
-	restore: '恢复旧版本', settings: '修改欢迎语或兜底回复',
+	restore: '恢复旧版本', settings: '修改欢迎语、兜底回复或同义词',
 	file: '直接改动的文件（不是在本页面）',
 };
 
@@ -1138,6 +1139,8 @@ function renderQuery(q, r) {
 	const head = el('div', { class: `query-head ${r.result || ''}` },
 	    el('strong', {}, RESULT_TEXT[r.result] || r.result || ''));
 	box.append(head);
+	if (r.why)
+		box.append(el('p', { class: 'muted query-why' }, `判断依据：${r.why}`));
 	if (r.item) {
 		box.append(el('p', { class: 'query-item' }, '匹配条目：',
 		    el('button', {
