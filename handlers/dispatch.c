@@ -504,8 +504,10 @@ dispatch_text_msg(struct dispatch *d, const struct kb *kb,
 		dispatch_record(d, res.normalized, now);
 		return dispatch_suggest(d, kb, msg, &res, now, out);
 	case KB_RESULT_PERIOD:
-		/* Answered, but not with a figure of another year. */
+		/* Answered on the item's topic, but not with a figure of
+		   another year. */
 		out->result = "hit";
+		snprintf(out->item, sizeof out->item, "%s", res.item->id);
 		if (dispatch_result_text(kb, &res, period, sizeof period) == 0)
 			return -1;
 		return dispatch_text(d, msg, period, NULL, out);

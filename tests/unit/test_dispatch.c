@@ -1353,7 +1353,7 @@ test_period(void **state)
 	    "reply", "type", "text", "content", "2020年开发公益性岗位39个。",
 	    "period", "2020"), 2));
 	ask_text(f, ALICE, "2021年公益岗有几个？", T0, &a);
-	expect_result("other year", &a, "hit", "");
+	expect_result("other year", &a, "hit", "jobs");
 	got = text_of("other year", &a);
 	assert_string_equal(got, "我们这里的数字来自2020年的年度报告，没有"
 	    "2021年的数据，不能拿2020年的数字回答您。更晚年份的情况请致电 "
