@@ -231,10 +231,12 @@ struct kb_result {
 /*
  * Match len bytes of a resident's text (any bytes: invalid UTF-8 is
  * skipped; only the first KB_MAX_QUERY bytes count) against the
- * generation, ranking per DESIGN.md; expired items are never returned.
- * Fills res.  Deterministic; does not allocate: its scratch is about
- * 20 KiB of stack, and a message holding more than 512 distinct keywords
- * is ranked on the first 512 found.
+ * generation: normalization, synonyms, keywords ranked by coverage,
+ * pinyin, the guards and suggestions of docs/matching.md; expired items
+ * are never returned.  Fills res.  Deterministic; does not allocate: its
+ * scratch is about 90 KiB of stack (threads get megabytes), and a message
+ * holding more than 512 distinct keywords is ranked on the first 512
+ * found.
  */
 void	kb_query(const struct kb *, const char *text, size_t len, time_t now,
 	    struct kb_result *res);

@@ -26,7 +26,7 @@
  * something (怎么黑进政府网站 gets no link).  A confident hit on an item whose `period`
  * does not hold a year the message names gives KB_RESULT_PERIOD.
  *
- * kb_query() allocates nothing: its scratch (about 60 KiB) is on the
+ * kb_query() allocates nothing: its scratch (about 90 KiB) is on the
  * stack, bounded by MATCH_MAX_HITS distinct keywords and MATCH_MAX_OCC
  * occurrences per message (beyond them a message is ranked on what was
  * found first).
