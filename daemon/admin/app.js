@@ -296,6 +296,7 @@ async function signIn(token, quiet) {
 		// Private mode without storage: stay signed in for this page.
 	}
 	showKbInfo(info);
+	showSynonyms(info.synonyms);
 	show($('login'), false);
 	show($('app'));
 	if (!quiet)
@@ -1172,6 +1173,53 @@ function renderQuery(q, r) {
 		box.append(el('div', { class: 'phone small' }, chat(q, r.reply)));
 	show(box);
 }
+
+// ---------------------------------------------------------------- synonyms
+
+function showSynonyms(groups) {
+	$('synonyms-text').value = (Array.isArray(groups) ? groups : [])
+	    .map((g) => g.join(' ')).join('\n');
+}
+
+// One group a line; words apart by white space, commas or 、.
+function parseSynonyms(text) {
+	return text.split('\n')
+	    .map((line) => line.split(/[\s,，、]+/).filter((w) => w !== ''))
+	    .filter((g) => g.length > 0);
+}
+
+$('synonyms-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	const box = $('synonyms-error');
+	setMsg(box, '');
+	const groups = parseSynonyms($('synonyms-text').value);
+	const lone = groups.find((g) => g.length < 2);
+	if (lone) {
+		setMsg(box, `“${lone[0]}”这一行只有一个词：每组至少要有两个词。`);
+		return;
+	}
+	try {
+		await api('PUT', '/api/kb', {
+			body: { synonyms: groups }, ifMatch: state.kbRevision,
+		});
+		const info = await api('GET', '/api/kb');
+		showKbInfo(info);
+		showSynonyms(info.synonyms);
+		flash('同义词已保存，居民的提问马上按新的同义词理解。');
+	} catch (e) {
+		if (e instanceof ApiError && e.status === 412 && e.body) {
+			const cur = e.body.current || {};
+			if (cur.revision !== undefined)
+				state.kbRevision = cur.revision;
+			showSynonyms(cur.synonyms);
+			setMsg(box, '别人刚刚修改了知识库，这里已换成最新的同义词。请重新修改后再保存。');
+			return;
+		}
+		report(e, box);
+		if (e instanceof ApiError && e.body && Array.isArray(e.body.details))
+			box.append(el('ul', {}, e.body.details.map((d) => el('li', {}, String(d)))));
+	}
+});
 
 // ---------------------------------------------------------------- unanswered
 

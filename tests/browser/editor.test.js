@@ -308,6 +308,24 @@ async function main() {
 			await see('#query-result .query-facts', '得分');
 		});
 
+		if (ctl && conf) {
+			await t('synonyms: the file\'s groups are shown; a new group answers at once', async () => {
+				await see('#synonyms-text');
+				const before = await page.inputValue('#synonyms-text');
+				assert(before.includes('怎么 咋'), before);
+				await page.fill('#synonyms-text', `${before}\n啥子`);
+				await page.click('#synonyms-form button[type="submit"]');
+				await see('#synonyms-error', '只有一个词');
+				await page.fill('#synonyms-text', `${before}\n公益性岗位、公益工作`);
+				await page.click('#synonyms-form button[type="submit"]');
+				await see('#flash', '同义词已保存');
+				await page.fill('#query-text', '公益工作补贴多少');
+				await page.press('#query-text', 'Enter');
+				await see('#query-result .query-item', 'public-welfare-jobs');
+				await see('#query-result .query-why', 'synonym');
+			});
+		}
+
 		await t('a concurrent edit: saving shows both versions; "keep theirs" loads theirs', async () => {
 			await openItem('contact', '电话');
 			await page.fill('#f-priority', '1');
