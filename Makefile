@@ -20,7 +20,9 @@ UNITDIR   ?= /lib/systemd/system
 
 CC        ?= cc
 PKGS      := libevent libevent_pthreads libcurl jansson expat libutf8proc \
-             libsystemd icu-i18n icu-uc
+             libsystemd
+# ICU only at build time: kb/gen/kb_fold_gen.c writes kb_fold's tables.
+ICU_PKGS  := icu-i18n icu-uc
 DEB_PKGS  := build-essential pkg-config libevent-dev libcurl4-openssl-dev \
              libmbedtls-dev libjansson-dev libexpat1-dev libutf8proc-dev \
              libsystemd-dev libcmocka-dev libicu-dev
@@ -83,7 +85,20 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(LIBKB): $(call obj,$(KB_SRC))
+$(LIBKB): $(call obj,$(KB_SRC)) $(BUILD)/gen/kb_fold_data.o
+# The folding tables, generated from ICU (kb/kb_fold.h).  The generator
+# runs on the build machine: no sanitizer, no hardening flags needed.
+$(BUILD)/gen/kb_fold_gen: kb/gen/kb_fold_gen.c kb/kb_fold.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -I. \
+	  $(shell pkg-config --cflags $(ICU_PKGS)) -o $@ $< \
+	  $(shell pkg-config --libs $(ICU_PKGS))
+
+$(BUILD)/gen/kb_fold_data.c: $(BUILD)/gen/kb_fold_gen
+	$(Q)$< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/kb_fold_data.o: $(BUILD)/gen/kb_fold_data.c
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 $(LIBHANDLERS): $(call obj,$(HANDLERS_SRC))
 $(LIBDAEMON): $(call obj,$(DAEMON_SRC)) $(BUILD)/gen/admin_assets.o
 # The admin page is compiled in (daemon/embed.sh).

@@ -2,9 +2,10 @@
  * kb_fold — how residents' writing is folded before matching: traditional
  * to simplified characters, and the toneless pinyin syllable of each
  * character.  Both come from ICU's transliterators ("Traditional-
- * Simplified", "Han-Latin; Latin-ASCII"), run once per process over every
- * CJK ideograph (U+3400..U+9FFF) into two lookup tables, so the request
- * path costs one array index per character.
+ * Simplified", "Han-Latin; Latin-ASCII"), run at build time over every
+ * CJK ideograph (U+3400..U+9FFF) by kb/gen/kb_fold_gen.c into two lookup
+ * tables, so the request path costs one array index per character and the
+ * daemon does not link ICU.
  */
 #ifndef KB_FOLD_H
 #define KB_FOLD_H
@@ -12,15 +13,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define KB_FOLD_FIRST		0x3400
+#define KB_FOLD_LAST		0x9fff
+#define KB_FOLD_SYL_LEN		7	/* "zhuang" and a NUL */
+#define KB_FOLD_MAX_SYLS	2048	/* distinct readings */
+
 /* Most syllables a message or keyword is read as. */
 #define KB_FOLD_MAX_SYL		256
 
-/*
- * Build the tables (once per process; later calls return at once).
- * Returns 0, or -1 when ICU cannot provide them: then nothing is folded and
- * *cause (when not NULL) names why; it is a static string.
- */
-int	kb_fold_init(const char **cause);
+/* The generated tables (build/gen/kb_fold_data.c). */
+extern const size_t kb_fold_nsyl;
+extern const char kb_fold_text[][KB_FOLD_SYL_LEN];	/* sorted */
+extern const uint16_t kb_fold_t2s[];	/* simplified - KB_FOLD_FIRST + 1;
+					   0: the character as it is */
+extern const uint16_t kb_fold_syl[];	/* syllable id, 0 none */
 
 /* The simplified form of ideograph cp, or cp itself. */
 uint32_t kb_fold_han(uint32_t cp);

@@ -249,7 +249,6 @@ kb_norm(const char *in, size_t len, char *out, size_t outsz)
 
 	if (outsz == 0)
 		return 0;
-	(void)kb_fold_init(NULL);
 	st.out = out;
 	st.outsz = outsz;
 	st.n = 0;

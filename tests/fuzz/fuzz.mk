@@ -53,7 +53,7 @@ FUZZ_WX_SRC  := $(addprefix handlers/,wx_arena.c wx_cache.c wx_callback.c \
                 wx_utf8.c)
 FUZZ_CFG_SRC := daemon/config.c daemon/log.c kb/kb_cause.c \
                 handlers/wx_utf8.c
-FUZZ_KB_SRC  := $(KB_SRC)
+FUZZ_KB_SRC  := $(KB_SRC) $(BUILD)/gen/kb_fold_data.c
 
 # The lines of a libFuzzer log that say what went wrong.
 FUZZ_GREP := ^==[0-9]+==ERROR|^SUMMARY|invariant failed

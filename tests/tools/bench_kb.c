@@ -12,7 +12,7 @@
  * Some of those are written the way residents write (traditional
  * characters, a homophone, pinyin), which the later stages answer.  The
  * normalization alone (NFKC, case, traditional to simplified) is timed
- * too, and the one-time build of ICU's folding tables.
+ * too.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -372,19 +372,10 @@ main(int argc, char **argv)
 	char *json, *cause = NULL;
 	size_t len;
 
-	double t0;
-
 	if (argc != 2) {
 		fprintf(stderr, "usage: bench_kb KB.json\n");
 		return 1;
 	}
-	t0 = bench_now();
-	if (kb_fold_init(NULL) != 0) {
-		fprintf(stderr, "bench_kb: ICU folding tables unavailable\n");
-		return 1;
-	}
-	printf("folding tables (ICU, once per process): %.0f ms\n",
-	    (bench_now() - t0) / 1e6);
 	bench_alphabet();
 	if (kb_file_read(argv[1], KB_MAX_FILE, &json, &len, &cause) != 0) {
 		fprintf(stderr, "bench_kb: %s\n", cause ? cause : argv[1]);
