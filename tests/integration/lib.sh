@@ -95,8 +95,7 @@ start_wxkbd_once() {
 	${WXKBD_WRAPPER:-} "$WXKBD" --config "$WORK/wxkbd.conf" \
 	    >"$WORK/wxkbd.log" 2>&1 &
 	WXKBD_PID=$!
-	# WXKBD_START_WAIT: tenths of a second to wait for /healthz.
-	for _ in $(seq 1 "${WXKBD_START_WAIT:-100}"); do
+	for _ in $(seq 1 100); do
 		if curl -s -m 1 -o /dev/null "http://127.0.0.1:$PORT/healthz"; then
 			return 0
 		fi

@@ -15,9 +15,6 @@ if nm -D "$WXKBD" 2>/dev/null | grep -q __asan_init; then
 	exit 0
 fi
 
-# Building ICU's folding tables at start (half a second natively) takes
-# valgrind tens of seconds on a busy machine.
-export WXKBD_START_WAIT=1200
 for mode in plain safe; do
 	vlog="$WORK/valgrind-$mode.log"
 	WXKBD_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$vlog" \
