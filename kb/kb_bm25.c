@@ -67,7 +67,8 @@ kb_bm25_build(struct kb *kb, const struct kb_src *src)
 		bm->dl[i] = (uint32_t)(n - 1);
 		total += n - 1;
 	}
-	qsort(pairs, np, sizeof *pairs, kb_cmp_u64);
+	if (np > 1)
+		qsort(pairs, np, sizeof *pairs, kb_cmp_u64);
 	bm->keys = malloc((np ? np : 1) * sizeof *bm->keys);
 	bm->start = malloc((np + 1) * sizeof *bm->start);
 	bm->item = malloc((np ? np : 1) * sizeof *bm->item);
