@@ -135,8 +135,13 @@ kb_syn_apply(const struct kb *kb, const char *in, size_t len, char *out,
 			continue;
 		o = syn_put(out, o, outsz, in + pos, s.occ[i].start - pos,
 		    mark, 0);
+		/* The group's own first word stands as it is: only a word
+		   that was really rewritten is marked. */
 		o = syn_put(out, o, outsz, kb->syn_canon[s.occ[i].id],
-		    kb->syn_canon_len[s.occ[i].id], mark, 1);
+		    kb->syn_canon_len[s.occ[i].id], mark,
+		    kb->syn_canon_len[s.occ[i].id] != s.occ[i].len ||
+		    memcmp(in + s.occ[i].start, kb->syn_canon[s.occ[i].id],
+		    s.occ[i].len) != 0);
 		pos = s.occ[i].start + s.occ[i].len;
 	}
 	if (o + 1 < outsz)

@@ -414,6 +414,8 @@ static const struct stage_case stage_cases[] = {
 	  "penalty", KB_STAGE_SYNONYM, KB_WEAK_NONE },
 	{ "traditional folded", "辦事處地址", KB_RESULT_HIT, "address",
 	  KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a group's first word is no synonym match", "处罚情况",
+	  KB_RESULT_HIT, "penalty", KB_STAGE_KEYWORD, KB_WEAK_NONE },
 	{ "homophone typo", "公益姓岗位", KB_RESULT_HIT, "jobs",
 	  KB_STAGE_PINYIN, KB_WEAK_NONE },
 	{ "typed pinyin", "GongYi gang?", KB_RESULT_HIT, "jobs",
