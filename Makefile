@@ -29,6 +29,8 @@ UNITDIR   ?= /lib/systemd/system
 CC        ?= cc
 PKGS      := libevent libevent_pthreads libcurl jansson expat libutf8proc \
              libsystemd
+# ICU only at build time: kb/gen/kb_fold_gen.c writes kb_fold's tables.
+ICU_PKGS  := icu-i18n icu-uc
 
 # The Debian packages, one per line: the only list.  `make deps` installs
 # the missing ones of DEB_PKGS, `make test-deps` (and so `make check`)
@@ -43,7 +45,8 @@ DEB_PKGS := \
 	libjansson-dev \
 	libexpat1-dev \
 	libutf8proc-dev \
-	libsystemd-dev
+	libsystemd-dev \
+	libicu-dev
 # Only for the tests, the fuzzers and the benchmarks:
 DEB_TEST_PKGS := \
 	libcmocka-dev \
@@ -83,7 +86,7 @@ endif
 ALL_CFLAGS  := $(WXKB_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SAN) -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 ALL_LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmbedcrypto \
-              -lpthread $(LDLIBS)
+              -lpthread -lm $(LDLIBS)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # The layers, bottom first (docs/architecture.md): each may use only the
@@ -157,12 +160,25 @@ $(BUILD)/%.o: %.c $(FLAGS_FILE)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIBLIB): $(call obj,$(LIB_SRC))
-$(LIBKB): $(call obj,$(KB_SRC))
+$(LIBKB): $(call obj,$(KB_SRC)) $(BUILD)/gen/kb_fold_data.o
 $(LIBCALLBACK): $(call obj,$(CALLBACK_SRC))
 $(LIBWECHAT): $(call obj,$(WECHAT_SRC))
 $(LIBADMIN): $(call obj,$(ADMIN_SRC)) $(BUILD)/gen/admin_assets.o
 $(LIBDAEMON): $(call obj,$(DAEMON_SRC))
 $(LIBTOOLS): $(call obj,$(TOOL_LIB_SRC))
+# The folding tables, generated from ICU (kb/kb_fold.h).  The generator
+# runs on the build machine: no sanitizer, no hardening flags needed.
+$(BUILD)/gen/kb_fold_gen: kb/gen/kb_fold_gen.c kb/kb_fold.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -I. \
+	  $(shell pkg-config --cflags $(ICU_PKGS)) -o $@ $< \
+	  $(shell pkg-config --libs $(ICU_PKGS))
+
+$(BUILD)/gen/kb_fold_data.c: $(BUILD)/gen/kb_fold_gen
+	$(Q)$< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/kb_fold_data.o: $(BUILD)/gen/kb_fold_data.c $(FLAGS_FILE)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 # The admin page is compiled in (handlers/admin/embed.sh).
 $(BUILD)/gen/admin_assets.c: handlers/admin/embed.sh $(ADMIN_FILES)
 	@mkdir -p $(dir $@)

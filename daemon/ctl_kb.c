@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "daemon/ctl.h"
+#include "handlers/callback/dispatch.h"
 #include "kb/kb.h"
 
 #define CTL_DEFAULT_KB	"/var/lib/wxkbd/kb.json"
@@ -117,7 +118,7 @@ ctl_query(int argc, char **argv)
 	struct kb_result *res = NULL;
 	const char *path;
 	struct kb *kb = NULL;
-	char *text = NULL, buf[2048];
+	char *text = NULL, buf[DISPATCH_SUGGEST_MAX], why[512];
 	size_t len = 0, n;
 	int i, first, r = 1;
 
@@ -154,18 +155,26 @@ ctl_query(int argc, char **argv)
 		goto out;
 	kb_query(kb, text, strlen(text), time(NULL), res);
 	printf("normalized: %s\n", res->normalized);
+	printf("stage: %s\nwhy: %s\n", kb_stage_name(res->stage),
+	    kb_result_why(res, why, sizeof why));
 	switch (res->kind) {
 	case KB_RESULT_HIT:
-		printf("item: %s\ntitle: %s\nmatch: %s, %zu bytes\n",
-		    res->item->id, res->item->title,
-		    res->exact ? "exact" : "contains", res->matched_bytes);
+		printf("item: %s\ntitle: %s\n", res->item->id,
+		    res->item->title);
 		ctl_print_item_replies(res->item);
 		break;
+	case KB_RESULT_PERIOD:
 	case KB_RESULT_SUGGEST:
-		n = kb_suggestion_text(res, buf, sizeof buf);
-		printf("no match; %zu suggestion%s:\n%.*s\n",
-		    res->nsuggestions, res->nsuggestions == 1 ? "" : "s",
-		    (int)n, buf);
+		if (res->kind == KB_RESULT_PERIOD)
+			printf("out of period: item %s covers %s, the "
+			    "message asks about %d\n", res->item->id,
+			    res->item->period, res->year);
+		else
+			printf("no confident match; %zu suggestion%s\n",
+			    res->nsuggestions,
+			    res->nsuggestions == 1 ? "" : "s");
+		n = dispatch_result_text(kb, res, buf, sizeof buf);
+		printf("reply:\n%.*s\n", (int)n, buf);
 		break;
 	case KB_RESULT_MISS:
 	case KB_RESULT_EMPTY:

@@ -11,9 +11,48 @@
 #include "kb/kb_ac.h"
 #include "kb/kb_int.h"
 #include "kb/kb_map.h"
+#include "kb/kb_syn.h"
 
 #define ARENA_CHUNK	(64 * 1024)
 #define ARENA_ALIGN	(sizeof(max_align_t))
+
+size_t
+kb_decode(const char *s, size_t len, uint32_t *cp, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n = 0;
+
+	while (i < len && n < max) {
+		if (p[i] < 0x80)
+			cp[n++] = p[i++];
+		else if (p[i] < 0xe0 && i + 1 < len) {
+			cp[n++] = (uint32_t)(p[i] & 0x1f) << 6 |
+			    (p[i + 1] & 0x3f);
+			i += 2;
+		} else if (p[i] < 0xf0 && i + 2 < len) {
+			cp[n++] = (uint32_t)(p[i] & 0x0f) << 12 |
+			    (uint32_t)(p[i + 1] & 0x3f) << 6 |
+			    (p[i + 2] & 0x3f);
+			i += 3;
+		} else if (i + 3 < len) {
+			cp[n++] = (uint32_t)(p[i] & 0x07) << 18 |
+			    (uint32_t)(p[i + 1] & 0x3f) << 12 |
+			    (uint32_t)(p[i + 2] & 0x3f) << 6 |
+			    (p[i + 3] & 0x3f);
+			i += 4;
+		} else
+			break;
+	}
+	return n;
+}
+
+int
+kb_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 void *
 kb_arena_alloc(struct kb_arena *a, size_t size)
@@ -101,6 +140,8 @@ kb_unref(struct kb *kb)
 	if (kb == NULL || atomic_fetch_sub(&kb->refs, 1) != 1)
 		return;
 	kb_match_cleanup(kb);
+	kb_syn_cleanup(kb);
+	kb_bm25_cleanup(kb);
 	kb_suggest_cleanup(kb);
 	kb_map_free(kb->by_id);
 	kb_map_free(kb->by_menu);
@@ -170,6 +211,18 @@ kb_fallback(const struct kb *kb)
 	return &kb->fallback;
 }
 
+const char *
+kb_phone(const struct kb *kb)
+{
+	return kb->phone != NULL ? kb->phone : "";
+}
+
+size_t
+kb_nsynonym_groups(const struct kb *kb)
+{
+	return kb->nsyn_groups;
+}
+
 int
 kb_item_expired(const struct kb_item *item, time_t now)
 {
@@ -208,7 +261,13 @@ kb_memory(const struct kb *kb, struct kb_memstat *st)
 	m.automaton = kb_ac_memory(kb->ac) +
 	    (kb->ac != NULL ? (kb_ac_npatterns(kb->ac) + 1) *
 	    sizeof *kb->own_start : 0) + kb->nowners * sizeof *kb->owners;
-	m.suggest = kb->sx.memory;
+	m.automaton += kb_ac_memory(kb->py_ac) + kb_ac_memory(kb->syn_ac) +
+	    (kb->py_ac != NULL ? (kb_ac_npatterns(kb->py_ac) + 1) *
+	    (sizeof *kb->py_start + sizeof *kb->py_kw) : 0) +
+	    kb->npy_owners * sizeof *kb->py_owners +
+	    (kb->ac != NULL ? kb_ac_npatterns(kb->ac) * (sizeof *kb->idf +
+	    sizeof *kb->generic + sizeof *kb->pat_cp) : 0);
+	m.suggest = kb->sx.memory + kb->bm.memory;
 	m.items = sizeof *kb + kb->arena.total + kb_map_memory(kb->by_id) +
 	    kb_map_memory(kb->by_menu);
 	m.total = m.automaton + m.suggest + m.items;

@@ -98,6 +98,10 @@ struct kb_item {
 	const char	*valid_until;		/* "YYYY-MM-DD" or NULL */
 	time_t		 expires;		/* first second after valid_until
 						   (local time); 0 = never */
+	const char	*period;		/* "2020" or "2019-2020": the
+						   years its figures describe;
+						   NULL when none */
+	int		 period_from, period_to;	/* 0 when none */
 };
 
 /* One problem found while loading; line/column are 0 when not known. */
@@ -167,8 +171,9 @@ int	kb_item_expired(const struct kb_item *, time_t now);
 
 /* Memory taken by the compiled structures of a generation, in bytes. */
 struct kb_memstat {
-	size_t	 automaton;	/* keyword automaton + pattern owners */
-	size_t	 suggest;	/* bigram index */
+	size_t	 automaton;	/* keyword, pinyin and synonym automata,
+				   pattern owners and weights */
+	size_t	 suggest;	/* bigram indexes: suggestions, BM25 */
 	size_t	 items;		/* items, replies, strings, id/menu maps */
 	size_t	 total;
 };
@@ -178,16 +183,50 @@ size_t	kb_memory(const struct kb *, struct kb_memstat *st);
 
 enum kb_result_kind {
 	KB_RESULT_HIT = 0,	/* item is the answer */
-	KB_RESULT_SUGGEST,	/* no match; suggestions[] are close */
+	KB_RESULT_SUGGEST,	/* no confident match; suggestions[] are
+				   close */
 	KB_RESULT_MISS,		/* nothing close: use kb_fallback() */
 	KB_RESULT_EMPTY,	/* nothing left after normalization */
+	KB_RESULT_PERIOD,	/* item would answer, but the message asks
+				   about year, outside the item's period */
 };
+
+/* Which pass found the item (HIT, PERIOD, or the weak one of SUGGEST). */
+enum kb_stage {
+	KB_STAGE_NONE = 0,
+	KB_STAGE_EXACT,		/* the whole message is an exact keyword */
+	KB_STAGE_KEYWORD,	/* keywords as written */
+	KB_STAGE_SYNONYM,	/* keywords after a synonym group */
+	KB_STAGE_PINYIN,	/* keywords read as toneless pinyin */
+	KB_STAGE_BM25,		/* keywords tied; BM25 over the items'
+				   text chose */
+};
+
+/* Why a keyword match was not confident enough to answer. */
+enum kb_weak {
+	KB_WEAK_NONE = 0,
+	KB_WEAK_LONG,		/* a long message, little of it covered */
+	KB_WEAK_FOREIGN,	/* names another district, hospital or
+				   office; only generic words matched */
+	KB_WEAK_INTENT,		/* asks how to break into or attack
+				   something: never answered with a link */
+};
+
+#define KB_MAX_WHY	4	/* matched keywords kept for explaining */
 
 struct kb_result {
 	enum kb_result_kind kind;
-	const struct kb_item *item;		/* HIT */
+	const struct kb_item *item;		/* HIT, PERIOD */
 	int	 exact;				/* HIT by an exact item */
-	size_t	 matched_bytes;			/* HIT: total keyword length */
+	enum kb_stage stage;
+	enum kb_weak weak;			/* SUGGEST after a weak hit */
+	int	 year;				/* PERIOD: the year asked */
+	size_t	 covered, total;		/* characters (or syllables
+						   for pinyin) covered, of */
+	double	 score;				/* IDF-weighted coverage */
+	const char *matched[KB_MAX_WHY];	/* normalized keywords, owned
+						   by the generation */
+	size_t	 nmatched;
 	const struct kb_item *suggestions[KB_MAX_SUGGESTIONS];
 	size_t	 nsuggestions;			/* SUGGEST: 1..3 */
 	/* The normalized message (NUL-terminated), for statistics. */
@@ -197,19 +236,33 @@ struct kb_result {
 /*
  * Match len bytes of a resident's text (any bytes: invalid UTF-8 is
  * skipped; only the first KB_MAX_QUERY bytes count) against the
- * generation, ranking per DESIGN.md; expired items are never returned.
- * Fills res.  Deterministic; does not allocate: its scratch is about
- * 20 KiB of stack, and a message holding more than 512 distinct keywords
- * is ranked on the first 512 found.
+ * generation: normalization, synonyms, keywords ranked by coverage,
+ * pinyin, the guards and suggestions of docs/matching.md; expired items
+ * are never returned.  Fills res.  Deterministic; does not allocate: its
+ * scratch is about 90 KiB of stack (threads get megabytes), and a message
+ * holding more than 512 distinct keywords is ranked on the first 512
+ * found.
  */
 void	kb_query(const struct kb *, const char *text, size_t len, time_t now,
 	    struct kb_result *res);
 
+/* Name of a stage: "exact", "keyword", "synonym", "pinyin", "bm25". */
+const char *kb_stage_name(enum kb_stage);
+
 /*
- * The numbered list a resident gets for a SUGGEST result: "1. title" lines
- * then "回复数字查看", into buf (size bytes, NUL-terminated, cut at a line
- * when full).  Returns the length written; 0 when res is not SUGGEST.
+ * Why res came out as it did, one line for operators (wxkbctl query, the
+ * admin page): the stage, the keywords matched, the coverage and what made
+ * a hit too weak, into buf (size bytes, NUL-terminated).  Returns buf.
  */
-size_t	kb_suggestion_text(const struct kb_result *, char *buf, size_t size);
+char	*kb_result_why(const struct kb_result *, char *buf, size_t size);
+
+/*
+ * The office phone: the first run of 7 to 12 digits in the fallback
+ * reply's text, which every reply of last resort repeats; "" when none.
+ */
+const char *kb_phone(const struct kb *);
+
+/* The synonym groups as written in the file (members per group). */
+size_t	kb_nsynonym_groups(const struct kb *);
 
 #endif

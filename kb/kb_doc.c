@@ -20,14 +20,13 @@ enum doc_shape {
 };
 
 static const char *const doc_top_keys[] = {
-	"version", "revision", "account", "welcome", "fallback", "items",
-	NULL
+	"version", "revision", "account", "welcome", "fallback", "synonyms",
+	"items", NULL
 };
 static const char *const doc_item_keys[] = {
 	"id", "title", "keywords", "match", "priority", "menu_key",
 	"menu_group", "menu_name", "reply", "reply_mode", "source",
-	"source_url",
-	"updated", "valid_until", "revision", NULL
+	"source_url", "updated", "valid_until", "period", "revision", NULL
 };
 static const char *const doc_reply_keys[] = {
 	"type", "content", "media_id", "title", "description", "music_url",

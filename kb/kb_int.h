@@ -1,6 +1,7 @@
 /*
  * kb_int — the inside of one knowledge-base generation, shared by the kb/
- * files that build and read it (kb.c, kb_load.c, kb_match.c, kb_suggest.c).
+ * files that build and read it (kb.c, kb_load.c, kb_match.c, kb_syn.c,
+ * kb_bm25.c, kb_suggest.c).
  * Nothing outside kb/ includes this header.
  */
 #ifndef KB_INT_H
@@ -31,6 +32,15 @@ struct kb_arena {
 	size_t		 total;		/* bytes allocated from malloc */
 };
 
+/*
+ * Decode up to max codepoints of len bytes of normalized (valid) UTF-8
+ * into cp; returns how many.  A sequence cut at the end is dropped.
+ */
+size_t	kb_decode(const char *s, size_t len, uint32_t *cp, size_t max);
+
+/* qsort comparison of two uint64_t. */
+int	kb_cmp_u64(const void *, const void *);
+
 /* size bytes aligned for any type, or NULL; lives until cleanup. */
 void	*kb_arena_alloc(struct kb_arena *, size_t size);
 /* A NUL-terminated copy of len bytes of s, or NULL. */
@@ -50,6 +60,21 @@ struct kb_src {
 					   [item_kw[i], item_kw[i + 1]) */
 	const char	**title;	/* normalized title of each item */
 	uint16_t	*titlelen;
+	const char	**doc;		/* title, keywords and reply text
+					   of each item, normalized */
+	uint32_t	*doclen;
+};
+
+/* BM25 over character bigrams of each item's text (kb_bm25.c). */
+struct kb_bm25 {
+	uint64_t	*keys;		/* sorted bigram keys */
+	uint32_t	*start;		/* nkeys + 1 */
+	uint32_t	*item;		/* postings: item, ascending */
+	uint16_t	*tf;		/* and the bigram's count there */
+	size_t		 nkeys, npost;
+	uint32_t	*dl;		/* bigrams of each item */
+	double		 avgdl;
+	size_t		 memory;
 };
 
 /* Bigram index for suggestions (kb_suggest.c). */
@@ -86,6 +111,23 @@ struct kb {
 	uint32_t	*own_start;	/* npatterns + 1 */
 	uint32_t	*owners;	/* items of each pattern, ascending */
 	size_t		 nowners;
+	float		*idf;		/* of each pattern, over the items'
+					   text (kb_match.c) */
+	uint8_t		*generic;	/* pattern found in the text of
+					   several items */
+	uint16_t	*pat_cp;	/* codepoints of each pattern */
+	const char	**pat_text;	/* normalized text of each pattern */
+	struct kb_ac	*py_ac;		/* keywords as syllables */
+	uint32_t	*py_start;	/* npy patterns + 1 */
+	uint32_t	*py_owners;	/* items of each syllable pattern */
+	uint32_t	*py_kw;		/* a keyword pattern of each */
+	size_t		 npy_owners;
+	struct kb_ac	*syn_ac;	/* synonym members (kb_syn.c) */
+	const char	**syn_canon;	/* canonical text of each member */
+	uint16_t	*syn_canon_len;
+	size_t		 nsyn_groups;
+	const char	*phone;		/* see kb_phone() */
+	struct kb_bm25	 bm;
 	struct kb_suggest_index sx;
 };
 
@@ -95,6 +137,18 @@ struct kb *kb_new(uint64_t generation);
 /* Build the automaton and the pattern owner lists; returns a kb_err. */
 int	kb_match_build(struct kb *, const struct kb_src *);
 void	kb_match_cleanup(struct kb *);
+
+/* Build the BM25 index over src->doc; returns a kb_err. */
+int	kb_bm25_build(struct kb *, const struct kb_src *);
+void	kb_bm25_cleanup(struct kb *);
+
+/* Bigram keys of normalized text into keys (at most max); returns n. */
+size_t	kb_bm25_keys(const char *norm, size_t len, uint64_t *keys,
+	    size_t max);
+
+/* BM25 score of item for the query keys (distinct). */
+double	kb_bm25_score(const struct kb *, const uint64_t *keys, size_t n,
+	    uint32_t item);
 
 /* Build the suggestion index; returns a kb_err. */
 int	kb_suggest_build(struct kb *, const struct kb_src *);

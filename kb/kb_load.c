@@ -18,6 +18,7 @@
 #include "kb/kb_map.h"
 #include "kb/kb_menu.h"
 #include "kb/kb_norm.h"
+#include "kb/kb_syn.h"
 #include "lib/file.h"
 #include "lib/utf8.h"
 
@@ -26,6 +27,8 @@
 #define LD_MAX_ARTICLES		8
 /* Bytes of a value quoted in a message. */
 #define LD_QUOTE		48
+/* Bytes of an item's normalized text kept for ranking (BM25, IDF). */
+#define LD_DOC_MAX		8192
 
 struct ld {
 	struct kb	*kb;
@@ -41,13 +44,13 @@ struct ld {
 
 /* "revision" is kept by the admin API (docs/admin-api.md). */
 static const char *const ld_top_keys[] = {
-	"version", "revision", "account", "welcome", "fallback", "items", NULL
+	"version", "revision", "account", "welcome", "fallback", "synonyms",
+	"items", NULL
 };
 static const char *const ld_item_keys[] = {
 	"id", "title", "keywords", "match", "priority", "menu_key",
 	"menu_group", "menu_name", "reply", "reply_mode", "source",
-	"source_url",
-	"updated", "valid_until", "revision", NULL
+	"source_url", "updated", "valid_until", "period", "revision", NULL
 };
 static const char *const ld_article_keys[] = {
 	"title", "description", "url", "picurl", NULL
@@ -442,6 +445,7 @@ ld_keywords(struct ld *ld, json_t *it, struct kb_item *item, uint32_t idx)
 	json_t *a, *k;
 	const char *s;
 	char nbuf[KB_NORM_MAX + 1], q[LD_QUOTE + 4], lab[KB_MAX_ID + 8];
+	char sbuf[KB_NORM_MAX + 1];
 	size_t i, j, n, len, nlen, first = src->nkw;
 	struct kb_map *m;
 	uint32_t other;
@@ -488,13 +492,17 @@ ld_keywords(struct ld *ld, json_t *it, struct kb_item *item, uint32_t idx)
 			ld_error(ld, "keywords[%zu]: not valid UTF-8 text", i);
 			continue;
 		}
-		nlen = kb_norm(s, len, nbuf, sizeof nbuf);
+		nlen = kb_norm(s, len, sbuf, sizeof sbuf);
 		if (nlen == 0) {
 			ld_error(ld, "keywords[%zu]: \"%s\" has no letter or "
 			    "digit left after normalization", i,
 			    ld_quote(q, sizeof q, s));
 			continue;
 		}
+		/* Questions are rewritten by the synonym groups: so are
+		   keywords, or a keyword holding a member never matches. */
+		nlen = kb_syn_apply(ld->kb, sbuf, nlen, nbuf, sizeof nbuf,
+		    NULL);
 		kws[item->nkeywords] = kb_arena_strndup(&ld->kb->arena, s,
 		    len);
 		if (kws[item->nkeywords] == NULL) {
@@ -512,7 +520,8 @@ ld_keywords(struct ld *ld, json_t *it, struct kb_item *item, uint32_t idx)
 		}
 		if (j < src->nkw) {
 			ld_warn(ld, "keywords[%zu]: \"%s\" repeats another "
-			    "keyword of this item once normalized", i,
+			    "keyword of this item once normalized (and "
+			    "rewritten by the synonyms)", i,
 			    ld_quote(q, sizeof q, s));
 			continue;
 		}
@@ -539,6 +548,198 @@ ld_keywords(struct ld *ld, json_t *it, struct kb_item *item, uint32_t idx)
 	}
 }
 
+/* 1 when s is "YYYY" or "YYYY-YYYY" (from <= to, 1900..2999). */
+static int
+ld_period(const char *s, int *from, int *to)
+{
+	size_t i, n = strlen(s);
+
+	if (n != 4 && n != 9)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (i == 4 ? s[i] != '-' : s[i] < '0' || s[i] > '9')
+			return 0;
+	}
+	*from = atoi(s);
+	*to = n == 9 ? atoi(s + 5) : *from;
+	return *from >= 1900 && *to <= 2999 && *from <= *to;
+}
+
+/* Append the normalized, rewritten text s to the item's text in doc. */
+static size_t
+ld_doc_add(struct ld *ld, char *doc, size_t n, const char *s)
+{
+	char tmp[LD_DOC_MAX];
+	size_t len;
+
+	if (s == NULL || n + 1 >= LD_DOC_MAX)
+		return n;
+	len = kb_norm(s, strlen(s), tmp, sizeof tmp);
+	return n + kb_syn_apply(ld->kb, tmp, len, doc + n, LD_DOC_MAX - n,
+	    NULL);
+}
+
+/* The item's text for ranking: title, keywords, replies. */
+static void
+ld_doc(struct ld *ld, const struct kb_item *item, uint32_t idx)
+{
+	char *doc;
+	size_t n = 0, i, a;
+
+	doc = malloc(LD_DOC_MAX);
+	if (doc == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	n = ld_doc_add(ld, doc, n, item->title);
+	for (i = 0; i < item->nkeywords; i++)
+		n = ld_doc_add(ld, doc, n, item->keywords[i]);
+	for (i = 0; i < item->nreplies; i++) {
+		n = ld_doc_add(ld, doc, n, item->replies[i].content);
+		n = ld_doc_add(ld, doc, n, item->replies[i].title);
+		n = ld_doc_add(ld, doc, n, item->replies[i].description);
+		for (a = 0; a < item->replies[i].narticles; a++) {
+			n = ld_doc_add(ld, doc, n,
+			    item->replies[i].articles[a].title);
+			n = ld_doc_add(ld, doc, n,
+			    item->replies[i].articles[a].description);
+		}
+	}
+	ld->src.doc[idx] = kb_arena_strndup(&ld->tmp, doc, n);
+	ld->src.doclen[idx] = (uint32_t)n;
+	if (ld->src.doc[idx] == NULL)
+		ld->nomem = 1;
+	free(doc);
+}
+
+/*
+ * The top-level "synonyms": an array of groups, each an array of 2 to
+ * KB_SYN_MAX_MEMBERS strings; the first is the form the others are
+ * rewritten to.  A member may be in one group only.
+ */
+static int
+ld_synonyms(struct ld *ld, json_t *root)
+{
+	char nbuf[KB_MAX_KEYWORD_BYTES * 4 + 1], q[LD_QUOTE + 4];
+	const char **mem = NULL;
+	uint16_t *len = NULL;
+	uint32_t *grp = NULL, *first = NULL, other;
+	struct kb_map *seen = NULL;
+	json_t *a, *g, *m;
+	const char *s;
+	size_t ng, i, k, nm, n = 0, slen, nlen;
+	int r = 0;
+
+	a = json_object_get(root, "synonyms");
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a)) {
+		ld_error(ld, "synonyms: must be an array of groups (arrays "
+		    "of strings)");
+		return 0;
+	}
+	ng = json_array_size(a);
+	if (ng > KB_SYN_MAX_GROUPS) {
+		ld_error(ld, "synonyms: %zu groups, more than %d", ng,
+		    KB_SYN_MAX_GROUPS);
+		return 0;
+	}
+	nm = ng * KB_SYN_MAX_MEMBERS;
+	mem = calloc(nm + 1, sizeof *mem);
+	len = calloc(nm + 1, sizeof *len);
+	grp = calloc(nm + 1, sizeof *grp);
+	first = calloc(ng + 1, sizeof *first);
+	seen = kb_map_new(nm + 1);
+	if (mem == NULL || len == NULL || grp == NULL || first == NULL ||
+	    seen == NULL) {
+		r = KB_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < ng; i++) {
+		g = json_array_get(a, i);
+		if (!json_is_array(g) || json_array_size(g) < 2 ||
+		    json_array_size(g) > KB_SYN_MAX_MEMBERS) {
+			ld_error(ld, "synonyms[%zu]: must be an array of 2 to "
+			    "%d strings", i, KB_SYN_MAX_MEMBERS);
+			continue;
+		}
+		first[i] = (uint32_t)n;
+		for (k = 0; k < json_array_size(g); k++) {
+			m = json_array_get(g, k);
+			s = json_string_value(m);
+			slen = json_string_length(m);
+			if (s == NULL || slen < 1 ||
+			    slen > KB_MAX_KEYWORD_BYTES ||
+			    !utf8_valid(s, slen)) {
+				ld_error(ld, "synonyms[%zu][%zu]: must be 1 to "
+				    "%d bytes of UTF-8 text", i, k,
+				    KB_MAX_KEYWORD_BYTES);
+				if (k == 0)
+					break;
+				continue;
+			}
+			nlen = kb_norm(s, slen, nbuf, sizeof nbuf);
+			if (nlen == 0) {
+				ld_error(ld, "synonyms[%zu][%zu]: \"%s\" has no "
+				    "letter or digit left after normalization",
+				    i, k, ld_quote(q, sizeof q, s));
+				if (k == 0)
+					break;
+				continue;
+			}
+			mem[n] = kb_arena_strndup(&ld->tmp, nbuf, nlen);
+			if (mem[n] == NULL) {
+				r = KB_ERR_NOMEM;
+				goto out;
+			}
+			if (kb_map_put(seen, mem[n], nlen, (uint32_t)i,
+			    &other) == 1) {
+				if (other == i)
+					ld_warn(ld, "synonyms[%zu][%zu]: \"%s\" "
+					    "repeats a member of its group", i,
+					    k, ld_quote(q, sizeof q, s));
+				else
+					ld_error(ld, "synonyms[%zu][%zu]: \"%s\" "
+					    "is also in group %u", i, k,
+					    ld_quote(q, sizeof q, s), other);
+				continue;
+			}
+			len[n] = (uint16_t)nlen;
+			grp[n] = (uint32_t)i;
+			n++;
+		}
+	}
+	ld->kb->nsyn_groups = ng;
+	if (ld->nerrors == 0)
+		r = kb_syn_build(ld->kb, mem, len, grp, first, n);
+out:
+	free(mem);
+	free(len);
+	free(grp);
+	free(first);
+	kb_map_free(seen);
+	return r;
+}
+
+/* The office phone: the first run of 7..12 digits in the fallback. */
+static void
+ld_phone(struct ld *ld)
+{
+	const char *s = ld->kb->fallback.content, *p;
+	size_t n;
+
+	ld->kb->phone = "";
+	for (p = s; p != NULL && *p != '\0'; p += n > 0 ? n : 1) {
+		n = strspn(p, "0123456789");
+		if (n >= 7 && n <= 12) {
+			ld->kb->phone = kb_arena_strndup(&ld->kb->arena, p, n);
+			if (ld->kb->phone == NULL)
+				ld->nomem = 1;
+			return;
+		}
+	}
+}
+
 static void
 ld_item(struct ld *ld, json_t *it, uint32_t idx)
 {
@@ -546,6 +747,7 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 	struct kb_src *src = &ld->src;
 	char nbuf[KB_NORM_MAX + 1], q[LD_QUOTE + 4], lab[KB_MAX_ID + 8];
 	char why[160];
+	char sbuf[KB_NORM_MAX + 1];
 	const char *s;
 	json_t *j;
 	size_t len;
@@ -586,8 +788,9 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 
 	item->title = ld_str(ld, it, "", "title", 1, 0);
 	if (item->title != NULL) {
-		len = kb_norm(item->title, strlen(item->title), nbuf,
-		    sizeof nbuf);
+		len = kb_norm(item->title, strlen(item->title), sbuf,
+		    sizeof sbuf);
+		len = kb_syn_apply(ld->kb, sbuf, len, nbuf, sizeof nbuf, NULL);
 		src->title[idx] = kb_arena_strndup(&ld->tmp, nbuf, len);
 		src->titlelen[idx] = (uint16_t)len;
 		if (src->title[idx] == NULL)
@@ -663,6 +866,12 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 				item->expires = 1;
 		}
 	}
+	item->period = ld_str(ld, it, "", "period", 0, 16);
+	if (item->period != NULL && !ld_period(item->period,
+	    &item->period_from, &item->period_to))
+		ld_error(ld, "period: \"%s\" is not a year YYYY or years "
+		    "YYYY-YYYY", ld_quote(q, sizeof q, item->period));
+	ld_doc(ld, item, idx);
 }
 
 /* Count the keywords of all items, to size the tables up front. */
@@ -690,12 +899,15 @@ ld_alloc_src(struct ld *ld, size_t nitems, size_t nkw)
 	src->item_kw = calloc(nitems + 1, sizeof *src->item_kw);
 	src->title = calloc(nitems + 1, sizeof *src->title);
 	src->titlelen = calloc(nitems + 1, sizeof *src->titlelen);
+	src->doc = calloc(nitems + 1, sizeof *src->doc);
+	src->doclen = calloc(nitems + 1, sizeof *src->doclen);
 	ld->exact_kw = kb_map_new(nkw);
 	ld->contains_kw = kb_map_new(nkw);
 	ld->kb->by_id = kb_map_new(nitems);
 	ld->kb->by_menu = kb_map_new(nitems);
 	if (src->kw == NULL || src->kwlen == NULL || src->item_kw == NULL ||
 	    src->title == NULL || src->titlelen == NULL ||
+	    src->doc == NULL || src->doclen == NULL ||
 	    ld->exact_kw == NULL || ld->contains_kw == NULL ||
 	    ld->kb->by_id == NULL || ld->kb->by_menu == NULL)
 		return KB_ERR_NOMEM;
@@ -710,6 +922,8 @@ ld_cleanup(struct ld *ld)
 	free(ld->src.item_kw);
 	free(ld->src.title);
 	free(ld->src.titlelen);
+	free(ld->src.doc);
+	free(ld->src.doclen);
 	kb_map_free(ld->exact_kw);
 	kb_map_free(ld->contains_kw);
 	kb_arena_cleanup(&ld->tmp);
@@ -751,6 +965,10 @@ ld_root(struct ld *ld, json_t *root)
 	ld->kb->account = ld_str(ld, root, "", "account", 1, 0);
 	ld_top_reply(ld, root, "welcome", &ld->kb->welcome);
 	ld_top_reply(ld, root, "fallback", &ld->kb->fallback);
+	ld_phone(ld);
+	r = ld_synonyms(ld, root);
+	if (r != 0)
+		return r;
 
 	items = json_object_get(root, "items");
 	n = 0;
@@ -804,6 +1022,8 @@ ld_compile(struct ld *ld)
 	kb_map_free(ld->contains_kw);
 	ld->exact_kw = ld->contains_kw = NULL;
 	r = kb_match_build(ld->kb, &ld->src);
+	if (r == 0)
+		r = kb_bm25_build(ld->kb, &ld->src);
 	if (r == 0)
 		r = kb_suggest_build(ld->kb, &ld->src);
 	return r;

@@ -13,13 +13,15 @@
  * format characters are dropped.
  *
  * ASCII and CJK ideographs, nearly all of what residents type, take a fast
- * path that never calls into utf8proc.
+ * path that never calls into utf8proc.  Ideographs are folded from
+ * traditional to simplified (kb_fold) on the way.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include <utf8proc.h>
 
+#include "kb/kb_fold.h"
 #include "kb/kb_norm.h"
 
 /*
@@ -163,6 +165,8 @@ norm_push(struct norm *st, utf8proc_int32_t cp)
 	size_t j, last;
 	int ccc;
 
+	if (norm_is_han(cp))
+		cp = (utf8proc_int32_t)kb_fold_han((uint32_t)cp);
 	ccc = norm_ccc(cp);
 	if (ccc != 0) {
 		if (st->nseg == NORM_SEG_MAX)

@@ -2,7 +2,8 @@
  * kb_norm — text normalization for matching (DESIGN.md): NFKC compatibility
  * folding (full-width forms, the ideographic space), case folding, and
  * white space, punctuation, symbols (emoji) and control characters dropped
- * by Unicode category, with utf8proc.  Invalid UTF-8 is skipped.
+ * by Unicode category, with utf8proc; traditional characters folded to
+ * simplified ones (kb_fold).  Invalid UTF-8 is skipped.
  */
 #ifndef KB_NORM_H
 #define KB_NORM_H

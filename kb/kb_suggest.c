@@ -16,7 +16,8 @@
  * that shares one word with an item is not answered with a confident
  * guess.  Filler bigrams that residents put in any question ("怎么",
  * "请问", "多少" ...) are left out of both sides so they cannot carry a
- * suggestion alone.
+ * suggestion alone, and so are the account's own place names.  Exact
+ * items (greetings, thanks) are never suggested.
  *
  * A query decodes at most SUGGEST_MAX_CP codepoints; its scratch is on the
  * stack (a few KiB) and it allocates nothing.
@@ -42,6 +43,10 @@ static const char *const suggest_stop[] = {
 	"想问", "问一", "一下", "如何", "是否", "有没", "没有", "知道",
 	"谢谢", "是不", "不是", "么办", "么样", "么时", "时候", "问怎",
 	"问下", "你们", "我们", "咱们", "他们", "们的", "的",
+	/* The account's own place and name (王哥庄, 崂山, 山海小王哥庄,
+	   公众号) are in many titles and in residents' greetings: they
+	   say nothing about what is asked. */
+	"王哥", "哥庄", "崂山", "山海", "海小", "小王", "公众", "众号",
 	"了", "吗", "呢", "啊", "吧", "是", "我", "你", "在", "有", "么",
 	"什", "怎", "哪", "谁", "和",
 };
@@ -52,50 +57,11 @@ suggest_key(uint32_t a, uint32_t b)
 	return (uint64_t)a << 21 | b;
 }
 
-/* Decode up to max codepoints of valid UTF-8 (normalized text). */
-static size_t
-suggest_decode(const char *s, size_t len, uint32_t *cp, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n = 0;
-
-	while (i < len && n < max) {
-		if (p[i] < 0x80)
-			cp[n++] = p[i++];
-		else if (p[i] < 0xe0 && i + 1 < len) {
-			cp[n++] = (uint32_t)(p[i] & 0x1f) << 6 |
-			    (p[i + 1] & 0x3f);
-			i += 2;
-		} else if (p[i] < 0xf0 && i + 2 < len) {
-			cp[n++] = (uint32_t)(p[i] & 0x0f) << 12 |
-			    (uint32_t)(p[i + 1] & 0x3f) << 6 |
-			    (p[i + 2] & 0x3f);
-			i += 3;
-		} else if (i + 3 < len) {
-			cp[n++] = (uint32_t)(p[i] & 0x07) << 18 |
-			    (uint32_t)(p[i + 1] & 0x3f) << 12 |
-			    (uint32_t)(p[i + 2] & 0x3f) << 6 |
-			    (p[i + 3] & 0x3f);
-			i += 4;
-		} else
-			break;
-	}
-	return n;
-}
-
-static int
-suggest_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int
 suggest_is_stop(const struct kb_suggest_index *sx, uint64_t key)
 {
 	return bsearch(&key, sx->stop, sx->nstop, sizeof *sx->stop,
-	    suggest_cmp_u64) != NULL;
+	    kb_cmp_u64) != NULL;
 }
 
 /* Sort and deduplicate n keys in place; drop stop keys. */
@@ -107,7 +73,7 @@ suggest_set(const struct kb_suggest_index *sx, uint64_t *k, size_t n)
 
 	/* Sets are mostly a handful of keys: insertion sort wins there. */
 	if (n > 32)
-		qsort(k, n, sizeof *k, suggest_cmp_u64);
+		qsort(k, n, sizeof *k, kb_cmp_u64);
 	else {
 		for (i = 1; i < n; i++) {
 			x = k[i];
@@ -134,13 +100,13 @@ suggest_stop_build(struct kb_suggest_index *sx)
 	if (sx->stop == NULL)
 		return KB_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
-		if (suggest_decode(suggest_stop[i], strlen(suggest_stop[i]),
+		if (kb_decode(suggest_stop[i], strlen(suggest_stop[i]),
 		    cp, 2) == 2)
 			sx->stop[i] = suggest_key(cp[0], cp[1]);
 		else
 			sx->stop[i] = suggest_key(cp[0], 0);
 	}
-	qsort(sx->stop, n, sizeof *sx->stop, suggest_cmp_u64);
+	qsort(sx->stop, n, sizeof *sx->stop, kb_cmp_u64);
 	sx->nstop = n;
 	return 0;
 }
@@ -156,7 +122,7 @@ suggest_string(const struct kb_suggest_index *sx, const char *str,
 	uint32_t cp[SUGGEST_MAX_STR_CP];
 	size_t ncp, k;
 
-	ncp = str != NULL ? suggest_decode(str, slen, cp,
+	ncp = str != NULL ? kb_decode(str, slen, cp,
 	    SUGGEST_MAX_STR_CP) : 0;
 	for (k = 0; k + 1 < ncp; k++)
 		keys[k] = suggest_key(cp[k], cp[k + 1]);
@@ -397,7 +363,7 @@ kb_suggest_query(const struct kb *kb, const char *norm, size_t len,
 
 	if (sx->keys == NULL)
 		return 0;
-	ncp = suggest_decode(norm, len, cp, SUGGEST_MAX_CP);
+	ncp = kb_decode(norm, len, cp, SUGGEST_MAX_CP);
 	if (ncp == 0 || (ncp == 1 && cp[0] < 0x80))
 		return 0;
 	if (ncp == 1) {
@@ -435,8 +401,11 @@ kb_suggest_query(const struct kb *kb, const char *norm, size_t len,
 			c = 0;
 			/* Item complete when the next string is another's. */
 			if (!more || v >> 6 != item) {
+				/* Exact items (greetings) answer only
+				   themselves: never offered. */
 				if ((uint64_t)bnum * SUGGEST_DEN >=
 				    (uint64_t)bden * SUGGEST_NUM &&
+				    kb->items[item].match != KB_MATCH_EXACT &&
 				    !kb_item_expired(&kb->items[item], now))
 					suggest_offer(top, &ntop,
 					    &kb->items[item], bnum, bden);
@@ -452,32 +421,4 @@ kb_suggest_query(const struct kb *kb, const char *norm, size_t len,
 	for (i = 0; i < ntop; i++)
 		out[i] = top[i].item;
 	return ntop;
-}
-
-size_t
-kb_suggestion_text(const struct kb_result *res, char *buf, size_t size)
-{
-	static const char tail[] = "回复数字查看";
-	size_t n = 0, i;
-	int w;
-
-	if (size == 0)
-		return 0;
-	buf[0] = '\0';
-	if (res->kind != KB_RESULT_SUGGEST)
-		return 0;
-	for (i = 0; i < res->nsuggestions; i++) {
-		w = snprintf(buf + n, size - n, "%zu. %s\n", i + 1,
-		    res->suggestions[i]->title);
-		if (w < 0 || (size_t)w >= size - n) {
-			buf[n] = '\0';
-			return n;
-		}
-		n += (size_t)w;
-	}
-	if (sizeof tail <= size - n) {
-		memcpy(buf + n, tail, sizeof tail);
-		n += sizeof tail - 1;
-	}
-	return n;
 }

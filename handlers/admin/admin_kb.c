@@ -56,6 +56,7 @@ admin_item_shape(json_t *item, struct admin_result *res)
 		{ "source_url", ADMIN_STRING, 0 },
 		{ "updated", ADMIN_STRING, 0 },
 		{ "valid_until", ADMIN_STRING, 0 },
+		{ "period", ADMIN_STRING, 0 },
 	};
 	static const char *const names[] = {
 		[ADMIN_STRING] = "a string",
@@ -140,6 +141,15 @@ admin_valid_id(const char *s)
 	return 1;
 }
 
+/* The synonym groups of doc, a new reference ([] when none). */
+static json_t *
+admin_synonyms(json_t *doc)
+{
+	json_t *j = json_object_get(doc, "synonyms");
+
+	return j != NULL ? json_incref(j) : json_array();
+}
+
 /* GET /api/kb */
 void
 admin_kb_get(struct admin_api *a, const struct admin_request *req,
@@ -157,16 +167,17 @@ admin_kb_get(struct admin_api *a, const struct admin_request *req,
 	rev = kb_doc_revision(doc);
 	kb = dispatch_kb_acquire(a->dispatch);
 	admin_etag(res, rev);
-	admin_reply(res, 200, json_pack("{sIsIsO?sO?sO?sI}", "revision",
+	admin_reply(res, 200, json_pack("{sIsIsO?sO?sO?sosI}", "revision",
 	    (json_int_t)rev, "generation", (json_int_t)(kb != NULL ?
 	    kb_generation(kb) : 0), "account", json_object_get(doc,
 	    "account"), "welcome", json_object_get(doc, "welcome"),
-	    "fallback", json_object_get(doc, "fallback"), "items",
+	    "fallback", json_object_get(doc, "fallback"), "synonyms",
+	    admin_synonyms(doc), "items",
 	    (json_int_t)json_array_size(kb_doc_items(doc))));
 	kb_unref(kb);
 }
 
-/* PUT /api/kb: the welcome and fallback replies. */
+/* PUT /api/kb: the welcome and fallback replies, the synonym groups. */
 void
 admin_kb_put(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
@@ -187,10 +198,20 @@ admin_kb_put(struct admin_api *a, const struct admin_request *req,
 		goto out;
 	json_object_del(body, "revision");
 	json_object_foreach(body, key, v) {
+		if (strcmp(key, "synonyms") == 0) {
+			/* Each group is checked by the loader (422). */
+			if (!json_is_array(v)) {
+				admin_errorf(res, 400, NULL, "synonyms: must be "
+				    "an array of groups (arrays of strings)");
+				goto out;
+			}
+			continue;
+		}
 		if (strcmp(key, "welcome") != 0 &&
 		    strcmp(key, "fallback") != 0) {
 			admin_errorf(res, 422, NULL, "unknown key \"%.64s\": "
-			    "only welcome and fallback can be set here", key);
+			    "only welcome, fallback and synonyms can be set "
+			    "here", key);
 			goto out;
 		}
 		if (!json_is_object(v)) {
@@ -201,18 +222,22 @@ admin_kb_put(struct admin_api *a, const struct admin_request *req,
 	}
 	rev = kb_doc_revision(a->cur.doc);
 	if (want != rev) {
-		cur = json_pack("{sIsO?sO?sO?}", "revision", (json_int_t)rev,
+		cur = json_pack("{sIsO?sO?sO?so}", "revision", (json_int_t)rev,
 		    "account", json_object_get(a->cur.doc, "account"),
 		    "welcome", json_object_get(a->cur.doc, "welcome"),
-		    "fallback", json_object_get(a->cur.doc, "fallback"));
+		    "fallback", json_object_get(a->cur.doc, "fallback"),
+		    "synonyms", admin_synonyms(a->cur.doc));
 		admin_errorf(res, 412, json_pack("{so}", "current", cur),
 		    "the knowledge base changed since revision %" PRId64
 		    " (now %" PRId64 ")", want, rev);
 		goto out;
 	}
 	json_object_foreach(body, key, v) {
-		if (!json_equal(v, json_object_get(a->cur.doc, key)))
+		cur = strcmp(key, "synonyms") == 0 ? admin_synonyms(a->cur.doc) :
+		    json_incref(json_object_get(a->cur.doc, key));
+		if (!json_equal(v, cur))
 			changed = 1;
+		json_decref(cur);
 	}
 	if (!changed) {
 		admin_etag(res, rev);
@@ -225,6 +250,10 @@ admin_kb_put(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
+	/* No groups: the file goes without the key, as before it had one. */
+	v = json_object_get(doc, "synonyms");
+	if (v != NULL && json_array_size(v) == 0)
+		json_object_del(doc, "synonyms");
 	admin_entry(&what, admin_next_revision(a), req->now, "settings", NULL);
 	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
 		goto out;

@@ -71,11 +71,12 @@ admin_query(struct admin_api *a, const struct admin_request *req,
 	static const char *const kinds[] = {
 		[KB_RESULT_HIT] = "hit", [KB_RESULT_SUGGEST] = "suggest",
 		[KB_RESULT_MISS] = "miss", [KB_RESULT_EMPTY] = "empty",
+		[KB_RESULT_PERIOD] = "period",
 	};
 	struct kb_result *kr = NULL;
 	struct kb *kb;
 	json_t *j, *sugg, *item = NULL, *reply = NULL, *found;
-	char q[ADMIN_MAX_PARAM + 1], text[DISPATCH_SUGGEST_MAX];
+	char q[ADMIN_MAX_PARAM + 1], text[DISPATCH_SUGGEST_MAX], why[512];
 	size_t i;
 	int r;
 
@@ -111,7 +112,8 @@ admin_query(struct admin_api *a, const struct admin_request *req,
 		reply = admin_reply_json(&kr->item->replies[0]);
 		break;
 	case KB_RESULT_SUGGEST:
-		if (dispatch_suggest_text(kr, text, sizeof text) > 0)
+	case KB_RESULT_PERIOD:
+		if (dispatch_result_text(kb, kr, text, sizeof text) > 0)
 			reply = json_pack("{ssss}", "type", "text", "content",
 			    text);
 		break;
@@ -120,11 +122,12 @@ admin_query(struct admin_api *a, const struct admin_request *req,
 		reply = admin_reply_json(kb_fallback(kb));
 		break;
 	}
-	j = json_pack("{sssssosbsIsoso}", "normalized", kr->normalized,
-	    "result", kinds[kr->kind],
+	j = json_pack("{sssssssssosbsIsoso}", "normalized", kr->normalized,
+	    "result", kinds[kr->kind], "stage", kb_stage_name(kr->stage),
+	    "why", kb_result_why(kr, why, sizeof why),
 	    "item", item != NULL ? item : json_null(),
 	    "exact", kr->kind == KB_RESULT_HIT && kr->exact, "score",
-	    (json_int_t)(kr->kind == KB_RESULT_HIT ? kr->matched_bytes : 0),
+	    (json_int_t)(kr->kind == KB_RESULT_HIT ? kr->covered : 0),
 	    "suggestions", sugg, "reply", reply != NULL ? reply :
 	    json_null());
 	item = NULL;

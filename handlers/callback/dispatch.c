@@ -28,6 +28,10 @@ static const char dispatch_media_text[] =
     "例如“街道办电话”“怎么申请政府信息公开”。";
 static const char dispatch_suggest_head[] = "您是不是想问：\n";
 static const char dispatch_suggest_tail[] = "回复数字查看";
+static const char dispatch_phone_tail[] = "；都不是，请致电 %s";
+static const char dispatch_period_text[] =
+    "我们这里的数字来自%s年的年度报告，没有%d年的数据，不能拿%s年的数字"
+    "回答您。%s年份的情况请致电 %s 咨询。";
 static const char dispatch_more[] = "……（内容较长，完整内容见 %s ）";
 static const char dispatch_cut[] = "……";
 
@@ -386,11 +390,25 @@ dispatch_item(struct dispatch *d, const struct wx_msg *msg,
 }
 
 size_t
-dispatch_suggest_text(const struct kb_result *res, char *text, size_t size)
+dispatch_result_text(const struct kb *kb, const struct kb_result *res,
+    char *text, size_t size)
 {
-	const char *title;
+	const char *title, *phone = kb_phone(kb);
+	const struct kb_item *it = res->item;
 	size_t i, n = 0, tlen;
 
+	if (size == 0)
+		return 0;
+	text[0] = '\0';
+	if (res->kind == KB_RESULT_PERIOD) {
+		n = (size_t)snprintf(text, size, dispatch_period_text,
+		    it->period, res->year, it->period,
+		    res->year > it->period_to ? "更晚" : "其他",
+		    phone[0] != '\0' ? phone : "街道办事处");
+		return n < size ? n : 0;
+	}
+	if (res->kind != KB_RESULT_SUGGEST)
+		return 0;
 	n += (size_t)snprintf(text, size, "%s", dispatch_suggest_head);
 	for (i = 0; i < res->nsuggestions && n < size; i++) {
 		/* Titles have no length limit: cut so three lines fit. */
@@ -404,18 +422,22 @@ dispatch_suggest_text(const struct kb_result *res, char *text, size_t size)
 	if (n < size)
 		n += (size_t)snprintf(text + n, size - n, "%s",
 		    dispatch_suggest_tail);
+	if (n < size && phone[0] != '\0')
+		n += (size_t)snprintf(text + n, size - n, dispatch_phone_tail,
+		    phone);
 	return n < size ? n : 0;
 }
 
 static int
-dispatch_suggest(struct dispatch *d, const struct wx_msg *msg,
-    const struct kb_result *res, time_t now, struct wx_dispatch_out *out)
+dispatch_suggest(struct dispatch *d, const struct kb *kb,
+    const struct wx_msg *msg, const struct kb_result *res, time_t now,
+    struct wx_dispatch_out *out)
 {
 	char text[DISPATCH_SUGGEST_MAX], ids[3 * (KB_MAX_ID + 1) + 1];
 	char user[SIPHASH_UID_LEN + 1];
 	size_t i, idn = 0;
 
-	if (dispatch_suggest_text(res, text, sizeof text) == 0)
+	if (dispatch_result_text(kb, res, text, sizeof text) == 0)
 		return -1;
 	ids[0] = '\0';
 	for (i = 0; i < res->nsuggestions; i++)
@@ -471,6 +493,7 @@ dispatch_text_msg(struct dispatch *d, const struct kb *kb,
     const struct wx_msg *msg, const char *text, time_t now,
     struct wx_dispatch_out *out)
 {
+	char period[DISPATCH_SUGGEST_MAX];
 	struct kb_result res;
 	const struct kb_item *item;
 
@@ -487,7 +510,15 @@ dispatch_text_msg(struct dispatch *d, const struct kb *kb,
 	case KB_RESULT_SUGGEST:
 		out->answer = WX_ANS_SUGGEST;
 		dispatch_record(d, res.normalized, now);
-		return dispatch_suggest(d, msg, &res, now, out);
+		return dispatch_suggest(d, kb, msg, &res, now, out);
+	case KB_RESULT_PERIOD:
+		/* Answered on the item's topic, but not with a figure of
+		   another year. */
+		out->answer = WX_ANS_HIT;
+		snprintf(out->item, sizeof out->item, "%s", res.item->id);
+		if (dispatch_result_text(kb, &res, period, sizeof period) == 0)
+			return -1;
+		return dispatch_text(d, msg, period, NULL, out);
 	case KB_RESULT_MISS:
 	case KB_RESULT_EMPTY:
 		out->answer = WX_ANS_MISS;

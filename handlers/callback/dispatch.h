@@ -75,12 +75,16 @@ int	dispatch_stats_save(struct dispatch *, const char *path,
 void	dispatch_set_stats(struct dispatch *, struct kb_stats *);
 
 /*
- * The numbered list a resident gets for a SUGGEST result, as sent: into
- * text (size bytes, DISPATCH_SUGGEST_MAX is enough), NUL-terminated.
- * Returns its length, or 0 when it does not fit.
+ * The text a resident gets for a SUGGEST result of kb (the numbered list,
+ * ending with the office phone) or a PERIOD one (which years the figures
+ * are from, and the phone), as sent: into text (size bytes,
+ * DISPATCH_SUGGEST_MAX is enough), NUL-terminated.  Returns its length,
+ * or 0 for another kind of result or when it does not fit.  This is the
+ * only place these texts are made: `wxkbctl query` and the admin page
+ * show them from here.
  */
-size_t	dispatch_suggest_text(const struct kb_result *, char *text,
-	    size_t size);
+size_t	dispatch_result_text(const struct kb *, const struct kb_result *,
+	    char *text, size_t size);
 
 /* Record misses and suggestions here (borrowed; may be NULL). */
 void	dispatch_set_unanswered(struct dispatch *, struct kb_unanswered *);

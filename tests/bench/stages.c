@@ -355,7 +355,7 @@ stages_reply(struct stages *s, struct stages_msg *m)
 	m->reply.type = WX_REPLY_TEXT;
 	if (res.kind == KB_RESULT_SUGGEST) {
 		s->suggest++;
-		kb_suggestion_text(&res, m->text, sizeof m->text);
+		dispatch_result_text(s->kb, &res, m->text, sizeof m->text);
 		m->reply.content = m->text;
 		return;
 	}

@@ -48,7 +48,7 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) -I. \
 # Every target links the layers it needs, top first (see the Makefile).
 FUZZ_WX_SRC  := $(CALLBACK_SRC)
 FUZZ_CFG_SRC := daemon/config.c
-FUZZ_KB_SRC  := $(KB_SRC)
+FUZZ_KB_SRC  := $(KB_SRC) $(BUILD)/gen/kb_fold_data.c
 FUZZ_LIB_SRC := $(LIB_SRC)
 
 # The lines of a libFuzzer log that say what went wrong.

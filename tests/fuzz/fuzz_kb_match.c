@@ -3,7 +3,7 @@
  * base (kb/data/wanggezhuang.json, or the file named by $FUZZ_KB), loaded
  * once.  Every result must be well formed: a HIT is a live item whose
  * keyword really is in the normalized text (all of it for an exact item)
- * with matched_bytes > 0; SUGGEST gives 1-3 distinct live items; EMPTY is
+ * with covered > 0; SUGGEST gives 1-3 distinct live items; EMPTY is
  * exactly an empty normalization, which must equal kb_norm() of the text.
  * The same query twice gives the same result, and the suggestion list
  * fits any buffer it is given.
@@ -65,8 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Any buffer: NUL-terminated inside it, cut at a line. */
 		bufsz = size > 0 ? (size_t)data[0] % sizeof buf + 1 : 1;
 		memset(buf, 0x5a, sizeof buf);
-		n = kb_suggestion_text(&res, buf, bufsz);
-		CHECK(n < bufsz && buf[n] == '\0' && strlen(buf) == n);
+		n = strlen(kb_result_why(&res, buf, bufsz));
+		CHECK(n < bufsz && buf[n] == '\0');
 	}
 	/* Far in the future every dated item has expired. */
 	query(shipped, (const char *)data, size, (time_t)4102444800, &res);

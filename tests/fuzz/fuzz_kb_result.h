@@ -37,29 +37,6 @@ item_index(const struct kb *kb, const struct kb_item *item)
 	return -1;
 }
 
-/*
- * Longest normalized keyword of item found in norm (0: none), or with
- * whole set, 1 when one of them is all of norm.
- */
-static size_t
-keyword_in(const struct kb_item *item, const char *norm, int whole)
-{
-	char	 buf[KB_MAX_QUERY + 1];
-	size_t	 k, n, best = 0;
-
-	for (k = 0; k < item->nkeywords; k++) {
-		n = kb_norm(item->keywords[k], strlen(item->keywords[k]), buf,
-		    sizeof buf);
-		if (n == 0)
-			continue;
-		if (whole && strcmp(buf, norm) == 0)
-			return 1;
-		if (!whole && strstr(norm, buf) != NULL && n > best)
-			best = n;
-	}
-	return whole ? 0 : best;
-}
-
 static void
 check_result(const struct kb *kb, const char *text, size_t len, time_t now,
     const struct kb_result *res)
@@ -78,16 +55,20 @@ check_result(const struct kb *kb, const char *text, size_t len, time_t now,
 	case KB_RESULT_HIT:
 		CHECK(res->item != NULL && item_index(kb, res->item) >= 0);
 		CHECK(!kb_item_expired(res->item, now));
-		CHECK(res->matched_bytes > 0 && res->nsuggestions == 0);
+		CHECK(res->covered > 0 && res->nsuggestions == 0);
+		CHECK(res->stage != KB_STAGE_NONE && res->weak == KB_WEAK_NONE);
+		CHECK(res->covered > 0 && (res->stage == KB_STAGE_PINYIN ||
+		    res->covered <= res->total));
 		if (res->exact) {
 			CHECK(res->item->match == KB_MATCH_EXACT);
-			CHECK(res->matched_bytes == n);
-			CHECK(keyword_in(res->item, res->normalized, 1));
-		} else {
+			CHECK(res->covered == res->total);
+		} else
 			CHECK(res->item->match == KB_MATCH_CONTAINS);
-			j = keyword_in(res->item, res->normalized, 0);
-			CHECK(j > 0 && res->matched_bytes >= j);
-		}
+		break;
+	case KB_RESULT_PERIOD:
+		CHECK(res->item != NULL && res->item->period != NULL);
+		CHECK(res->year < res->item->period_from ||
+		    res->year > res->item->period_to);
 		break;
 	case KB_RESULT_SUGGEST:
 		CHECK(res->item == NULL);
@@ -109,11 +90,9 @@ check_result(const struct kb *kb, const char *text, size_t len, time_t now,
 	default:
 		CHECK(!"unknown result kind");
 	}
-	sl = kb_suggestion_text(res, buf, sizeof buf);
-	if (res->kind != KB_RESULT_SUGGEST)
-		CHECK(sl == 0);
-	else
-		CHECK(sl < sizeof buf && strlen(buf) == sl);
+	memset(buf, 0x5a, sizeof buf);
+	sl = strlen(kb_result_why(res, buf, sizeof buf));
+	CHECK(sl < sizeof buf);
 }
 
 /* Query twice: the result is checked and must not change. */
@@ -129,7 +108,7 @@ query(const struct kb *kb, const char *text, size_t len, time_t now,
 	kb_query(kb, text, len, now, &again);
 	CHECK(again.kind == res->kind && again.item == res->item &&
 	    again.exact == res->exact &&
-	    again.matched_bytes == res->matched_bytes &&
+	    again.covered == res->covered &&
 	    again.nsuggestions == res->nsuggestions);
 	for (i = 0; i < res->nsuggestions; i++)
 		CHECK(again.suggestions[i] == res->suggestions[i]);

@@ -22,7 +22,8 @@ seq=$(grep -oE 'READY=1|RELOADING=1|STOPPING=1' "$WORK/notify.out" | tr '\n' ' '
 is "$seq" "READY=1 RELOADING=1 READY=1 STOPPING=1 " "notify sequence READY, RELOADING, READY, STOPPING"
 grep -q 'RELOADING=1|MONOTONIC_USEC=[0-9]' "$WORK/notify.out"
 ok $? "RELOADING=1 carries MONOTONIC_USEC"
-grep -q 'STATUS=generation 1, 62 items' "$WORK/notify.out"
+nitems=$(grep -c '^      "id": ' kb/data/wanggezhuang.json)
+grep -q "STATUS=generation 1, $nitems items" "$WORK/notify.out"
 ok $? "READY carries a STATUS line with the generation and items"
 n=$(grep -c '^WATCHDOG=1$' "$WORK/notify.out")
 [ "$n" -ge 3 ]

@@ -9,6 +9,10 @@
  * Both knowledge bases are queried with messages made the same way from
  * their own items (a keyword inside a question, a title with a typo) and
  * with the same unrelated questions, so the ratio compares like with like.
+ * Some of those are written the way residents write (traditional
+ * characters, a homophone, pinyin), which the later stages answer.  The
+ * normalization alone (NFKC, case, traditional to simplified) is timed
+ * too.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +22,8 @@
 #include <time.h>
 
 #include "kb/kb.h"
+#include "kb/kb_fold.h"
+#include "kb/kb_norm.h"
 #include "lib/file.h"
 
 #define BENCH_ITEMS	10000
@@ -32,6 +38,8 @@ static const char *const bench_unrelated[] = {
 	"我家孩子上学的事找谁", "快递放哪里了", "谢谢你们的帮助！",
 	"周末有什么活动吗😀", "Hello, is anyone there?", "？？？",
 	"茶叶什么时候采摘最好", "海边浴场开放了吗", "怎么坐公交去青岛市区",
+	"辦事處電話多少", "政府凯放日", "gongyigang butie",
+	"2021年公益性岗位有多少个",
 };
 
 struct msgset {
@@ -144,6 +152,7 @@ struct bench {
 	size_t		 sel[SEL_N][BENCH_MSGS];	/* message indices */
 	size_t		 nsel[SEL_N];
 	double		 ns[SEL_N];		/* best round so far */
+	double		 norm_ns;		/* kb_norm alone */
 };
 
 static void
@@ -225,6 +234,29 @@ bench_round(struct bench *b, int c)
 		b->ns[c] = el;
 }
 
+/* One timed round of kb_norm alone over every message. */
+static void
+bench_norm_round(struct bench *b)
+{
+	static char out[KB_MAX_QUERY + 1];
+	const struct msgset *m = &b->m;
+	size_t i;
+	double t0, el;
+	long iters = 0;
+
+	t0 = bench_now();
+	do {
+		for (i = 0; i < m->n; i++)
+			bench_sink += kb_norm(m->text[i], m->len[i], out,
+			    sizeof out);
+		iters++;
+		el = bench_now() - t0;
+	} while (el < BENCH_ROUND_NS);
+	el /= (double)iters * (double)m->n;
+	if (b->norm_ns == 0 || el < b->norm_ns)
+		b->norm_ns = el;
+}
+
 /*
  * Time both knowledge bases in alternating rounds and keep each one's
  * fastest round: other work on the machine only ever slows a round down,
@@ -241,6 +273,8 @@ bench_measure(struct bench *b, size_t n)
 			for (i = 0; i < n; i++)
 				bench_round(&b[i], c);
 		}
+		for (i = 0; i < n; i++)
+			bench_norm_round(&b[i]);
 	}
 }
 
@@ -255,12 +289,32 @@ bench_print(const struct bench *b)
 	printf("  build (parse, validate, compile): %.2f ms\n", b->build_ms);
 	printf("  %zu messages: %zu hit, %zu suggest, %zu fallback\n",
 	    b->m.n, b->hits, b->suggest, b->miss);
-	printf("  match: %.0f ns/message (hits %.0f, others %.0f)\n",
-	    b->ns[SEL_ALL], b->ns[SEL_HIT], b->ns[SEL_OTHER]);
+	printf("  match: %.0f ns/message (hits %.0f, others %.0f), of which "
+	    "normalization %.0f\n", b->ns[SEL_ALL], b->ns[SEL_HIT],
+	    b->ns[SEL_OTHER], b->norm_ns);
 	printf("  memory: automaton %.2f MiB, suggestion index %.2f MiB, "
 	    "items %.2f MiB, total %.2f MiB\n",
 	    mem.automaton / 1048576.0, mem.suggest / 1048576.0,
 	    mem.items / 1048576.0, mem.total / 1048576.0);
+}
+
+/*
+ * The ideographs of generated keywords: ones that normalization keeps as
+ * they are (no traditional form folding onto another), so the 50,000
+ * keywords stay distinct.
+ */
+static uint32_t bench_alpha[BENCH_ALPHABET];
+
+static void
+bench_alphabet(void)
+{
+	uint32_t cp = 0x4e00;
+	size_t n = 0;
+
+	for (; n < BENCH_ALPHABET; cp++) {
+		if (kb_fold_han(cp) == cp)
+			bench_alpha[n++] = cp;
+	}
 }
 
 /* A JSON knowledge base of random CJK items; malloc'ed, *len set. */
@@ -283,7 +337,7 @@ bench_generate(size_t *len)
 		nc = 6 + bench_rand() % 7;
 		for (c = 0; c < nc; c++)
 			n += bench_put_cp(p + n,
-			    0x4e00 + bench_rand() % BENCH_ALPHABET);
+			    bench_alpha[bench_rand() % BENCH_ALPHABET]);
 		n += (size_t)sprintf(p + n, "\",%s\"keywords\":[",
 		    i % 20 == 0 ? "\"match\":\"exact\"," : "");
 		for (k = 0; k < BENCH_KEYWORDS; k++) {
@@ -291,12 +345,14 @@ bench_generate(size_t *len)
 			   50,000 are distinct; 0 to 3 random ones follow. */
 			idx = (uint32_t)(i * BENCH_KEYWORDS + k);
 			n += (size_t)sprintf(p + n, "%s\"", k ? "," : "");
-			n += bench_put_cp(p + n, 0x4e00 + idx % BENCH_ALPHABET);
-			n += bench_put_cp(p + n, 0x4e00 + idx / BENCH_ALPHABET);
+			n += bench_put_cp(p + n,
+			    bench_alpha[idx % BENCH_ALPHABET]);
+			n += bench_put_cp(p + n,
+			    bench_alpha[idx / BENCH_ALPHABET]);
 			nc = bench_rand() % 4;
 			for (c = 0; c < nc; c++)
-				n += bench_put_cp(p + n, 0x4e00 +
-				    bench_rand() % BENCH_ALPHABET);
+				n += bench_put_cp(p + n,
+				    bench_alpha[bench_rand() % BENCH_ALPHABET]);
 			p[n++] = '"';
 		}
 		n += (size_t)sprintf(p + n, "],\"priority\":%u,\"reply\":"
@@ -320,6 +376,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_kb KB.json\n");
 		return 1;
 	}
+	bench_alphabet();
 	if (file_read(argv[1], KB_MAX_FILE, &json, &len, &cause) != 0) {
 		fprintf(stderr, "bench_kb: %s\n", cause ? cause : argv[1]);
 		return 1;

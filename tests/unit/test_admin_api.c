@@ -754,6 +754,57 @@ test_settings(void **state)
 	assert_int_equal(jint(c.j, "revision"), 1);
 	assert_string_equal(jstr(json_object_get(c.j, "welcome"), "content"),
 	    "新的欢迎语");
+	assert_int_equal(json_array_size(json_object_get(c.j, "synonyms")),
+	    0);
+	call_cleanup(&c);
+}
+
+/* The synonym groups: set with the revision, checked by the loader,
+   served at once. */
+static void
+test_synonyms(void **state)
+{
+	struct fixture *f = *state;
+	struct call c;
+
+	call(f, &c, ADMIN_PUT, "/api/kb", NULL, "0", "{\"synonyms\": "
+	    "[[\"公益性岗位\", \"公益岗\", \"公益工作\"]]}");
+	assert_int_equal(c.res.status, 200);
+	assert_int_equal(jint(c.j, "revision"), 1);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/query", "q=%E5%85%AC%E7%9B%8A%E5%B7%A5"
+	    "%E4%BD%9C", NULL, NULL);	/* 公益工作 */
+	assert_int_equal(c.res.status, 200);
+	assert_string_equal(jstr(c.j, "result"), "hit");
+	assert_string_equal(jstr(c.j, "stage"), "synonym");
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/kb", NULL, NULL, NULL);
+	assert_int_equal(json_array_size(json_object_get(c.j, "synonyms")),
+	    1);
+	call_cleanup(&c);
+
+	/* A stale revision, a group the loader refuses, not an array. */
+	call(f, &c, ADMIN_PUT, "/api/kb", NULL, "0", "{\"synonyms\": []}");
+	assert_int_equal(c.res.status, 412);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(c.j,
+	    "current"), "synonyms")), 1);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_PUT, "/api/kb", NULL, "1", "{\"synonyms\": "
+	    "[[\"啥\"]]}");
+	assert_int_equal(c.res.status, 422);
+	assert_true(details_hold(c.j, "synonyms[0]: must be an array of 2"));
+	call_cleanup(&c);
+	call(f, &c, ADMIN_PUT, "/api/kb", NULL, "1", "{\"synonyms\": {}}");
+	assert_int_equal(c.res.status, 400);
+	call_cleanup(&c);
+
+	/* No groups: the key leaves the file. */
+	call(f, &c, ADMIN_PUT, "/api/kb", NULL, "1", "{\"synonyms\": []}");
+	assert_int_equal(c.res.status, 200);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/query", "q=%E5%85%AC%E7%9B%8A%E5%B7%A5"
+	    "%E4%BD%9C", NULL, NULL);
+	assert_string_not_equal(jstr(c.j, "result"), "hit");
 	call_cleanup(&c);
 }
 
@@ -1678,6 +1729,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_two_editors, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_synonyms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settings, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_history_restore, setup,

@@ -35,7 +35,7 @@
 #define FALLBACK	"暂时没有找到答案，请致电街道党政办公室 87841022。"
 #define CONTACT		"街道办事处电话 87841022。"
 #define OPEN_DAY	"政府开放日：开门决策、政策解读。"
-#define TAIL		"回复数字查看"
+#define TAIL		"回复数字查看；都不是，请致电 87841022"
 
 /* What the test sender was handed, in order. */
 struct sent {
@@ -1332,6 +1332,60 @@ test_no_kb(void **state)
 	dispatch_free(NULL);
 }
 
+/*
+ * A question about a year outside an item's period: which year the
+ * figures are from and the phone, never the figure; the list of
+ * suggestions ends with the phone.  wxkbctl query and the admin page
+ * show the same texts (dispatch_result_text).
+ */
+static void
+test_period(void **state)
+{
+	struct fixture *f = *state;
+	struct kb_result *res;
+	struct answer a;
+	char text[DISPATCH_SUGGEST_MAX];
+	const char *got;
+	struct kb *kb;
+
+	use_kb(f, load_items(json_pack("[{s:s, s:s, s:[s], s:{s:s, s:s}, "
+	    "s:s}]", "id", "jobs", "title", "公益性岗位", "keywords", "公益岗",
+	    "reply", "type", "text", "content", "2020年开发公益性岗位39个。",
+	    "period", "2020"), 2));
+	ask_text(f, ALICE, "2021年公益岗有几个？", T0, &a);
+	expect_result("other year", &a, "hit", "jobs");
+	got = text_of("other year", &a);
+	assert_string_equal(got, "我们这里的数字来自2020年的年度报告，没有"
+	    "2021年的数据，不能拿2020年的数字回答您。更晚年份的情况请致电 "
+	    "87841022 咨询。");
+	assert_null(strstr(got, "39"));
+	answer_free(&a);
+	ask_text(f, ALICE, "2019年的公益岗", T0, &a);
+	assert_non_null(strstr(text_of("earlier year", &a), "其他年份"));
+	answer_free(&a);
+	ask_text(f, ALICE, "2020年的公益岗", T0, &a);
+	expect_result("its year", &a, "hit", "jobs");
+	answer_free(&a);
+
+	res = malloc(sizeof *res);
+	assert_non_null(res);
+	kb = dispatch_kb_acquire(f->d);
+	kb_query(kb, "2021年公益岗", strlen("2021年公益岗"), T0, res);
+	assert_int_equal(res->kind, KB_RESULT_PERIOD);
+	assert_true(dispatch_result_text(kb, res, text, sizeof text) > 0);
+	/* Too small: nothing, not half a sentence. */
+	assert_int_equal(dispatch_result_text(kb, res, text, 20), 0);
+	kb_query(kb, "公益", strlen("公益"), T0, res);
+	assert_int_equal(res->kind, KB_RESULT_SUGGEST);
+	assert_true(dispatch_result_text(kb, res, text, sizeof text) > 0);
+	assert_true(ends_with(text, "回复数字查看；都不是，请致电 87841022"));
+	kb_query(kb, "公益岗", strlen("公益岗"), T0, res);
+	assert_int_equal(dispatch_result_text(kb, res, text, sizeof text),
+	    0);
+	kb_unref(kb);
+	free(res);
+}
+
 int
 main(void)
 {
@@ -1356,6 +1410,7 @@ main(void)
 		T(test_suggest_long_titles),
 		T(test_swap),
 		T(test_no_kb),
+		T(test_period),
 #undef T
 	};
 

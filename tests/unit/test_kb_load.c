@@ -24,6 +24,9 @@
 #define ITEM(id, kw, extra) "{\"id\":\"" id "\",\"title\":\"标题\"," \
 		"\"keywords\":[\"" kw "\"]," REPLY extra "}"
 #define DOC(items)	HEAD "\"items\":[" items "]}"
+/* A file with synonym groups (a JSON array) and items. */
+#define SYN(groups, items) HEAD "\"synonyms\":" groups ",\"items\":[" \
+		items "]}"
 
 struct load_case {
 	const char	*name;
@@ -233,6 +236,46 @@ static const struct load_case load_cases[] = {
 	  "valid_until: \"2021-04-31\" is not a date", 1 },
 	{ "source not a string", DOC(ITEM("a", "k", ",\"source\":3")),
 	  KB_ERR_SCHEMA, "item a: error: source: must be a string", 1 },
+	/* Periods: a year or a range of years. */
+	{ "period a year", DOC(ITEM("a", "k", ",\"period\":\"2020\"")),
+	  KB_OK, "", 0 },
+	{ "period years", DOC(ITEM("a", "k", ",\"period\":\"2019-2020\"")),
+	  KB_OK, "", 0 },
+	{ "period two digits", DOC(ITEM("a", "k", ",\"period\":\"20\"")),
+	  KB_ERR_SCHEMA, "item a: error: period: \"20\" is not a year YYYY "
+	  "or years YYYY-YYYY", 1 },
+	{ "period backwards", DOC(ITEM("a", "k",
+	  ",\"period\":\"2021-2020\"")), KB_ERR_SCHEMA,
+	  "period: \"2021-2020\" is not a year", 1 },
+	{ "period a number", DOC(ITEM("a", "k", ",\"period\":2020")),
+	  KB_ERR_SCHEMA, "item a: error: period: must be a string", 1 },
+	/* Synonym groups. */
+	{ "synonyms", SYN("[[\"怎么\",\"咋\"],[\"什么\",\"啥\"]]",
+	  ITEM("a", "k", "")), KB_OK, "", 0 },
+	{ "synonyms not an array", SYN("{}", ITEM("a", "k", "")),
+	  KB_ERR_SCHEMA, "t.json: error: synonyms: must be an array of "
+	  "groups", 1 },
+	{ "synonym group of one", SYN("[[\"咋\"]]", ITEM("a", "k", "")),
+	  KB_ERR_SCHEMA, "synonyms[0]: must be an array of 2 to 32 strings",
+	  1 },
+	{ "synonym member not a string", SYN("[[\"咋\",3]]",
+	  ITEM("a", "k", "")), KB_ERR_SCHEMA,
+	  "synonyms[0][1]: must be 1 to 64 bytes of UTF-8 text", 1 },
+	{ "synonym member punctuation", SYN("[[\"咋\",\"？！\"]]",
+	  ITEM("a", "k", "")), KB_ERR_SCHEMA,
+	  "synonyms[0][1]: \"？！\" has no letter or digit left", 1 },
+	{ "synonym member in two groups", SYN("[[\"什么\",\"啥\"],"
+	  "[\"怎么\",\"啥！\"]]", ITEM("a", "k", "")), KB_ERR_SCHEMA,
+	  "synonyms[1][1]: \"啥！\" is also in group 0", 1 },
+	{ "synonym member twice in a group", SYN("[[\"什么\",\"啥\","
+	  "\"啥 \"]]", ITEM("a", "k", "")), KB_OK,
+	  "warning: synonyms[0][2]: \"啥 \" repeats a member of its group",
+	  0 },
+	{ "keywords the synonyms make equal", SYN("[[\"怎么\",\"咋\"]]",
+	  "{\"id\":\"a\",\"title\":\"t\",\"keywords\":[\"咋办\","
+	  "\"怎么办\"]," REPLY "}"), KB_OK, "item a: warning: keywords[1]: "
+	  "\"怎么办\" repeats another keyword of this item once normalized "
+	  "(and rewritten by the synonyms)", 0 },
 	/* Keywords shared between items. */
 	{ "same keyword on two exact items", DOC(ITEM("a", "你好",
 	  ",\"match\":\"exact\"") "," ITEM("b", "你 好！",

@@ -56,27 +56,29 @@ struct match_case {
 };
 
 static const struct match_case match_cases[] = {
-	{ "plain keyword", "电话", 0, "contact", 0, 6 },
-	{ "keyword in a question", "请问电话是多少？", 0, "contact", 0, 6 },
+	{ "plain keyword", "电话", 0, "contact", 0, 2 },
+	{ "keyword in a question", "请问电话是多少？", 0, "contact", 0, 2 },
 	{ "longer overlapping keyword wins", "街道办电话多少啊？", 0,
-	  "office-phone", 0, 15 },
+	  "office-phone", 0, 5 },
 	{ "full-width and case", "ＥＭＡＩＬ", 0, "contact", 0, 5 },
-	{ "exact whole message", "你好", 0, "hello", 1, 6 },
-	{ "exact after normalization", " 你好！！😀", 0, "hello", 1, 6 },
+	{ "exact whole message", "你好", 0, "hello", 1, 2 },
+	{ "exact after normalization", " 你好！！😀", 0, "hello", 1, 2 },
 	{ "exact only when whole: contains instead", "你好啊", 0,
-	  "hello-more", 0, 6 },
-	{ "exact item's other keyword", "在吗？", 0, "hello", 1, 6 },
+	  "hello-more", 0, 2 },
+	{ "exact item's other keyword", "在吗？", 0, "hello", 1, 2 },
 	{ "exact keyword inside text: no exact", "你在吗", 0, NULL, 0, 0 },
-	{ "sum of distinct keywords ties, file order", "手机号码", 0,
-	  "split", 0, 12 },
-	{ "file order on a tie", "社保怎么交", 0, "tie-first", 0, 6 },
-	{ "priority beats file order", "低保", 0, "high", 0, 6 },
-	{ "distinct keywords counted once", "哈哈哈哈哈哈", 0, "longer", 0, 9 },
+	{ "same coverage: the rarer keyword wins", "手机号码", 0,
+	  "whole", 0, 4 },
+	{ "BM25 over the items' text on a tie", "社保怎么交", 0,
+	  "tie-first", 0, 2 },
+	{ "priority beats file order", "低保", 0, "high", 0, 2 },
+	{ "overlapping keywords counted once", "哈哈哈哈哈哈", 0, "longer",
+	  0, 6 },
 	{ "emoji and mixed scripts", "😀请问Wi-Fi无线🛜密码？", 0, "wifi", 0,
-	  10 },
-	{ "invalid bytes skipped", "\xff电\xfe话\xc3", 0, "contact", 0, 6 },
-	{ "digits and cjk", "２０２０年报在哪", 0, "year", 0, 10 },
-	{ "keyword at the very end", "这是尾巴", 0, "end", 0, 6 },
+	  6 },
+	{ "invalid bytes skipped", "\xff电\xfe话\xc3", 0, "contact", 0, 2 },
+	{ "digits and cjk", "２０２０年报在哪", 0, "year", 0, 6 },
+	{ "keyword at the very end", "这是尾巴", 0, "end", 0, 2 },
 };
 
 static struct kb *
@@ -132,11 +134,11 @@ test_match_table(void **state)
 			fail_msg("%s: kind %d, want hit %s", c->name, res.kind,
 			    c->want);
 		if (strcmp(res.item->id, c->want) != 0 ||
-		    res.exact != c->exact || res.matched_bytes != c->bytes)
+		    res.exact != c->exact || res.covered != c->bytes)
 			fail_msg("%s: got %s exact %d bytes %zu, "
 			    "want %s %d %zu",
 			    c->name, res.item->id, res.exact,
-			    res.matched_bytes, c->want, c->exact, c->bytes);
+			    res.covered, c->want, c->exact, c->bytes);
 	}
 }
 
@@ -153,7 +155,7 @@ test_match_deterministic(void **state)
 	for (i = 0; i < 100; i++) {
 		kb_query(kb, "社保低保电话", strlen("社保低保电话"), 0, &b);
 		assert_ptr_equal(a.item, b.item);
-		assert_int_equal(a.matched_bytes, b.matched_bytes);
+		assert_int_equal(a.covered, b.covered);
 	}
 	/* Three 6-byte keywords of different items: priority 2 wins. */
 	assert_string_equal(a.item->id, "high");
@@ -174,7 +176,10 @@ test_match_empty(void **state)
 	assert_int_equal(res.kind, KB_RESULT_EMPTY);
 }
 
-/* Only the first KB_MAX_QUERY bytes of a message count. */
+/*
+ * Only the first KB_MAX_QUERY bytes of a message count; a long message
+ * whose keywords cover little of it gets suggestions, not an answer.
+ */
 static void
 test_match_long_message(void **state)
 {
@@ -191,6 +196,11 @@ test_match_long_message(void **state)
 	assert_int_equal(strlen(res.normalized), KB_MAX_QUERY);
 	memcpy(text + KB_MAX_QUERY - 6, "电话", 6);
 	kb_query(kb, text, KB_MAX_QUERY + 64, 0, &res);
+	assert_int_equal(res.kind, KB_RESULT_SUGGEST);
+	assert_int_equal(res.weak, KB_WEAK_LONG);
+	assert_string_equal(res.suggestions[0]->id, "contact");
+	memcpy(text + KB_MAX_QUERY - 12, "电话", 6);
+	kb_query(kb, text + KB_MAX_QUERY - 12, 12, 0, &res);
 	assert_int_equal(res.kind, KB_RESULT_HIT);
 	assert_string_equal(res.item->id, "contact");
 	free(text);
@@ -288,7 +298,7 @@ struct suggest_case {
 };
 
 static const struct suggest_case suggest_cases[] = {
-	{ "typos share one bigram", "街到办电化", { "office-phone" } },
+	{ "typos share one bigram", "街到办电", { "office-phone" } },
 	{ "question near two titles", "申请信息公开",
 	  { "apply", "report" } },
 	{ "garbage truck", "垃圾车几点来", { "garbage" } },
@@ -363,27 +373,130 @@ test_suggest_three(void **state)
 	kb_unref(kb);
 }
 
+/*
+ * The stages past plain keywords and the guards, on a fixture where each
+ * item tests one rule.  大厅 is in four items' text: a generic word.
+ */
+static const char stage_json[] = "{\"version\":1,\"account\":\"a\","
+	"\"welcome\":{\"type\":\"text\",\"content\":\"w\"},"
+	"\"fallback\":{\"type\":\"text\",\"content\":\"请致电 87841022。\"},"
+	"\"synonyms\":[[\"怎么\",\"咋\"],[\"处罚\",\"罚款\"]],\"items\":["
+	ITEM("contact", "王哥庄街道联系方式", "\"电话\",\"联系方式\"", "") ","
+	ITEM("address", "办事处地址", "\"地址\",\"大厅\"", "") ","
+	"{\"id\":\"jobs\",\"title\":\"公益性岗位\",\"keywords\":[\"公益性岗位\","
+	"\"公益岗\"],\"reply\":{\"type\":\"text\",\"content\":\"2020年39个"
+	"，在大厅\"},\"period\":\"2020\"},"
+	ITEM("penalty", "行政处罚", "\"行政处罚\",\"处罚情况\"",
+	    ",\"period\":\"2020\"") ","
+	ITEM("open-day", "政府开放日", "\"开放日\"", ",\"period\":\"2019-2020\"")
+	","
+	ITEM("website", "网址", "\"网站\",\"laoshan\"", "") ","
+	"{\"id\":\"apply\",\"title\":\"申请\",\"keywords\":[\"信息公开申请\","
+	"\"公开申请\"],\"reply\":{\"type\":\"text\",\"content\":\"大厅\"}},"
+	"{\"id\":\"lawyers\",\"title\":\"申请人\",\"keywords\":[\"法律服务机构\"],"
+	"\"reply\":{\"type\":\"text\",\"content\":\"法律服务机构提出的信息公开申请"
+	"0件，大厅\"}},"
+	ITEM("hello", "问候", "\"你好\"", ",\"match\":\"exact\"")
+	TAIL;
+
+struct stage_case {
+	const char	*name;
+	const char	*text;
+	enum kb_result_kind kind;
+	const char	*want;		/* item (HIT, PERIOD) or first
+					   suggestion; NULL: none */
+	enum kb_stage	 stage;
+	enum kb_weak	 weak;
+};
+
+static const struct stage_case stage_cases[] = {
+	{ "synonym rewrites the message", "罚款情况怎么样", KB_RESULT_HIT,
+	  "penalty", KB_STAGE_SYNONYM, KB_WEAK_NONE },
+	{ "traditional folded", "辦事處地址", KB_RESULT_HIT, "address",
+	  KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a group's first word is no synonym match", "处罚情况",
+	  KB_RESULT_HIT, "penalty", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "homophone typo", "公益姓岗位", KB_RESULT_HIT, "jobs",
+	  KB_STAGE_PINYIN, KB_WEAK_NONE },
+	{ "typed pinyin", "GongYi gang?", KB_RESULT_HIT, "jobs",
+	  KB_STAGE_PINYIN, KB_WEAK_NONE },
+	{ "one syllable is not enough", "gong", KB_RESULT_MISS, NULL,
+	  KB_STAGE_NONE, KB_WEAK_NONE },
+	{ "a keyword in letters is no homophone", "崂山", KB_RESULT_MISS,
+	  NULL, KB_STAGE_NONE, KB_WEAK_NONE },
+	{ "nested keywords once; the rarer wins",
+	  "法律服务机构提过信息公开申请吗", KB_RESULT_HIT, "lawyers",
+	  KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a year outside the period", "2021年公益岗有几个", KB_RESULT_PERIOD,
+	  "jobs", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a year in Chinese digits", "二〇二一年开放日", KB_RESULT_PERIOD,
+	  "open-day", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a year inside a range", "2019年开放日", KB_RESULT_HIT, "open-day",
+	  KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "the period's own year", "2020年公益岗", KB_RESULT_HIT, "jobs",
+	  KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a phone number is no year", "87841022是什么电话", KB_RESULT_HIT,
+	  "contact", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "an item without a period", "2021年的地址", KB_RESULT_HIT,
+	  "address", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "another district's phone", "李沧区政府的电话", KB_RESULT_SUGGEST,
+	  "contact", KB_STAGE_KEYWORD, KB_WEAK_FOREIGN },
+	{ "a hospital's address", "人民医院地址", KB_RESULT_SUGGEST,
+	  "address", KB_STAGE_KEYWORD, KB_WEAK_FOREIGN },
+	{ "our own place names are not another place", "王哥庄街道办的电话",
+	  KB_RESULT_HIT, "contact", KB_STAGE_KEYWORD, KB_WEAK_NONE },
+	{ "a generic word and an office", "市民大厅", KB_RESULT_SUGGEST,
+	  "address", KB_STAGE_KEYWORD, KB_WEAK_FOREIGN },
+	{ "break-in intent", "怎么黑进网站", KB_RESULT_SUGGEST, "website",
+	  KB_STAGE_KEYWORD, KB_WEAK_INTENT },
+	{ "exact items are never suggested", "你好吗", KB_RESULT_MISS, NULL,
+	  KB_STAGE_NONE, KB_WEAK_NONE },
+	{ "the account's place names suggest nothing", "王哥庄", KB_RESULT_MISS,
+	  NULL, KB_STAGE_NONE, KB_WEAK_NONE },
+};
+
 static void
-test_suggestion_text(void **state)
+test_match_stages(void **state)
 {
+	const struct stage_case *c;
 	struct kb_result res;
+	const struct kb_item *got;
+	char why[512];
 	struct kb *kb;
-	char buf[256];
-	size_t n;
+	size_t i;
 
 	(void)state;
-	kb = load(suggest_json);
-	kb_query(kb, "申请信息公开", strlen("申请信息公开"), 0, &res);
-	n = kb_suggestion_text(&res, buf, sizeof buf);
-	assert_string_equal(buf, "1. 依申请公开怎么申请\n"
-	    "2. 2020年政府信息公开工作年度报告\n回复数字查看");
-	assert_int_equal(n, strlen(buf));
-	/* Too small: whole lines only. */
-	n = kb_suggestion_text(&res, buf, 40);
-	assert_string_equal(buf, "1. 依申请公开怎么申请\n");
-	kb_query(kb, "街道办电话", strlen("街道办电话"), 0, &res);
-	assert_int_equal(kb_suggestion_text(&res, buf, sizeof buf), 0);
-	assert_string_equal(buf, "");
+	kb = load(stage_json);
+	assert_string_equal(kb_phone(kb), "87841022");
+	assert_int_equal(kb_nsynonym_groups(kb), 2);
+	for (i = 0; i < sizeof stage_cases / sizeof stage_cases[0]; i++) {
+		c = &stage_cases[i];
+		kb_query(kb, c->text, strlen(c->text), 0, &res);
+		got = res.kind == KB_RESULT_SUGGEST ? res.suggestions[0] :
+		    res.item;
+		if (res.kind != c->kind || res.stage != c->stage ||
+		    res.weak != c->weak || (c->want == NULL) != (got == NULL) ||
+		    (got != NULL && strcmp(got->id, c->want) != 0))
+			fail_msg("%s: kind %d stage %s weak %d item %s; want "
+			    "kind %d stage %s weak %d item %s (%s)", c->name,
+			    res.kind, kb_stage_name(res.stage), res.weak,
+			    got != NULL ? got->id : "-", c->kind,
+			    kb_stage_name(c->stage), c->weak,
+			    c->want != NULL ? c->want : "-",
+			    kb_result_why(&res, why, sizeof why));
+	}
+	/* 处罚情况 is in one of nine items' text: IDF ln(1 + 8.5 / 1.5),
+	   over four characters 7.6. */
+	kb_query(kb, "罚款情况怎么样", strlen("罚款情况怎么样"), 0, &res);
+	assert_string_equal(kb_result_why(&res, why, sizeof why),
+	    "stage synonym: 处罚情况; covers 4 characters of 7 characters, "
+	    "weighted 7.6");
+	kb_query(kb, "2021年公益岗", strlen("2021年公益岗"), 0, &res);
+	assert_int_equal(res.year, 2021);
+	assert_non_null(strstr(kb_result_why(&res, why, sizeof why),
+	    "; asks about 2021, outside 2020"));
+	/* Any buffer: cut, NUL-terminated. */
+	assert_int_equal(strlen(kb_result_why(&res, why, 10)), 9);
 	kb_unref(kb);
 }
 
@@ -422,10 +535,13 @@ test_match_many_keywords(void **state)
 	len += (size_t)sprintf(json + len, "%s", TAIL);
 	assert_int_equal(kb_load_buffer(json, len, 1, &kb, &d), 0);
 	kb_query(kb, msg, mlen, 0, &res);
-	assert_int_equal(res.kind, KB_RESULT_HIT);
-	/* All keywords are 3 bytes: the earliest item wins the tie. */
-	assert_string_equal(res.item->id, "k0");
-	assert_int_equal(res.matched_bytes, 3);
+	/* Each item covers a character or three (traditional ones fold
+	   onto simplified ones of the same range) of 1,365: candidates. */
+	assert_int_equal(res.kind, KB_RESULT_SUGGEST);
+	assert_int_equal(res.weak, KB_WEAK_LONG);
+	assert_int_equal(res.nsuggestions, 3);
+	assert_true(res.covered >= 1 && res.covered <= 3);
+	assert_int_equal(res.total, 1000);
 	kb_unref(kb);
 	kb_diag_cleanup(&d);
 	free(json);
@@ -568,8 +684,8 @@ main(void)
 		    setup_rank, teardown_kb),
 		cmocka_unit_test(test_match_expiry),
 		cmocka_unit_test(test_suggest_table),
+		cmocka_unit_test(test_match_stages),
 		cmocka_unit_test(test_suggest_three),
-		cmocka_unit_test(test_suggestion_text),
 		cmocka_unit_test(test_match_many_keywords),
 		cmocka_unit_test(test_match_no_items),
 		cmocka_unit_test(test_ac_against_naive),

@@ -6,11 +6,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "kb/kb_fold.h"
 #include "kb/kb_norm.h"
 
 struct norm_case {
@@ -59,7 +61,56 @@ static const struct norm_case norm_cases[] = {
 	{ "only punctuation", "？！。，……", 0, "" },
 	{ "control characters", "a\x01\x1b[0mb\x7f", 0, "a0mb" },
 	{ "soft hyphen and zwsp", "电\xc2\xad话\xe2\x80\x8b", 0, "电话" },
+	{ "traditional folded", "辦事處電話", 0, "办事处电话" },
+	{ "traditional phrase", "政府採購總金額", 0, "政府采购总金额" },
+	{ "traditional in extension a stays", "\xe3\x90\x80", 0,
+	  "\xe3\x90\x80" },
+	{ "simplified unchanged", "公益性岗位补贴", 0, "公益性岗位补贴" },
+	{ "compatibility ideograph folded too", "\xef\xa4\x80", 0, "岂" },
 };
+
+/* Pinyin readings: ideographs, pinyin typed in letters, hostile letters. */
+static void
+test_fold_syllables(void **state)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "公益性岗位", "gong yi xing gang wei" },
+		{ "政府凯放日", "zheng fu kai fang ri" },
+		{ "gongyigangbutie", "gong yi gang bu tie" },
+		{ "xian", "xian" },
+		{ "jiuyelv", "jiu ye lu" },
+		{ "电话123dianhua", "dian hua - dian hua" },
+		{ "qqqq", "-" },
+		{ "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+		  "-" },
+	};
+	uint16_t syl[KB_FOLD_MAX_SYL];
+	char got[512];
+	size_t i, k, n, off;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		n = kb_fold_syllables(cases[i].in, strlen(cases[i].in), syl,
+		    KB_FOLD_MAX_SYL);
+		off = 0;
+		got[0] = '\0';
+		for (k = 0; k < n; k++) {
+			/* Runs of breaks print as one "-". */
+			if (syl[k] == 0 && k > 0 && syl[k - 1] == 0)
+				continue;
+			off += (size_t)snprintf(got + off, sizeof got - off,
+			    "%s%s", k > 0 ? " " : "", syl[k] != 0 ?
+			    kb_fold_syllable_text(syl[k]) : "-");
+		}
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].in,
+			    got, cases[i].want);
+	}
+	/* The output is bounded by max. */
+	assert_int_equal(kb_fold_syllables("gongyigang", 10, syl, 2), 2);
+}
 
 static void
 test_norm_table(void **state)
@@ -232,6 +283,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_norm_table),
+		cmocka_unit_test(test_fold_syllables),
 		cmocka_unit_test(test_norm_mark_order),
 		cmocka_unit_test(test_norm_hangul),
 		cmocka_unit_test(test_norm_cut),

@@ -43,10 +43,11 @@ const RESULT_TEXT = {
 	suggest: '没有直接的回答，会给出这些建议',
 	miss: '没有找到，会收到兜底回复',
 	empty: '空消息',
+	period: '问的是数据以外的年份：会说明数据的年份并给出电话',
 };
 const ACTION_TEXT = {
 	create: '新建条目', update: '修改条目', delete: '删除条目',
-	restore: '恢复以前的内容', settings: '修改欢迎语或兜底回复',
+	restore: '恢复以前的内容', settings: '修改欢迎语、兜底回复或同义词',
 	file: '直接改动的文件（不是在本页面）',
 };
 
@@ -379,6 +380,7 @@ async function signIn(token, quiet) {
 		// Private mode without storage: stay signed in for this page.
 	}
 	showKbInfo(info);
+	showSynonyms(info.synonyms);
 	show($('login'), false);
 	show($('app'));
 	if (!quiet)
@@ -1308,6 +1310,8 @@ function renderQuery(q, r) {
 	const head = el('div', { class: `query-head ${r.result || ''}` },
 	    el('strong', {}, RESULT_TEXT[r.result] || r.result || ''));
 	box.append(head);
+	if (r.why)
+		box.append(el('p', { class: 'muted query-why' }, `判断依据：${r.why}`));
 	if (r.item) {
 		box.append(el('p', { class: 'query-item' }, '匹配条目：',
 		    el('button', {
@@ -1335,6 +1339,53 @@ function renderQuery(q, r) {
 		box.append(el('div', { class: 'phone small' }, chat(q, r.reply)));
 	show(box);
 }
+
+// ---------------------------------------------------------------- synonyms
+
+function showSynonyms(groups) {
+	$('synonyms-text').value = (Array.isArray(groups) ? groups : [])
+	    .map((g) => g.join(' ')).join('\n');
+}
+
+// One group a line; words apart by white space, commas or 、.
+function parseSynonyms(text) {
+	return text.split('\n')
+	    .map((line) => line.split(/[\s,，、]+/).filter((w) => w !== ''))
+	    .filter((g) => g.length > 0);
+}
+
+$('synonyms-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	const box = $('synonyms-error');
+	setMsg(box, '');
+	const groups = parseSynonyms($('synonyms-text').value);
+	const lone = groups.find((g) => g.length < 2);
+	if (lone) {
+		setMsg(box, `“${lone[0]}”这一行只有一个词：每组至少要有两个词。`);
+		return;
+	}
+	try {
+		await api('PUT', '/api/kb', {
+			body: { synonyms: groups }, ifMatch: state.kbRevision,
+		});
+		const info = await api('GET', '/api/kb');
+		showKbInfo(info);
+		showSynonyms(info.synonyms);
+		flash('同义词已保存，居民的提问马上按新的同义词理解。');
+	} catch (e) {
+		if (e instanceof ApiError && e.status === 412 && e.body) {
+			const cur = e.body.current || {};
+			if (cur.revision !== undefined)
+				state.kbRevision = cur.revision;
+			showSynonyms(cur.synonyms);
+			setMsg(box, '别人刚刚修改了知识库，这里已换成最新的同义词。请重新修改后再保存。');
+			return;
+		}
+		report(e, box);
+		if (e instanceof ApiError && e.body && Array.isArray(e.body.details))
+			box.append(el('ul', {}, e.body.details.map((d) => el('li', {}, String(d)))));
+	}
+});
 
 // ---------------------------------------------------------------- unanswered
 
