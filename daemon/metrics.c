@@ -93,7 +93,8 @@ static struct metrics_family metrics_families[] = {
 	FAMILY(M_STALE_TIMESTAMPS, METRICS_COUNTER, NULL,
 	    "Callbacks refused for a timestamp outside the allowed skew."),
 	FAMILY(M_DECRYPT_FAILURES, METRICS_COUNTER, "reason",
-	    "Encrypted messages that failed to decrypt, by reason."),
+	    "Encrypted messages that failed to decrypt (one reason for all: "
+	    "which check failed is only logged)."),
 	FAMILY(M_API_CALLS, METRICS_COUNTER, "endpoint,errcode",
 	    "WeChat API calls, by endpoint and errcode (0 is success)."),
 	FAMILY(M_TOKEN_REFRESHES, METRICS_COUNTER, NULL,

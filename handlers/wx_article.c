@@ -16,6 +16,7 @@
 
 #include "kb/kb_cause.h"
 #include "handlers/wx_article.h"
+#include "handlers/wx_digest.h"
 #include "kb/kb.h"
 #include "kb/kb_file.h"
 
@@ -407,52 +408,24 @@ wx_article_json(const struct wx_article *a)
 	return j;
 }
 
-static void
-art_hash_field(mbedtls_sha256_context *c, const void *p, size_t len,
-    int present)
-{
-	unsigned char n[9];
-	uint64_t v = len;
-	int i;
-
-	/* Length-prefixed, so fields cannot run into each other. */
-	n[0] = (unsigned char)present;
-	for (i = 8; i >= 1; i--) {
-		n[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
-	mbedtls_sha256_update_ret(c, n, sizeof n);
-	if (len > 0)
-		mbedtls_sha256_update_ret(c, p, len);
-}
-
-static void
-art_hash_str(mbedtls_sha256_context *c, const char *s)
-{
-	art_hash_field(c, s, s != NULL ? strlen(s) : 0, s != NULL);
-}
-
 void
 wx_article_key(const struct wx_article *a, char key[WX_ARTICLE_KEY_LEN + 1])
 {
 	mbedtls_sha256_context c;
 	unsigned char d[32];
-	int i, n;
 
 	mbedtls_sha256_init(&c);
 	mbedtls_sha256_starts_ret(&c, 0);
-	art_hash_str(&c, a->title);
-	art_hash_str(&c, a->author);
-	art_hash_str(&c, a->digest);
-	art_hash_str(&c, a->content);
-	art_hash_str(&c, a->content_source_url);
-	art_hash_field(&c, a->thumb, a->thumb_len, a->thumb != NULL);
+	wx_digest_str(&c, a->title);
+	wx_digest_str(&c, a->author);
+	wx_digest_str(&c, a->digest);
+	wx_digest_str(&c, a->content);
+	wx_digest_str(&c, a->content_source_url);
+	wx_digest_field(&c, a->thumb, a->thumb_len, a->thumb != NULL);
 	mbedtls_sha256_finish_ret(&c, d);
 	mbedtls_sha256_free(&c);
-	n = snprintf(key, WX_ARTICLE_KEY_LEN + 1, "wxkb-");
-	for (i = 0; i < 16; i++)
-		n += snprintf(key + n, (size_t)(WX_ARTICLE_KEY_LEN + 1 - n),
-		    "%02x", d[i]);
+	memcpy(key, "wxkb-", 5);
+	wx_digest_hex(d, 16, key + 5);
 }
 
 json_t *

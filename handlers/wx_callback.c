@@ -13,6 +13,7 @@
 #include "handlers/wx_cache.h"
 #include "handlers/wx_callback.h"
 #include "handlers/wx_crypto.h"
+#include "handlers/wx_digest.h"
 #include "handlers/wx_query.h"
 #include "handlers/wx_reply.h"
 #include "handlers/wx_sig.h"
@@ -22,7 +23,19 @@
 #define WX_RETRY_MAX		16384
 #define WX_RETRY_BYTES		(4 * 1024 * 1024)
 #define WX_NONCE_MAX		65536
-#define WX_NONCE_BYTES		(4 * 1024 * 1024)
+/*
+ * Room for WX_NONCE_MAX typical entries: a 10-digit timestamp, a
+ * 10-digit nonce, the message key.  Longer nonces mean fewer entries.
+ */
+#define WX_NONCE_TYPICAL_KEY	21
+/*
+ * Every message dispatched in the timestamp window is remembered: a
+ * replay is never dispatched again.  At a sustained rate above
+ * WX_SEEN_MAX per window the oldest records go first.
+ */
+#define WX_SEEN_MAX		131072
+/* A message key: 128 bits of SHA-256, in hex. */
+#define WX_KEY_HEX		32
 #define WX_MAX_NONCE_LEN	64
 #define WX_MAX_ECHOSTR		256
 #define WX_SUCCESS		"success"
@@ -36,7 +49,8 @@ struct wx_callback {
 	struct wx_crypto *crypto;	/* NULL without an AES key */
 	struct wx_cache	*retry;		/* dedup key -> plain reply */
 	struct wx_cache	*nonces;	/* "ts:nonce" -> dedup key */
-	pthread_mutex_t	 lock;		/* the two caches, across workers */
+	struct wx_cache	*seen;		/* dedup keys dispatched */
+	pthread_mutex_t	 lock;		/* the three caches, across workers */
 	wx_dispatch_fn	 dispatch;
 	void		*dispatch_arg;
 };
@@ -49,14 +63,14 @@ struct wx_post {
 	const struct wx_msg *msg;	/* the one to act on */
 	char		*plain;		/* decrypted XML */
 	size_t		 plainlen;
-	char		 key[WX_CACHE_MAX_KEY + 1];	/* dedup key */
+	char		 key[WX_KEY_HEX + 1];	/* dedup key */
 };
 
 struct wx_callback *
 wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
 {
 	struct wx_callback *cb;
-	unsigned char seed[32];
+	unsigned char seed[48];
 	int r;
 
 	cb = calloc(1, sizeof *cb);
@@ -103,9 +117,14 @@ wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
 	}
 	cb->retry = wx_cache_new(WX_RETRY_MAX, WX_RETRY_BYTES, WX_RETRY_TTL,
 	    seed);
-	cb->nonces = wx_cache_new(WX_NONCE_MAX, WX_NONCE_BYTES,
+	cb->nonces = wx_cache_new(WX_NONCE_MAX, WX_NONCE_MAX *
+	    wx_cache_entry_cost(WX_NONCE_TYPICAL_KEY, WX_KEY_HEX),
 	    2 * cfg->max_skew + 1, seed + 16);
-	if (cb->retry == NULL || cb->nonces == NULL) {
+	/* One entry more: the ring's end may waste up to one. */
+	cb->seen = wx_cache_new(WX_SEEN_MAX, (WX_SEEN_MAX + 1) *
+	    wx_cache_entry_cost(WX_KEY_HEX, 0), 2 * cfg->max_skew + 1,
+	    seed + 32);
+	if (cb->retry == NULL || cb->nonces == NULL || cb->seen == NULL) {
 		*cause = "out of memory";
 		goto fail;
 	}
@@ -128,6 +147,7 @@ wx_callback_free(struct wx_callback *cb)
 	wx_crypto_free(cb->crypto);
 	wx_cache_free(cb->retry);
 	wx_cache_free(cb->nonces);
+	wx_cache_free(cb->seen);
 	pthread_mutex_destroy(&cb->lock);
 	free(cb);
 }
@@ -290,21 +310,42 @@ wx_handle_get(struct wx_callback *cb, const struct wx_query *qs, time_t now,
 
 /*
  * The retry key: MsgId + FromUserName for messages, FromUserName +
- * CreateTime + Event (+ EventKey) for events (protocol doc §6.1).
+ * CreateTime + Event (+ EventKey) for events (protocol doc §6.1), then
+ * whether it came encrypted and every field of the message, all
+ * length-prefixed into SHA-256.  A message unlike the first under the
+ * same identifiers (an unencrypted one in compat mode, a forged one in
+ * plain mode) gets a key of its own and so cannot shadow it.
  */
-static int
-wx_dedup_key(const struct wx_msg *m, char *out, size_t outsz)
+static void
+wx_dedup_key(const struct wx_msg *m, int encrypted, char out[WX_KEY_HEX + 1])
 {
-	int n;
+	mbedtls_sha256_context c;
+	unsigned char d[32];
+	char ct[24];
+	size_t i;
 
-	if (m->msg_id != NULL && m->type != WX_MSG_EVENT)
-		n = snprintf(out, outsz, "m|%s|%s", m->from_user, m->msg_id);
-	else
-		n = snprintf(out, outsz, "e|%s|%llu|%s|%s", m->from_user,
-		    (unsigned long long)m->create_time,
-		    m->event_name != NULL ? m->event_name : "",
-		    m->event_key != NULL ? m->event_key : "");
-	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+	mbedtls_sha256_init(&c);
+	mbedtls_sha256_starts_ret(&c, 0);
+	wx_digest_str(&c, encrypted ? "encrypted" : "clear");
+	wx_digest_str(&c, m->from_user);
+	if (m->msg_id != NULL && m->type != WX_MSG_EVENT) {
+		wx_digest_str(&c, "message");
+		wx_digest_str(&c, m->msg_id);
+	} else {
+		snprintf(ct, sizeof ct, "%llu",
+		    (unsigned long long)m->create_time);
+		wx_digest_str(&c, "event");
+		wx_digest_str(&c, ct);
+		wx_digest_str(&c, m->event_name);
+		wx_digest_str(&c, m->event_key);
+	}
+	for (i = 0; i < m->nfields; i++) {
+		wx_digest_str(&c, m->fields[i].path);
+		wx_digest_field(&c, m->fields[i].value, m->fields[i].len, 1);
+	}
+	mbedtls_sha256_finish_ret(&c, d);
+	mbedtls_sha256_free(&c);
+	wx_digest_hex(d, WX_KEY_HEX / 2, out);
 }
 
 /*
@@ -369,7 +410,11 @@ wx_open_post(struct wx_callback *cb, struct wx_post *p, const char *body,
 	}
 	r = wx_msg_parse(p->plain, p->plainlen, &p->inner);
 	if (r != WX_MSG_OK) {
-		wx_refuse(res, 400, "bad_xml", wx_msg_strerror(r));
+		/*
+		 * Counted as a decryption failure like the others: telling
+		 * them apart to a client would make a padding oracle.
+		 */
+		wx_refuse(res, 400, "decrypt_failed", wx_msg_strerror(r));
 		return -1;
 	}
 	/* Compat bodies repeat the fields in clear: trust only these. */
@@ -451,10 +496,7 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 		return;
 	}
 	wx_callback_user_hash(cb, p->msg->from_user, res->user);
-	if (wx_dedup_key(p->msg, p->key, sizeof p->key) != 0) {
-		wx_refuse(res, 400, "bad_xml", "identifiers too long");
-		return;
-	}
+	wx_dedup_key(p->msg, res->encrypted, p->key);
 
 	/*
 	 * A (timestamp, nonce) seen before is a replay, unless it carried
@@ -481,7 +523,19 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 			memcpy(cached, seen, seenlen);
 		cachedlen = seenlen;
 		res->retry = 1;
-	}
+	} else if (wx_cache_get(cb->seen, p->key, now, &seen, &seenlen)) {
+		/*
+		 * Dispatched before, in this window: its answer expired, or
+		 * another worker is still making it.  Never twice.
+		 */
+		pthread_mutex_unlock(&cb->lock);
+		res->retry = 1;
+		res->event = "duplicate";
+		res->kb_result = "retry";
+		wx_set_text(res, 200, WX_SUCCESS);
+		return;
+	} else
+		(void)wx_cache_put(cb->seen, p->key, "", 0, now);
 	pthread_mutex_unlock(&cb->lock);
 	if (res->retry) {
 		res->event = "retry";
