@@ -129,7 +129,7 @@ run: deps all
 	mkdir -p $(BUILD)/run
 	test -f $(BUILD)/run/kb.json || cp kb/data/wanggezhuang.json $(BUILD)/run/kb.json
 	WXKB_KB=$(BUILD)/run/kb.json WXKB_STATE_DIR=$(BUILD)/run \
-	  $(BUILD)/wxkbd --config systemd/wxkbd.conf
+	  WXKB_DEMO=yes $(BUILD)/wxkbd --config systemd/wxkbd.conf
 
 check: deps tests
 	@BUILD=$(BUILD) tests/run.sh

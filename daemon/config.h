@@ -33,12 +33,18 @@ struct config {
 	char	*max_clock_skew_text;	/* WXKB_MAX_CLOCK_SKEW */
 	char	*log_level_name;	/* WXKB_LOG_LEVEL */
 	char	*workers_text;		/* WXKB_WORKERS */
+	char	*max_connections_text;	/* WXKB_MAX_CONNECTIONS */
+	char	*admin_insecure_listen;	/* WXKB_ADMIN_INSECURE_LISTEN */
+	char	*admin_hosts;		/* WXKB_ADMIN_HOSTS */
+	char	*metrics_token;		/* WXKB_METRICS_TOKEN (secret) */
+	char	*demo;			/* WXKB_DEMO */
 
 	/* Derived by config_validate(). */
 	enum config_mode mode;
 	long	 max_clock_skew;	/* seconds */
 	int	 log_level;		/* syslog priority */
 	int	 workers;
+	int	 max_connections;	/* per listener */
 };
 
 /*
