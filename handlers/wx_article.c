@@ -2,6 +2,7 @@
  * wx_article — the article file, its inline form for the admin API, the
  * §7.6 checks and the idempotency key.
  */
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -202,31 +203,31 @@ art_get_str(const json_t *j, const char *key, char **out, char **cause)
 	return 0;
 }
 
-/* base_dir/name (name when absolute), malloc'ed. */
-static char *
-art_join(const char *base_dir, const char *name)
-{
-	char *p;
-
-	if (name[0] == '/')
-		return strdup(name);
-	if (asprintf(&p, "%s/%s", base_dir, name) == -1)
-		return NULL;
-	return p;
-}
-
+/*
+ * A file named by the article: a plain name in the article's own
+ * directory.  wxkbctl push may run with more rights than the author of
+ * the JSON, so no absolute path, no directory, no symbolic link, nothing
+ * but a regular file (a FIFO must not block either).
+ */
 static int
 art_read(const char *base_dir, const char *field, const char *name,
-    size_t max, char **buf, size_t *len, char **cause)
+    size_t namelen, size_t max, char **buf, size_t *len, char **cause)
 {
-	char *path = art_join(base_dir, name), *why = NULL;
+	char *path = NULL, *why = NULL;
 	int r;
 
-	if (path == NULL) {
+	if (namelen == 0 || namelen != strlen(name) || strchr(name, '/') !=
+	    NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		kb_cause(cause, "%s: must be the name of a file beside the "
+		    "article (no '/', no '..')", field);
+		return -1;
+	}
+	if (asprintf(&path, "%s/%s", base_dir, name) == -1) {
 		kb_cause(cause, "out of memory");
 		return -1;
 	}
-	r = kb_file_read(path, max, buf, len, &why);
+	r = kb_file_read_flags(path, O_NOFOLLOW | O_NONBLOCK, max, buf, len,
+	    &why);
 	if (r == KB_ERR_TOOBIG)
 		kb_cause(cause, "%s: %s is larger than %zu bytes", field,
 		    path, max);
@@ -283,6 +284,7 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 			goto fail;
 		}
 		if (art_read(base_dir, "content_file", name,
+		    json_string_length(json_object_get(j, "content_file")),
 		    WX_ARTICLE_MAX_CONTENT, &buf, &len, cause) != 0)
 			goto fail;
 		if (strlen(buf) != len || !art_utf8(buf, len)) {
@@ -308,8 +310,9 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 			goto fail;
 		}
 		buf = NULL;
-		if (art_read(base_dir, "thumb", name, WX_ARTICLE_MAX_THUMB,
-		    &buf, &len, cause) != 0)
+		if (art_read(base_dir, "thumb", name,
+		    json_string_length(json_object_get(j, "thumb")),
+		    WX_ARTICLE_MAX_THUMB, &buf, &len, cause) != 0)
 			goto fail;
 		a->thumb = (unsigned char *)buf;
 		a->thumb_len = len;

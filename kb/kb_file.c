@@ -122,6 +122,13 @@ int
 kb_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
     char **cause)
 {
+	return kb_file_read_flags(path, 0, max, bufp, lenp, cause);
+}
+
+int
+kb_file_read_flags(const char *path, int flags, size_t max, char **bufp,
+    size_t *lenp, char **cause)
+{
 	struct stat st;
 	char *buf = NULL, *nbuf;
 	size_t len = 0, cap;
@@ -132,10 +139,12 @@ kb_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 	*lenp = 0;
 	if (cause != NULL)
 		*cause = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 	if (fd == -1) {
 		e = errno;
-		kb_cause(cause, "open %s: %s", path, strerror(e));
+		kb_cause(cause, "open %s: %s", path, e == ELOOP &&
+		    (flags & O_NOFOLLOW) ? "a symbolic link, refused" :
+		    strerror(e));
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {
