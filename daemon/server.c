@@ -27,6 +27,7 @@
 #include "daemon/admin_page.h"
 #include "daemon/config.h"
 #include "daemon/http.h"
+#include "daemon/http_conns.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/server.h"
@@ -53,6 +54,8 @@
  * 4 MiB for an article push).
  */
 #define SERVER_ADMIN_MAX_BODY	(5 * 1024 * 1024)
+/* Connections of the admin listener at most (WXKB_MAX_CONNECTIONS too). */
+#define SERVER_ADMIN_MAX_CONNS	64
 
 struct server {
 	struct event_base	*base;
@@ -67,6 +70,10 @@ struct server {
 	char			*stats_path;
 	struct admin_api	*admin_api;
 	struct admin_guard	*guard;		/* admin listener's loop only */
+	struct http_conns_limit	 public_limit;	/* shared with the workers */
+	struct http_conns_limit	 admin_limit;
+	struct http_conns	*public_conns;
+	struct http_conns	*admin_conns;
 	struct active		*active;	/* NULL: API off */
 	uint64_t		 generation;
 	_Atomic uint64_t	 requests;	/* counted by every worker */
@@ -621,6 +628,10 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	    server_public_cb, s, cause);
 	if (s->public == NULL)
 		goto fail;
+	s->public_limit.max = cfg->max_connections;
+	s->public_conns = http_conns_attach(s->public, base, &s->public_limit);
+	if (s->public_conns == NULL)
+		fatalx("out of memory");
 	if (*cfg->admin_listen != '\0') {
 		ac.kb_path = cfg->kb;
 		ac.state_dir = cfg->state_dir;
@@ -643,11 +654,25 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 		if (s->admin == NULL)
 			goto fail;
 		evhttp_set_max_body_size(s->admin, SERVER_ADMIN_MAX_BODY);
+		/* Its bodies may be 5 MiB: fewer of them. */
+		s->admin_limit.max = cfg->max_connections <
+		    SERVER_ADMIN_MAX_CONNS ? cfg->max_connections :
+		    SERVER_ADMIN_MAX_CONNS;
+		s->admin_conns = http_conns_attach(s->admin, base,
+		    &s->admin_limit);
+		if (s->admin_conns == NULL)
+			fatalx("out of memory");
 	}
 	return s;
 fail:
 	server_free(s);
 	return NULL;
+}
+
+struct http_conns_limit *
+server_public_limit(struct server *s)
+{
+	return &s->public_limit;
 }
 
 void
@@ -698,6 +723,8 @@ server_free(struct server *s)
 		evhttp_free(s->public);
 	if (s->admin != NULL)
 		evhttp_free(s->admin);
+	http_conns_free(s->public_conns);
+	http_conns_free(s->admin_conns);
 	wx_callback_free(s->callback);
 	active_free(s->active);
 	dispatch_free(s->dispatch);

@@ -22,7 +22,7 @@
 struct stub {
 	int	 calls;
 	int	 silent;	/* answer "success" */
-	/* A request to handle again from inside dispatch, as a second worker would. */
+	/* A request handled again inside dispatch, as by a second worker. */
 	struct wx_callback *reenter;
 	const char	*re_query, *re_body;
 	time_t		 re_now;
