@@ -18,24 +18,6 @@
 #include "handlers/wx_reply.h"
 #include "handlers/wx_sig.h"
 
-/* WeChat retries three times over ~15 s; keep answers well past that. */
-#define WX_RETRY_TTL		60
-#define WX_RETRY_MAX		16384
-#define WX_RETRY_BYTES		(4 * 1024 * 1024)
-#define WX_NONCE_MAX		65536
-/*
- * Room for WX_NONCE_MAX typical entries: a 10-digit timestamp, a
- * 10-digit nonce, the message key.  Longer nonces mean fewer entries.
- */
-#define WX_NONCE_TYPICAL_KEY	21
-/*
- * Every message dispatched in the timestamp window is remembered: a
- * replay is never dispatched again.  At a sustained rate above
- * WX_SEEN_MAX per window the oldest records go first.
- */
-#define WX_SEEN_MAX		131072
-/* A message key: 128 bits of SHA-256, in hex. */
-#define WX_KEY_HEX		32
 #define WX_MAX_NONCE_LEN	64
 #define WX_MAX_ECHOSTR		256
 #define WX_SUCCESS		"success"
