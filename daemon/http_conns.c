@@ -3,8 +3,10 @@
  * asks us for.  We keep a reference to each: once evhttp is done with a
  * connection it frees the bufferevent, which clears its callbacks; a sweep
  * (at every accept and every second) sees that, drops our reference and
- * counts the connection closed.  The bufferevent is made without
- * BEV_OPT_CLOSE_ON_FREE, so evhttp closes the socket itself at once.
+ * counts the connection closed.  evhttp has shut the socket's sending
+ * side by then (the client sees the end); the descriptor itself closes
+ * with our reference, so its number cannot be reused while the old
+ * bufferevent's events still name it.
  */
 #include <sys/socket.h>
 
@@ -16,12 +18,13 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/listener.h>
 
+#include "daemon/http.h"
 #include "daemon/http_conns.h"
 #include "daemon/log.h"
 
 /* Give memory back when a flood of at least this many has mostly gone. */
+
 #define HTTP_CONNS_TRIM_PEAK	64
 
 struct http_conns {
@@ -29,6 +32,7 @@ struct http_conns {
 	struct event_base	*base;
 	struct http_conns_limit	*limit;
 	struct event		*timer;
+	size_t			 read_ahead;
 	struct bufferevent	**bev;	/* ours, each with our reference */
 	size_t			 n, cap;
 	int			 paused;
@@ -36,39 +40,14 @@ struct http_conns {
 	int			 trim;	/* at the next tick */
 };
 
-struct http_conns_bound {
-	struct evhttp_bound_socket	*b[8];
-	size_t				 n;
-};
-
-static void
-http_conns_collect_cb(struct evhttp_bound_socket *bound, void *arg)
-{
-	struct http_conns_bound *l = arg;
-
-	if (l->n < sizeof l->b / sizeof l->b[0])
-		l->b[l->n++] = bound;
-}
-
-/* Pause or resume accepting on every socket of the evhttp. */
+/* Pause or resume accepting, once per change. */
 static void
 http_conns_accepting(struct http_conns *c, int on)
 {
-	struct http_conns_bound l = { .n = 0 };
-	struct evconnlistener *lev;
-	size_t i;
-
 	if (c->paused == !on)
 		return;
 	c->paused = !on;
-	evhttp_foreach_bound_socket(c->http, http_conns_collect_cb, &l);
-	for (i = 0; i < l.n; i++) {
-		lev = evhttp_bound_socket_get_listener(l.b[i]);
-		if (on)
-			evconnlistener_enable(lev);
-		else
-			evconnlistener_disable(lev);
-	}
+	http_accepting(c->http, on);
 }
 
 /* Drop the connections evhttp has finished with. */
@@ -154,9 +133,14 @@ http_conns_bev_cb(struct event_base *base, void *arg)
 		c->bev = nb;
 		c->cap = ncap;
 	}
-	bev = bufferevent_socket_new(base, -1, 0);
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		fatalx("bufferevent_socket_new failed");
+	/*
+	 * evhttp holds a whole body in the input before it takes it; a
+	 * bufferevent it has let go of reads no further until the sweep.
+	 */
+	bufferevent_setwatermark(bev, EV_READ, 0, c->read_ahead);
 	bufferevent_incref(bev);
 	c->bev[c->n++] = bev;
 	open = atomic_fetch_add(&c->limit->open, 1) + 1;
@@ -179,7 +163,7 @@ http_conns_bev_cb(struct event_base *base, void *arg)
 
 struct http_conns *
 http_conns_attach(struct evhttp *http, struct event_base *base,
-    struct http_conns_limit *limit)
+    struct http_conns_limit *limit, size_t read_ahead)
 {
 	static const struct timeval second = { 1, 0 };
 	struct http_conns *c = calloc(1, sizeof *c);
@@ -189,6 +173,7 @@ http_conns_attach(struct evhttp *http, struct event_base *base,
 	c->http = http;
 	c->base = base;
 	c->limit = limit;
+	c->read_ahead = read_ahead;
 	c->cap = 64;
 	c->bev = calloc(c->cap, sizeof *c->bev);
 	c->timer = event_new(base, -1, EV_PERSIST, http_conns_timer_cb, c);

@@ -9,6 +9,8 @@
 #ifndef HTTP_CONNS_H
 #define HTTP_CONNS_H
 
+#include <stddef.h>
+
 struct event_base;
 struct evhttp;
 struct http_conns;
@@ -21,12 +23,14 @@ struct http_conns_limit {
 
 /*
  * Count and cap the connections of http, served on base, against limit
- * (borrowed; it must outlive the result).  Returns NULL on allocation
- * failure.  Free with http_conns_free() after evhttp_free(http) and
- * before event_base_free(base).
+ * (borrowed; it must outlive the result).  read_ahead bounds the bytes a
+ * connection holds unread: the listener's largest request and more.
+ * Returns NULL on allocation failure.  Free with http_conns_free() after
+ * evhttp_free(http) and before event_base_free(base).
  */
 struct http_conns *http_conns_attach(struct evhttp *http,
-	    struct event_base *base, struct http_conns_limit *limit);
+	    struct event_base *base, struct http_conns_limit *limit,
+	    size_t read_ahead);
 void	http_conns_free(struct http_conns *);
 
 #endif

@@ -629,7 +629,8 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	if (s->public == NULL)
 		goto fail;
 	s->public_limit.max = cfg->max_connections;
-	s->public_conns = http_conns_attach(s->public, base, &s->public_limit);
+	s->public_conns = http_conns_attach(s->public, base, &s->public_limit,
+	    HTTP_READ_AHEAD(HTTP_MAX_BODY));
 	if (s->public_conns == NULL)
 		fatalx("out of memory");
 	if (*cfg->admin_listen != '\0') {
@@ -659,7 +660,7 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 		    SERVER_ADMIN_MAX_CONNS ? cfg->max_connections :
 		    SERVER_ADMIN_MAX_CONNS;
 		s->admin_conns = http_conns_attach(s->admin, base,
-		    &s->admin_limit);
+		    &s->admin_limit, HTTP_READ_AHEAD(SERVER_ADMIN_MAX_BODY));
 		if (s->admin_conns == NULL)
 			fatalx("out of memory");
 	}

@@ -90,7 +90,7 @@ workers_start(struct server *s, const struct config *cfg, int n,
 		if (w->http == NULL)
 			goto fail;
 		w->conns = http_conns_attach(w->http, w->base,
-		    server_public_limit(s));
+		    server_public_limit(s), HTTP_READ_AHEAD(HTTP_MAX_BODY));
 		if (w->conns == NULL)
 			fatalx("out of memory");
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {

@@ -37,6 +37,8 @@ wait_for() {
 }
 
 start_wxkbd WXKB_MAX_CONNECTIONS=16 || { ok 1 "start"; finish; }
+# A closed connection's descriptor goes at the next sweep (each second).
+sleep 1.5
 base=$(fds)
 open_clients 40 0
 sleep 0.5
@@ -49,7 +51,8 @@ ok $? "the full listener is logged"
 close_clients
 wait_for healthz 200
 ok $? "once they leave, new clients are served again"
-wait_for fds "$base"
+for _ in $(seq 1 50); do [ "$(fds)" -le "$base" ] && break; sleep 0.1; done
+[ "$(fds)" -le "$base" ]
 ok $? "every descriptor is given back ($(fds) open, $base before)"
 stop_wxkbd
 
