@@ -19,6 +19,8 @@
 #include "handlers/wx_sig.h"
 
 #define WX_MAX_NONCE_LEN	64
+/* Bytes of FromUserName and MsgId (or Event and EventKey) together. */
+#define WX_MAX_IDS		480
 #define WX_MAX_ECHOSTR		256
 #define WX_SUCCESS		"success"
 
@@ -331,6 +333,23 @@ wx_dedup_key(const struct wx_msg *m, int encrypted, char out[WX_KEY_HEX + 1])
 }
 
 /*
+ * OpenIDs are 28 characters, MsgIds 20 digits: identifiers far longer
+ * than that are not WeChat's.
+ */
+static int
+wx_ids_fit(const struct wx_msg *m)
+{
+	size_t n = strlen(m->from_user);
+
+	if (m->msg_id != NULL && m->type != WX_MSG_EVENT)
+		n += strlen(m->msg_id);
+	else
+		n += (m->event_name != NULL ? strlen(m->event_name) : 0) +
+		    (m->event_key != NULL ? strlen(m->event_key) : 0);
+	return n <= WX_MAX_IDS;
+}
+
+/*
  * Turn the body into the message to act on, verifying and decrypting as
  * the mode and the query demand.  Returns 0 or -1 after filling res.
  */
@@ -478,6 +497,10 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 		return;
 	}
 	wx_callback_user_hash(cb, p->msg->from_user, res->user);
+	if (!wx_ids_fit(p->msg)) {
+		wx_refuse(res, 400, "bad_xml", "identifiers too long");
+		return;
+	}
 	wx_dedup_key(p->msg, res->encrypted, p->key);
 
 	/*
