@@ -145,9 +145,12 @@ post() {
 	BODY=$(cat "$out")
 }
 
-# A plain text message from OPENID with MSGID and CONTENT.
+# A plain text message from OPENID with MSGID and CONTENT.  Its
+# CreateTime is the script's start, so that the same arguments make the
+# very same message, as WeChat's retries are.
+T_CREATED=$(date +%s)
 text_xml() {
-	printf '<xml><ToUserName><![CDATA[gh_test0000000]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%s</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content><MsgId>%s</MsgId></xml>' "$1" "$(date +%s)" "$3" "$2"
+	printf '<xml><ToUserName><![CDATA[gh_test0000000]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%s</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content><MsgId>%s</MsgId></xml>' "$1" "$T_CREATED" "$3" "$2"
 }
 
 # plain_query TS NONCE: a signed plain-mode query string.
