@@ -70,8 +70,12 @@ after=$(rss_kb)
 echo "# RSS: $before kB before, $during kB with 300 bodies of 60,000 bytes, $after kB after"
 [ "$during" -gt $((before + 10000)) ]
 ok $? "300 half-sent bodies take memory ($((during - before)) kB)"
-[ "$after" -lt $((before + 4000)) ]
-ok $? "it is given back once they are gone ($((after - before)) kB left)"
+if grep -q 'libasan' "/proc/$WXKBD_PID/maps" 2>/dev/null; then
+	ok 0 "it is given back # SKIP AddressSanitizer build: its quarantine holds freed memory"
+else
+	[ "$after" -lt $((before + 4000)) ]
+	ok $? "it is given back once they are gone ($((after - before)) kB left)"
+fi
 stop_wxkbd
 is "$?" 0 "wxkbd stops cleanly"
 finish
