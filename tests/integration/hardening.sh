@@ -122,6 +122,20 @@ grep -qiE '^Retry-After: 1[56]' "$WORK/hdr"
 ok $? "the wait doubles with each further failure ($(grep -i '^Retry-After' "$WORK/hdr" | tr -d '\r'))"
 stop_wxkbd
 
+# --- wxkbctl push reads only files beside the article (finding 3) ---------
+mkdir -p "$WORK/art/sub"
+echo '<p>secret</p>' >"$WORK/secret.html"
+cp tests/data/push/cover.jpg "$WORK/art/"
+ln -s ../secret.html "$WORK/art/link.html"
+for name in ../secret.html "$WORK/secret.html" link.html; do
+	printf '{"title": "T", "content_file": "%s", "thumb": "cover.jpg"}\n' \
+	    "$name" >"$WORK/art/article.json"
+	out=$("$WXKBCTL" --config "$WORK/wxkbd.conf" push "$WORK/art/article.json" 2>&1)
+	rc=$?
+	[ "$rc" -eq 1 ] && echo "$out" | grep -q 'content_file'
+	ok $? "wxkbctl push refuses content_file $name (exit $rc): $out"
+done
+
 # --- no core file (finding 8) --------------------------------------------
 mkdir -p "$WORK/cores"
 core_files() { find "$WORK/cores" -type f -name 'core*' | wc -l; }

@@ -66,4 +66,24 @@ for workers in 1 2; do
 	stop_wxkbd
 	is "$?" 0 "workers=$workers: wxkbd stops cleanly"
 done
+
+# Audit finding 4: in compat mode an unencrypted message naming a
+# resident's FromUserName and MsgId does not shadow the real, encrypted
+# one; nor does a '|' in the identifiers make two messages one.
+start_wxkbd WXKB_MODE=compat || { ok 1 "start in compat mode"; finish; }
+now=$(date +%s)
+post "$(plain_query "$now" 8101)" "$(text_xml oVictim 7300000000000000555 '别的问题')"
+is "$STATUS" 200 "compat: the unencrypted forgery is answered"
+safe_request "$now" 8102 "$(text_xml oVictim 7300000000000000555 '街道办电话多少')"
+post "$SAFE_QUERY" "$SAFE_BODY"
+echo "$BODY" | grep -q '<Encrypt>'
+ok $? "compat: the resident's encrypted message gets its own encrypted answer"
+is "$(grep -c 'event=retry' "$WORK/wxkbd.log")" 0 \
+    "compat: it was not taken for a retry of the forgery"
+is "$(answered)" 1 "compat: it was dispatched (kb_hit)"
+post "$(plain_query "$now" 8103)" "$(text_xml 'oA|B' 7 '邮编')"
+post "$(plain_query "$now" 8104)" "$(text_xml oA 'B|7' '邮编')"
+is "$(grep -c 'event=kb_hit' "$WORK/wxkbd.log")" 3 \
+    "'oA|B' with MsgId 7 and 'oA' with MsgId 'B|7' are two messages"
+stop_wxkbd
 finish
