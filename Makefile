@@ -252,7 +252,7 @@ run: deps all
 	test -f $(BUILD)/run/kb.json || cp kb/data/wanggezhuang.json $(BUILD)/run/kb.json
 	@sh daemon/run_banner.sh systemd/wxkbd.conf $(BUILD)/wxkbctl
 	WXKB_KB=$(BUILD)/run/kb.json WXKB_STATE_DIR=$(BUILD)/run \
-	  $(BUILD)/wxkbd --config systemd/wxkbd.conf
+	  WXKB_DEMO=yes $(BUILD)/wxkbd --config systemd/wxkbd.conf
 
 check: test-deps tests
 	@BUILD=$(BUILD) tests/run.sh

@@ -71,6 +71,16 @@ static const struct config_key config_keys[] = {
 	  "event loops serving the public listener (1-64)" },
 	{ "WXKB_TIMEZONE", F(timezone), CONFIG_TZ_DEFAULT, 0, NULL,
 	  "the office's time zone: days of the statistics, valid_until" },
+	{ "WXKB_MAX_CONNECTIONS", F(max_connections_text), "512", 0, NULL,
+	  "open connections per listener, 16-65536 (admin: 64 at most)" },
+	{ "WXKB_ADMIN_INSECURE_LISTEN", F(admin_insecure_listen), "no", 0,
+	  NULL, "yes: allow a non-loopback admin listener (TLS in front)" },
+	{ "WXKB_ADMIN_HOSTS", F(admin_hosts), "", 0, NULL,
+	  "Host names the admin listener answers besides loopback" },
+	{ "WXKB_METRICS_TOKEN", F(metrics_token), "", CONFIG_SECRET,
+	  "metrics_token", "bearer token for /metrics only (Prometheus)" },
+	{ "WXKB_DEMO", F(demo), "no", 0, NULL,
+	  "yes: allow the demo Token and admin token (make run only)" },
 };
 #undef F
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -470,6 +480,12 @@ config_validate(struct config *cfg, char **cause)
 		return -1;
 	}
 	cfg->workers = (int)v;
+	if (config_long(cfg->max_connections_text, 16, 65536, &v) != 0) {
+		cause_set(cause, "WXKB_MAX_CONNECTIONS: must be a number from "
+		    "16 to 65536");
+		return -1;
+	}
+	cfg->max_connections = (int)v;
 	return config_check_timezone(cfg, cause);
 }
 

@@ -36,6 +36,11 @@ struct config {
 	char	*log_level_name;	/* WXKB_LOG_LEVEL */
 	char	*workers_text;		/* WXKB_WORKERS */
 	char	*timezone;		/* WXKB_TIMEZONE */
+	char	*max_connections_text;	/* WXKB_MAX_CONNECTIONS */
+	char	*admin_insecure_listen;	/* WXKB_ADMIN_INSECURE_LISTEN */
+	char	*admin_hosts;		/* WXKB_ADMIN_HOSTS */
+	char	*metrics_token;		/* WXKB_METRICS_TOKEN (secret) */
+	char	*demo;			/* WXKB_DEMO */
 
 	/* Derived by config_validate(). */
 	enum config_mode mode;
@@ -44,6 +49,7 @@ struct config {
 	int	 workers;
 	const char *tz;			/* for TZ: timezone, or a POSIX rule
 					   when tzdata lacks the default */
+	int	 max_connections;	/* per listener */
 };
 
 #define CONFIG_TZ_DEFAULT	"Asia/Shanghai"

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "daemon/active.h"
+#include "daemon/admin_guard.h"
 #include "daemon/config.h"
 #include "daemon/server.h"
 #include "daemon/tally.h"
@@ -37,6 +38,7 @@
 #include "kb/kb_unanswered.h"
 #include "lib/file.h"
 #include "lib/http.h"
+#include "lib/http_conns.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/rand.h"
@@ -57,6 +59,8 @@
 /* The reason of a failed reload /healthz shows: its first line. */
 #define SERVER_RELOAD_ERROR_MAX	256
 #define SERVER_ADMIN_MAX_BODY	(5 * 1024 * 1024)
+/* Connections of the admin listener at most (WXKB_MAX_CONNECTIONS too). */
+#define SERVER_ADMIN_MAX_CONNS	64
 
 struct server {
 	struct event_base	*base;
@@ -70,6 +74,11 @@ struct server {
 	struct kb_stats		*stats;
 	char			*stats_path;
 	struct admin_api	*admin_api;
+	struct admin_guard	*guard;		/* admin listener's loop only */
+	struct http_conns_limit	 public_limit;	/* shared with the workers */
+	struct http_conns_limit	 admin_limit;
+	struct http_conns	*public_conns;
+	struct http_conns	*admin_conns;
 	struct active		*active;	/* NULL: API off */
 	uint64_t		 generation;
 	_Atomic uint64_t	 requests;	/* counted by every worker */
@@ -331,19 +340,68 @@ server_public_cb(struct evhttp_request *req, void *arg)
 	}
 }
 
-/* 1 when the request carries "Authorization: Bearer <admin token>". */
+/* 1 when the request carries "Authorization: Bearer <want>". */
 static int
-server_authorized(const struct server *s, struct evhttp_request *req)
+server_bearer(struct evhttp_request *req, const char *want)
 {
-	const char *h, *want = s->cfg->admin_token;
+	const char *h;
 	size_t n = strlen(want);
 
 	h = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
-	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+	if (n == 0 || h == NULL || strncmp(h, "Bearer ", 7) != 0)
 		return 0;
 	h += 7;
 	return strlen(h) == n && wx_sig_equal(h, want, n);
+}
+
+/*
+ * Let the request through when it carries the admin token (or, for
+ * /metrics, the metrics token) and its address is not backing off;
+ * otherwise answer 429 or 401 and log the address.
+ */
+static int
+server_admin_gate(struct server *s, struct evhttp_request *req,
+    const char *path, int metrics)
+{
+	static const char unauthorized[] =
+	    "{\"error\":\"no or wrong admin token\"}\n";
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	char *peer = NULL, body[128], retry[24];
+	const char *addr;
+	ev_uint16_t port = 0;
+	time_t now = time(NULL);
+	unsigned failures;
+	long wait;
+	int n;
+
+	evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer,
+	    &port);
+	addr = peer != NULL ? peer : "?";
+	wait = admin_guard_wait(s->guard, addr, now);
+	if (wait > 0) {
+		n = snprintf(body, sizeof body, "{\"error\":\"too many failed "
+		    "sign-ins from this address; try again in %ld s\"}\n",
+		    wait);
+		snprintf(retry, sizeof retry, "%ld", wait);
+		evhttp_add_header(out, "Retry-After", retry);
+		http_send(req, 429, "application/json; charset=utf-8", body,
+		    (size_t)n);
+		return 0;
+	}
+	if (server_bearer(req, s->cfg->admin_token) ||
+	    (metrics && server_bearer(req, s->cfg->metrics_token))) {
+		admin_guard_succeeded(s->guard, addr);
+		return 1;
+	}
+	failures = admin_guard_failed(s->guard, addr, now);
+	/* A warning: rate-limited per event by the log module. */
+	log_warn("admin_unauthorized", "admin call to %s from %s without a "
+	    "valid token (%u failures in a row)", path, addr, failures);
+	evhttp_add_header(out, "WWW-Authenticate", "Bearer");
+	http_send(req, 401, "application/json; charset=utf-8", unauthorized,
+	    sizeof unauthorized - 1);
+	return 0;
 }
 
 static void
@@ -472,11 +530,15 @@ server_admin_api(struct server *s, struct evhttp_request *req,
 static void
 server_admin_cb(struct evhttp_request *req, void *arg)
 {
-	static const char unauthorized[] =
-	    "{\"error\":\"no or wrong admin token\"}\n";
 	struct server *s = arg;
 	const char *path, *query;
 
+	/* A browser led here by DNS rebinding names another host. */
+	if (!admin_guard_host_ok(s->guard, evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Host"))) {
+		http_send_text(req, 421, "unknown host\n");
+		return;
+	}
 	path = http_path(req, &query);
 	if (path == NULL) {
 		http_send_text(req, 400, "bad request\n");
@@ -487,7 +549,8 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {
-		server_metrics(req);
+		if (server_admin_gate(s, req, path, 1))
+			server_metrics(req);
 		return;
 	}
 	if (admin_page_serve(req, path))
@@ -496,16 +559,8 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 		http_send_text(req, 404, "not found\n");
 		return;
 	}
-	if (!server_authorized(s, req)) {
-		/* A warning: rate-limited per event by the log module. */
-		log_warn("admin_unauthorized", "admin call to %s without a "
-		    "valid token", path);
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "WWW-Authenticate", "Bearer");
-		http_send(req, 401, "application/json; charset=utf-8",
-		    unauthorized, sizeof unauthorized - 1);
+	if (!server_admin_gate(s, req, path, 0))
 		return;
-	}
 	server_admin_api(s, req, path, query);
 }
 
@@ -625,6 +680,11 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 		server_cause_key(cause, "WXKB_LISTEN");
 		goto fail;
 	}
+	s->public_limit.max = cfg->max_connections;
+	s->public_conns = http_conns_attach(s->public, base, &s->public_limit,
+	    HTTP_READ_AHEAD(HTTP_MAX_BODY));
+	if (s->public_conns == NULL)
+		fatalx("out of memory");
 	if (*cfg->admin_listen != '\0') {
 		memset(&ac, 0, sizeof ac);
 		ac.kb_path = cfg->kb;
@@ -642,6 +702,9 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 			    cause2);
 			free(cause2);
 		}
+		s->guard = admin_guard_new(cfg->admin_hosts);
+		if (s->guard == NULL)
+			fatalx("out of memory");
 		s->admin = http_listen(base, cfg->admin_listen, 0,
 		    server_admin_cb, s, cause);
 		if (s->admin == NULL) {
@@ -650,11 +713,25 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 			goto fail;
 		}
 		evhttp_set_max_body_size(s->admin, SERVER_ADMIN_MAX_BODY);
+		/* Its bodies may be 5 MiB: fewer of them. */
+		s->admin_limit.max = cfg->max_connections <
+		    SERVER_ADMIN_MAX_CONNS ? cfg->max_connections :
+		    SERVER_ADMIN_MAX_CONNS;
+		s->admin_conns = http_conns_attach(s->admin, base,
+		    &s->admin_limit, HTTP_READ_AHEAD(SERVER_ADMIN_MAX_BODY));
+		if (s->admin_conns == NULL)
+			fatalx("out of memory");
 	}
 	return s;
 fail:
 	server_free(s);
 	return NULL;
+}
+
+struct http_conns_limit *
+server_public_limit(struct server *s)
+{
+	return &s->public_limit;
 }
 
 void
@@ -705,12 +782,15 @@ server_free(struct server *s)
 		evhttp_free(s->public);
 	if (s->admin != NULL)
 		evhttp_free(s->admin);
+	http_conns_free(s->public_conns);
+	http_conns_free(s->admin_conns);
 	wx_callback_free(s->callback);
 	active_free(s->active);
 	dispatch_free(s->dispatch);
 	kb_unanswered_free(s->unanswered);
 	free(s->unanswered_path);
 	admin_api_free(s->admin_api);
+	admin_guard_free(s->guard);
 	kb_stats_free(s->stats);
 	free(s->stats_path);
 	pthread_mutex_destroy(&s->reload_mtx);

@@ -9,6 +9,7 @@
 
 struct config;
 struct event_base;
+struct http_conns_limit;
 struct evhttp_request;
 struct server;
 
@@ -28,6 +29,9 @@ struct server *server_new(struct event_base *, const struct config *,
  * every error.  Returns 0 or -1.
  */
 int	server_reload(struct server *);
+
+/* The cap the public listener's loops share (workers attach to it). */
+struct http_conns_limit *server_public_limit(struct server *);
 
 /* Close the listeners; connections already accepted go on. */
 void	server_stop_accepting(struct server *);

@@ -11,6 +11,7 @@
 #include "daemon/server.h"
 #include "daemon/worker.h"
 #include "lib/http.h"
+#include "lib/http_conns.h"
 #include "lib/log.h"
 
 /* As in main: responses still being written get this long after stop. */
@@ -20,6 +21,7 @@ struct worker {
 	pthread_t		 thread;
 	struct event_base	*base;
 	struct evhttp		*http;
+	struct http_conns	*conns;
 	int			 started;
 };
 
@@ -55,6 +57,7 @@ worker_free(struct worker *w)
 {
 	if (w->http != NULL)
 		evhttp_free(w->http);
+	http_conns_free(w->conns);
 	if (w->base != NULL)
 		event_base_free(w->base);
 }
@@ -86,6 +89,10 @@ workers_start(struct server *s, const struct config *cfg, int n,
 		    server_public_cb, s, cause);
 		if (w->http == NULL)
 			goto fail;
+		w->conns = http_conns_attach(w->http, w->base,
+		    server_public_limit(s), HTTP_READ_AHEAD(HTTP_MAX_BODY));
+		if (w->conns == NULL)
+			fatalx("out of memory");
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 			if (asprintf(cause, "cannot start worker %d", i + 1)
 			    == -1)

@@ -2,6 +2,8 @@
  * wxkbd — the message backend of the WeChat official account.  main()
  * owns the one event_base; signals arrive as events on it.
  */
+#include <sys/prctl.h>
+
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <event2/thread.h>
 
 #include "daemon/config.h"
+#include "daemon/config_safety.h"
 #include "daemon/notify.h"
 #include "daemon/server.h"
 #include "daemon/worker.h"
@@ -215,7 +218,11 @@ main(int argc, char **argv)
 	}
 	log_init("wxkbd", LOG_INFO);
 	metrics_init();
-	if (config_load(&cfg, path, &cause) != 0) {
+	/* No core dump, no ptrace by other users: memory holds the secrets. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fatal("prctl(PR_SET_DUMPABLE)");
+	if (config_load(&cfg, path, &cause) != 0 ||
+	    config_check_safety(&cfg, &cause) != 0) {
 		config_cleanup(&cfg);
 		return wxkbd_fail("config_error", cause,
 		    "configuration error");

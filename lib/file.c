@@ -121,6 +121,13 @@ int
 file_read(const char *path, size_t max, char **bufp, size_t *lenp,
     char **cause)
 {
+	return file_read_flags(path, 0, max, bufp, lenp, cause);
+}
+
+int
+file_read_flags(const char *path, int flags, size_t max, char **bufp,
+    size_t *lenp, char **cause)
+{
 	struct stat st;
 	char *buf = NULL, *nbuf;
 	size_t len = 0, cap;
@@ -131,10 +138,12 @@ file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 	*lenp = 0;
 	if (cause != NULL)
 		*cause = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 	if (fd == -1) {
 		e = errno;
-		cause_set(cause, "open %s: %s", path, strerror(e));
+		cause_set(cause, "open %s: %s", path, e == ELOOP &&
+		    (flags & O_NOFOLLOW) ? "a symbolic link, refused" :
+		    strerror(e));
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {

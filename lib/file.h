@@ -43,6 +43,13 @@ int	file_read(const char *path, size_t max, char **buf, size_t *len,
 	    char **cause);
 
 /*
+ * file_read() with extra flags for open(2), such as O_NOFOLLOW (a
+ * symbolic link is refused) or O_NONBLOCK (a FIFO does not block).
+ */
+int	file_read_flags(const char *path, int flags, size_t max,
+	    char **buf, size_t *len, char **cause);
+
+/*
  * Read a JSON state file of at most max bytes.  Returns KB_OK with *root
  * (caller decrefs), or KB_OK with *root NULL when the file does not exist
  * (a first start); otherwise a file_err with *cause as file_read() gives

@@ -155,6 +155,23 @@ http_stop_accepting(struct evhttp *http)
 }
 
 void
+http_accepting(struct evhttp *http, int on)
+{
+	struct http_bound_list l = { .n = 0 };
+	struct evconnlistener *lev;
+	size_t i;
+
+	evhttp_foreach_bound_socket(http, http_collect_cb, &l);
+	for (i = 0; i < l.n; i++) {
+		lev = evhttp_bound_socket_get_listener(l.b[i]);
+		if (on)
+			evconnlistener_enable(lev);
+		else
+			evconnlistener_disable(lev);
+	}
+}
+
+void
 http_send(struct evhttp_request *req, int status, const char *content_type,
     const char *body, size_t len)
 {

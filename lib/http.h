@@ -15,6 +15,8 @@ struct evhttp_request;
 #define HTTP_MAX_BODY		(64 * 1024)	/* larger: 413 */
 #define HTTP_MAX_HEADERS	(8 * 1024)	/* all header bytes */
 #define HTTP_TIMEOUT		10		/* seconds, read and idle */
+/* What a connection may hold unread: a request and a spare read. */
+#define HTTP_READ_AHEAD(max_body) ((max_body) + HTTP_MAX_HEADERS + 16384)
 
 /*
  * A new evhttp on base listening on "host:port" with the limits above,
@@ -32,6 +34,12 @@ struct evhttp *http_listen(struct event_base *base, const char *hostport,
  * already accepted go on.
  */
 void	http_stop_accepting(struct evhttp *);
+
+/*
+ * Pause (on 0) or resume (on 1) accepting on the listening sockets:
+ * clients then wait in the kernel's backlog.
+ */
+void	http_accepting(struct evhttp *, int on);
 
 /* Send status with len bytes of body (copied) and content type. */
 void	http_send(struct evhttp_request *, int status,

@@ -105,7 +105,8 @@ static struct metrics_family metrics_families[M_NFAMILIES] = {
 	    "Callbacks refused for a timestamp outside the allowed skew."),
 	FAMILY(M_DECRYPT_FAILURES, "wxkb_decrypt_failures_total",
 	    METRICS_COUNTER, "reason",
-	    "Encrypted messages that failed to decrypt, by reason."),
+	    "Encrypted messages that failed to decrypt (one reason for all: "
+	    "which check failed is only logged)."),
 	FAMILY(M_API_CALLS, "wxkb_api_calls_total",
 	    METRICS_COUNTER, "endpoint,errcode",
 	    "WeChat API calls, by endpoint and errcode (0 is success)."),

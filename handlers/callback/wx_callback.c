@@ -16,16 +16,13 @@
 #include "handlers/callback/wx_reply.h"
 #include "handlers/callback/wx_sig.h"
 #include "lib/cache.h"
+#include "lib/digest.h"
 #include "lib/rand.h"
 #include "lib/siphash.h"
 
-/* WeChat retries three times over ~15 s; keep answers well past that. */
-#define WX_RETRY_TTL		60
-#define WX_RETRY_MAX		16384
-#define WX_RETRY_BYTES		(4 * 1024 * 1024)
-#define WX_NONCE_MAX		65536
-#define WX_NONCE_BYTES		(4 * 1024 * 1024)
 #define WX_MAX_NONCE_LEN	64
+/* Bytes of FromUserName and MsgId (or Event and EventKey) together. */
+#define WX_MAX_IDS		480
 #define WX_MAX_ECHOSTR		256
 #define WX_SUCCESS		"success"
 
@@ -38,7 +35,8 @@ struct wx_callback {
 	struct wx_crypto *crypto;	/* NULL without an AES key */
 	struct cache	*retry;		/* dedup key -> plain reply */
 	struct cache	*nonces;	/* "ts:nonce" -> dedup key */
-	pthread_mutex_t	 lock;		/* the two caches, across workers */
+	struct cache	*seen;		/* dedup keys dispatched */
+	pthread_mutex_t	 lock;		/* the three caches, across workers */
 	wx_dispatch_fn	 dispatch;
 	void		*dispatch_arg;
 };
@@ -51,14 +49,14 @@ struct wx_post {
 	const struct wx_msg *msg;	/* the one to act on */
 	char		*plain;		/* decrypted XML */
 	size_t		 plainlen;
-	char		 key[CACHE_MAX_KEY + 1];	/* dedup key */
+	char		 key[WX_KEY_HEX + 1];	/* dedup key */
 };
 
 struct wx_callback *
 wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
 {
 	struct wx_callback *cb;
-	unsigned char seed[32];
+	unsigned char seed[48];
 	int r;
 
 	cb = calloc(1, sizeof *cb);
@@ -95,9 +93,14 @@ wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
 	}
 	cb->retry = cache_new(WX_RETRY_MAX, WX_RETRY_BYTES, WX_RETRY_TTL,
 	    seed);
-	cb->nonces = cache_new(WX_NONCE_MAX, WX_NONCE_BYTES,
+	cb->nonces = cache_new(WX_NONCE_MAX, WX_NONCE_MAX *
+	    cache_entry_cost(WX_NONCE_TYPICAL_KEY, WX_KEY_HEX),
 	    2 * cfg->max_skew + 1, seed + 16);
-	if (cb->retry == NULL || cb->nonces == NULL) {
+	/* One entry more: the ring's end may waste up to one. */
+	cb->seen = cache_new(WX_SEEN_MAX, (WX_SEEN_MAX + 1) *
+	    cache_entry_cost(WX_KEY_HEX, 0), 2 * cfg->max_skew + 1,
+	    seed + 32);
+	if (cb->retry == NULL || cb->nonces == NULL || cb->seen == NULL) {
 		*cause = "out of memory";
 		goto fail;
 	}
@@ -120,6 +123,7 @@ wx_callback_free(struct wx_callback *cb)
 	wx_crypto_free(cb->crypto);
 	cache_free(cb->retry);
 	cache_free(cb->nonces);
+	cache_free(cb->seen);
 	pthread_mutex_destroy(&cb->lock);
 	free(cb);
 }
@@ -273,21 +277,59 @@ wx_handle_get(struct wx_callback *cb, const struct wx_query *qs, time_t now,
 
 /*
  * The retry key: MsgId + FromUserName for messages, FromUserName +
- * CreateTime + Event (+ EventKey) for events (protocol doc §6.1).
+ * CreateTime + Event (+ EventKey) for events (protocol doc §6.1), then
+ * whether it came encrypted and every field of the message, all
+ * length-prefixed into SHA-256.  A message unlike the first under the
+ * same identifiers (an unencrypted one in compat mode, a forged one in
+ * plain mode) gets a key of its own and so cannot shadow it.
+ */
+static void
+wx_dedup_key(const struct wx_msg *m, int encrypted, char out[WX_KEY_HEX + 1])
+{
+	mbedtls_sha256_context c;
+	unsigned char d[32];
+	char ct[24];
+	size_t i;
+
+	mbedtls_sha256_init(&c);
+	mbedtls_sha256_starts_ret(&c, 0);
+	digest_str(&c, encrypted ? "encrypted" : "clear");
+	digest_str(&c, m->from_user);
+	if (m->msg_id != NULL && m->type != WX_MSG_EVENT) {
+		digest_str(&c, "message");
+		digest_str(&c, m->msg_id);
+	} else {
+		snprintf(ct, sizeof ct, "%llu",
+		    (unsigned long long)m->create_time);
+		digest_str(&c, "event");
+		digest_str(&c, ct);
+		digest_str(&c, m->event_name);
+		digest_str(&c, m->event_key);
+	}
+	for (i = 0; i < m->nfields; i++) {
+		digest_str(&c, m->fields[i].path);
+		digest_field(&c, m->fields[i].value, m->fields[i].len, 1);
+	}
+	mbedtls_sha256_finish_ret(&c, d);
+	mbedtls_sha256_free(&c);
+	digest_hex(d, WX_KEY_HEX / 2, out);
+}
+
+/*
+ * OpenIDs are 28 characters, MsgIds 20 digits: identifiers far longer
+ * than that are not WeChat's.
  */
 static int
-wx_dedup_key(const struct wx_msg *m, char *out, size_t outsz)
+wx_ids_fit(const struct wx_msg *m)
 {
-	int n;
+	size_t n = strlen(m->from_user);
 
 	if (m->msg_id != NULL && m->type != WX_MSG_EVENT)
-		n = snprintf(out, outsz, "m|%s|%s", m->from_user, m->msg_id);
+		n += strlen(m->msg_id);
 	else
-		n = snprintf(out, outsz, "e|%s|%llu|%s|%s", m->from_user,
-		    (unsigned long long)m->create_time,
-		    m->event_name != NULL ? m->event_name : "",
-		    m->event_key != NULL ? m->event_key : "");
-	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+		n += (m->event_name != NULL ? strlen(m->event_name) : 0) +
+		    (m->event_key != NULL ? strlen(m->event_key) : 0);
+	return n <= WX_MAX_IDS;
 }
 
 /*
@@ -352,7 +394,11 @@ wx_open_post(struct wx_callback *cb, struct wx_post *p, const char *body,
 	}
 	r = wx_msg_parse(p->plain, p->plainlen, &p->inner);
 	if (r != WX_MSG_OK) {
-		wx_refuse(res, 400, WX_CB_BAD_XML, wx_msg_strerror(r));
+		/*
+		 * Counted as a decryption failure like the others: telling
+		 * them apart to a client would make a padding oracle.
+		 */
+		wx_refuse(res, 400, WX_CB_DECRYPT_FAILED, wx_msg_strerror(r));
 		return -1;
 	}
 	/* Compat bodies repeat the fields in clear: trust only these. */
@@ -435,10 +481,11 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 		return;
 	}
 	siphash_uid(cb->uid_key, p->msg->from_user, res->user);
-	if (wx_dedup_key(p->msg, p->key, sizeof p->key) != 0) {
+	if (!wx_ids_fit(p->msg)) {
 		wx_refuse(res, 400, WX_CB_BAD_XML, "identifiers too long");
 		return;
 	}
+	wx_dedup_key(p->msg, res->encrypted, p->key);
 
 	/*
 	 * A (timestamp, nonce) seen before is a replay, unless it carried
@@ -465,7 +512,19 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 			memcpy(cached, seen, seenlen);
 		cachedlen = seenlen;
 		res->retry = 1;
-	}
+	} else if (cache_get(cb->seen, p->key, now, &seen, &seenlen)) {
+		/*
+		 * Dispatched before, in this window: its answer expired, or
+		 * another worker is still making it.  Never twice.
+		 */
+		pthread_mutex_unlock(&cb->lock);
+		res->retry = 1;
+		res->event = WX_CB_DUPLICATE;
+		res->answer = WX_ANS_RETRY;
+		wx_set_text(res, 200, WX_SUCCESS);
+		return;
+	} else
+		(void)cache_put(cb->seen, p->key, "", 0, now);
 	pthread_mutex_unlock(&cb->lock);
 	if (res->retry) {
 		res->event = WX_CB_RETRY;

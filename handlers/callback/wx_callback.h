@@ -17,6 +17,30 @@
 #include "handlers/callback/wx_outcome.h"
 #include "lib/siphash.h"
 
+/*
+ * The caches' limits (SECURITY.md quotes them; test_cache measures
+ * them).  Each holds its count or its bytes, whichever is reached first;
+ * an entry costs cache_entry_cost() of its key and value.
+ */
+/* WeChat retries three times over ~15 s; keep answers well past that. */
+#define WX_RETRY_TTL		60
+#define WX_RETRY_MAX		16384
+#define WX_RETRY_BYTES		(4 * 1024 * 1024)
+#define WX_NONCE_MAX		65536
+/*
+ * Room for WX_NONCE_MAX typical entries: a 10-digit timestamp, a
+ * 10-digit nonce, the message key.  Longer nonces mean fewer entries.
+ */
+#define WX_NONCE_TYPICAL_KEY	21
+/*
+ * Every message dispatched in the timestamp window is remembered: a
+ * replay is never dispatched again.  At a sustained rate above
+ * WX_SEEN_MAX per window the oldest records go first.
+ */
+#define WX_SEEN_MAX		131072
+/* A message key: 128 bits of SHA-256, in hex. */
+#define WX_KEY_HEX		32
+
 enum wx_mode {
 	WX_MODE_PLAIN = 0,
 	WX_MODE_COMPAT,

@@ -7,6 +7,7 @@ static const char *const wx_cb_event_names[WX_CB_NEVENTS] = {
 	[WX_CB_VERIFY] = "verify",
 	[WX_CB_MESSAGE] = "message",
 	[WX_CB_RETRY] = "retry",
+	[WX_CB_DUPLICATE] = "duplicate",
 	[WX_CB_BAD_SIGNATURE] = "bad_signature",
 	[WX_CB_STALE_TIMESTAMP] = "stale_timestamp",
 	[WX_CB_REPLAY] = "replay",

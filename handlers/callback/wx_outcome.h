@@ -12,6 +12,7 @@ enum wx_cb_event {
 	WX_CB_VERIFY,			/* GET: the platform's URL check */
 	WX_CB_MESSAGE,			/* dispatched and answered */
 	WX_CB_RETRY,			/* answered from the retry cache */
+	WX_CB_DUPLICATE,		/* seen in the window: "success" */
 	WX_CB_BAD_SIGNATURE,
 	WX_CB_STALE_TIMESTAMP,
 	WX_CB_REPLAY,

@@ -2,6 +2,7 @@
  * wx_article — the article file, its inline form for the admin API, the
  * §7.6 checks and the idempotency key.
  */
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 
 #include "handlers/wechat/wx_article.h"
 #include "lib/cause.h"
+#include "lib/digest.h"
 #include "lib/file.h"
 #include "lib/utf8.h"
 
@@ -188,31 +190,31 @@ art_get_str(const json_t *j, const char *key, char **out, char **cause)
 	return 0;
 }
 
-/* base_dir/name (name when absolute), malloc'ed. */
-static char *
-art_join(const char *base_dir, const char *name)
-{
-	char *p;
-
-	if (name[0] == '/')
-		return strdup(name);
-	if (asprintf(&p, "%s/%s", base_dir, name) == -1)
-		return NULL;
-	return p;
-}
-
+/*
+ * A file named by the article: a plain name in the article's own
+ * directory.  wxkbctl push may run with more rights than the author of
+ * the JSON, so no absolute path, no directory, no symbolic link, nothing
+ * but a regular file (a FIFO must not block either).
+ */
 static int
 art_read(const char *base_dir, const char *field, const char *name,
-    size_t max, char **buf, size_t *len, char **cause)
+    size_t namelen, size_t max, char **buf, size_t *len, char **cause)
 {
-	char *path = art_join(base_dir, name), *why = NULL;
+	char *path = NULL, *why = NULL;
 	int r;
 
-	if (path == NULL) {
+	if (namelen == 0 || namelen != strlen(name) || strchr(name, '/') !=
+	    NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		cause_set(cause, "%s: must be the name of a file beside the "
+		    "article (no '/', no '..')", field);
+		return -1;
+	}
+	if (asprintf(&path, "%s/%s", base_dir, name) == -1) {
 		cause_set(cause, "out of memory");
 		return -1;
 	}
-	r = file_read(path, max, buf, len, &why);
+	r = file_read_flags(path, O_NOFOLLOW | O_NONBLOCK, max, buf, len,
+	    &why);
 	if (r == FILE_ERR_TOOBIG)
 		cause_set(cause, "%s: %s is larger than %zu bytes", field,
 		    path, max);
@@ -269,6 +271,7 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 			goto fail;
 		}
 		if (art_read(base_dir, "content_file", name,
+		    json_string_length(json_object_get(j, "content_file")),
 		    WX_ARTICLE_MAX_CONTENT, &buf, &len, cause) != 0)
 			goto fail;
 		if (!utf8_valid(buf, len)) {
@@ -294,8 +297,9 @@ wx_article_parse(const json_t *j, const char *base_dir, struct wx_article *a,
 			goto fail;
 		}
 		buf = NULL;
-		if (art_read(base_dir, "thumb", name, WX_ARTICLE_MAX_THUMB,
-		    &buf, &len, cause) != 0)
+		if (art_read(base_dir, "thumb", name,
+		    json_string_length(json_object_get(j, "thumb")),
+		    WX_ARTICLE_MAX_THUMB, &buf, &len, cause) != 0)
 			goto fail;
 		a->thumb = (unsigned char *)buf;
 		a->thumb_len = len;
@@ -394,52 +398,24 @@ wx_article_json(const struct wx_article *a)
 	return j;
 }
 
-static void
-art_hash_field(mbedtls_sha256_context *c, const void *p, size_t len,
-    int present)
-{
-	unsigned char n[9];
-	uint64_t v = len;
-	int i;
-
-	/* Length-prefixed, so fields cannot run into each other. */
-	n[0] = (unsigned char)present;
-	for (i = 8; i >= 1; i--) {
-		n[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
-	mbedtls_sha256_update_ret(c, n, sizeof n);
-	if (len > 0)
-		mbedtls_sha256_update_ret(c, p, len);
-}
-
-static void
-art_hash_str(mbedtls_sha256_context *c, const char *s)
-{
-	art_hash_field(c, s, s != NULL ? strlen(s) : 0, s != NULL);
-}
-
 void
 wx_article_key(const struct wx_article *a, char key[WX_ARTICLE_KEY_LEN + 1])
 {
 	mbedtls_sha256_context c;
 	unsigned char d[32];
-	int i, n;
 
 	mbedtls_sha256_init(&c);
 	mbedtls_sha256_starts_ret(&c, 0);
-	art_hash_str(&c, a->title);
-	art_hash_str(&c, a->author);
-	art_hash_str(&c, a->digest);
-	art_hash_str(&c, a->content);
-	art_hash_str(&c, a->content_source_url);
-	art_hash_field(&c, a->thumb, a->thumb_len, a->thumb != NULL);
+	digest_str(&c, a->title);
+	digest_str(&c, a->author);
+	digest_str(&c, a->digest);
+	digest_str(&c, a->content);
+	digest_str(&c, a->content_source_url);
+	digest_field(&c, a->thumb, a->thumb_len, a->thumb != NULL);
 	mbedtls_sha256_finish_ret(&c, d);
 	mbedtls_sha256_free(&c);
-	n = snprintf(key, WX_ARTICLE_KEY_LEN + 1, "wxkb-");
-	for (i = 0; i < 16; i++)
-		n += snprintf(key + n, (size_t)(WX_ARTICLE_KEY_LEN + 1 - n),
-		    "%02x", d[i]);
+	memcpy(key, "wxkb-", 5);
+	digest_hex(d, 16, key + 5);
 }
 
 json_t *

@@ -238,6 +238,22 @@ wx_token_free(struct wx_token *t)
 	free(t);
 }
 
+int
+wx_token_valid(const char *tok, size_t len)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~";
+	size_t i;
+
+	if (tok == NULL || len == 0 || len >= WX_TOKEN_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (tok[i] == '\0' || strchr(ok, tok[i]) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
 /* Take the token from the state-dir file when it is ours and usable. */
 static void
 token_load(struct wx_token *t)
@@ -262,8 +278,7 @@ token_load(struct wx_token *t)
 	j = json_object_get(root, "access_token");
 	tok = json_string_value(j);
 	tlen = json_string_length(j);
-	if (!json_is_object(root) || tok == NULL || tlen == 0 ||
-	    tlen >= WX_TOKEN_MAX || strlen(tok) != tlen ||
+	if (!json_is_object(root) || !wx_token_valid(tok, tlen) ||
 	    !json_is_integer(json_object_get(root, "expires_at")) ||
 	    !json_is_string(json_object_get(root, "appid"))) {
 		log_warn("state_error", "token cache %s is malformed; a new "
@@ -296,20 +311,28 @@ out:
 static void
 token_save(struct wx_token *t)
 {
-	char buf[WX_TOKEN_MAX + 256], *cause = NULL;
-	int n;
+	char buf[WX_TOKEN_CACHE_MAX], *cause = NULL;
+	json_t *root;
+	size_t n = 0;
 
 	if (t->t_path == NULL)
 		return;
-	n = snprintf(buf, sizeof buf, "{\"appid\":\"%s\",\"access_token\":"
-	    "\"%s\",\"expires_at\":%lld}\n", t->t_appid, t->t_token,
-	    (long long)t->t_expires);
-	if (n > 0 && (size_t)n < sizeof buf &&
-	    file_write_atomic(t->t_path, buf, (size_t)n, 0600,
-	    &cause) != 0)
+	root = json_pack("{s:s,s:s,s:I}", "appid", t->t_appid,
+	    "access_token", t->t_token, "expires_at",
+	    (json_int_t)t->t_expires);
+	/* Into a buffer of ours, so that the token copy can be wiped. */
+	if (root != NULL)
+		n = json_dumpb(root, buf, sizeof buf - 1, JSON_COMPACT);
+	json_decref(root);
+	if (n == 0 || n >= sizeof buf - 1)
+		cause = strdup("cannot render the cache");
+	else {
+		buf[n++] = '\n';
+		(void)file_write_atomic(t->t_path, buf, n, 0600, &cause);
+	}
+	if (cause != NULL)
 		log_warn("state_error", "cannot keep the token cache: %s; a "
-		    "restart will fetch a new token", cause != NULL ? cause :
-		    "error");
+		    "restart will fetch a new token", cause);
 	mbedtls_platform_zeroize(buf, sizeof buf);
 	free(cause);
 }
@@ -408,10 +431,11 @@ wx_token_fetched(struct wx_token *t, const struct wx_token_reply *res)
 	tok = json_string_value(j);
 	len = json_string_length(j);
 	ttl = json_integer_value(json_object_get(res->json, "expires_in"));
-	if (tok == NULL || len == 0 || len >= WX_TOKEN_MAX ||
-	    strlen(tok) != len || ttl <= 0 || ttl > 86400 * 30) {
+	if (!wx_token_valid(tok, len) || ttl <= 0 || ttl > 86400 * 30) {
+		/* Not echoed: a hostile endpoint chose those bytes. */
 		token_failed(t, seq, 0, "the token answer has no usable "
-		    "access_token or expires_in");
+		    "access_token (1-511 letters, digits, '-', '_', '.', '~') "
+		    "or expires_in");
 		return;
 	}
 	memcpy(t->t_token, tok, len + 1);

@@ -42,6 +42,14 @@ struct wx_token;
 #define WX_TOKEN_COOLDOWN_MAX	1800	/* s, longest pause */
 #define WX_TOKEN_MAX_WAITERS	8192
 
+/*
+ * 1 when the len bytes at tok can be an access_token: 1 to WX_TOKEN_MAX-1
+ * of letters, digits, '-', '_', '.' and '~' (nothing a query string or
+ * JSON would read as syntax).  Checked on every token from the API and
+ * from the cache file before it is used.
+ */
+int	wx_token_valid(const char *tok, size_t len);
+
 enum wx_token_status {
 	WX_TOKEN_READY = 0,	/* the token was copied out */
 	WX_TOKEN_PENDING = 1,	/* queued: the callback brings it */

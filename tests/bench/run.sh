@@ -229,7 +229,8 @@ stop_server() {
 # The counters of /metrics that prove every request took the full path.
 check_metrics() {
 	local m
-	m=$(curl -s -m 5 "http://127.0.0.1:$ADMIN_PORT/metrics") || return
+	m=$(curl -s -m 5 -H "Authorization: Bearer $ADMIN_TOKEN" \
+	    "http://127.0.0.1:$ADMIN_PORT/metrics") || return
 	echo "$m" | awk '
 	    /^wxkb_http_requests_total\{route="callback"/ {
 		split($1, a, "status=\""); split(a[2], b, "\"")

@@ -7,7 +7,9 @@
 --
 -- Every answer is checked as it comes: a 200 must be a reply envelope
 -- whose Nonce is that of a valid message (the daemon echoes the
--- request's nonce), any other status must be one the hostile requests
+-- request's nonce) or "success" (a message sent again after its stored
+-- answer expired or was evicted: it is never dispatched twice; soak.sh
+-- bounds how many), any other status must be one the hostile requests
 -- get.  One 200 in $WXKB_SOAK_SAMPLE_EVERY (with its request) goes to
 -- $WXKB_SOAK_SAMPLES.<thread> for hostile_verify, which verifies the
 -- signature, decrypts it and checks it answers the resident who asked.
@@ -63,6 +65,7 @@ function init(args)
 	nvalid, nhostile = #valid, #hostile
 	next_valid, next_hostile, n = 0, 0, 0
 	sent_valid, sent_hostile, answered, bad_body, bad_status = 0, 0, 0, 0, 0
+	again = 0
 	for _, s in ipairs(statuses) do
 		_G["sent_" .. s] = 0
 		_G["got_" .. s] = 0
@@ -91,6 +94,10 @@ function request()
 end
 
 function response(status, headers, body)
+	if status == 200 and body == "success" then
+		again = again + 1
+		return
+	end
 	if status == 200 then
 		local nonce = body:match(envelope)
 		local req = nonce ~= nil and by_nonce[nonce] or nil
@@ -119,8 +126,8 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-	local keys = { "sent_valid", "sent_hostile", "answered", "bad_body",
-	    "bad_status", "sampled" }
+	local keys = { "sent_valid", "sent_hostile", "answered", "again",
+	    "bad_body", "bad_status", "sampled" }
 	for _, s in ipairs(statuses) do
 		keys[#keys + 1] = "sent_" .. s
 		keys[#keys + 1] = "got_" .. s

@@ -17,10 +17,6 @@ ASKER_PID=
 # The knowledge base whose item "jobs" answers in three parts: the first
 # passively, the other two through the customer-service API.
 KB_PARTS=tests/data/kb/dispatch.json
-LIBFAKETIME=
-for f in /usr/lib/*/faketime/libfaketime.so.1; do
-	[ -f "$f" ] && LIBFAKETIME=$f && break
-done
 
 faults_cleanup() {
 	[ -n "$ASKER_PID" ] && kill "$ASKER_PID" 2>/dev/null
@@ -286,15 +282,6 @@ else
 fi
 
 # --- the wall clock jumping -----------------------------------------------
-
-# The daemon's wall clock is real time plus what the file says; its
-# monotonic clock (timers, timeouts) is left alone, as an NTP step does.
-clock_wrapper() {
-	local asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}
-	# libfaketime comes first in the library list: tell ASan it is fine.
-	echo "env LD_PRELOAD=$LIBFAKETIME FAKETIME_TIMESTAMP_FILE=$WORK/faketime" \
-	    "FAKETIME_NO_CACHE=1 ASAN_OPTIONS=${asan}verify_asan_link_order=0 $*"
-}
 
 if [ -z "$LIBFAKETIME" ]; then
 	ok 1 "wall clock jumps: libfaketime is installed (make test-deps)"

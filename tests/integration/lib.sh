@@ -132,6 +132,22 @@ start_fake_wechat() {
 	[ "$API" != "http://127.0.0.1:" ]
 }
 
+LIBFAKETIME=
+for f in /usr/lib/*/faketime/libfaketime.so.1; do
+	[ -f "$f" ] && LIBFAKETIME=$f && break
+done
+
+# clock_wrapper [VAR=value ...]: a WXKBD_WRAPPER under which the daemon's
+# wall clock is real time plus what $WORK/faketime says; with
+# FAKETIME_DONT_FAKE_MONOTONIC=1 its timers are left alone, as an NTP
+# step does.
+clock_wrapper() {
+	local asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}
+	# libfaketime comes first in the library list: tell ASan it is fine.
+	echo "env LD_PRELOAD=$LIBFAKETIME FAKETIME_TIMESTAMP_FILE=$WORK/faketime" \
+	    "FAKETIME_NO_CACHE=1 ASAN_OPTIONS=${asan}verify_asan_link_order=0 $*"
+}
+
 stop_wxkbd() {
 	kill -TERM "$WXKBD_PID" 2>/dev/null
 	wait "$WXKBD_PID"
@@ -153,12 +169,41 @@ post() {
 	BODY=$(cat "$out")
 }
 
-# A plain text message from OPENID with MSGID and CONTENT.
+# A plain text message from OPENID with MSGID and CONTENT.  Its
+# CreateTime is the script's start, so that the same arguments make the
+# very same message, as WeChat's retries are.
+T_CREATED=$(date +%s)
 text_xml() {
-	printf '<xml><ToUserName><![CDATA[gh_test0000000]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%s</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content><MsgId>%s</MsgId></xml>' "$1" "$(date +%s)" "$3" "$2"
+	printf '<xml><ToUserName><![CDATA[gh_test0000000]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%s</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content><MsgId>%s</MsgId></xml>' "$1" "$T_CREATED" "$3" "$2"
 }
 
 # plain_query TS NONCE: a signed plain-mode query string.
 plain_query() {
 	echo "signature=$(sig "$TOKEN" "$1" "$2")&timestamp=$1&nonce=$2&openid=oTest"
+}
+
+# encrypt XML: WeChat's Encrypt value for XML (protocol doc §3) with
+# $AES_KEY and $APPID, by openssl: 16 random bytes, the length in four
+# bytes big-endian, the message, the AppID, padded to 32 bytes.
+encrypt() {
+	local key iv n pad f="$WORK/enc.plain"
+	key=$(printf '%s=' "$AES_KEY" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+	iv=${key:0:32}
+	head -c 16 /dev/urandom >"$f"
+	n=$(printf '%s' "$1" | wc -c)
+	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((n >> 24 & 255)) \
+	    $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))" >>"$f"
+	printf '%s%s' "$1" "$APPID" >>"$f"
+	pad=$((32 - $(wc -c <"$f") % 32))
+	for _ in $(seq 1 "$pad"); do printf "$(printf '\\%03o' "$pad")"; done >>"$f"
+	openssl enc -aes-256-cbc -nopad -K "$key" -iv "$iv" -in "$f" | base64 -w0
+}
+
+# safe_request TS NONCE XML: sets SAFE_QUERY and SAFE_BODY, a safe-mode
+# request carrying XML as WeChat would send it.
+safe_request() {
+	local enc
+	enc=$(encrypt "$3")
+	SAFE_QUERY="signature=$(sig "$TOKEN" "$1" "$2")&timestamp=$1&nonce=$2&openid=oTest&encrypt_type=aes&msg_signature=$(sig "$TOKEN" "$1" "$2" "$enc")"
+	SAFE_BODY="<xml><ToUserName><![CDATA[gh_test0000000]]></ToUserName><Encrypt><![CDATA[$enc]]></Encrypt></xml>"
 }

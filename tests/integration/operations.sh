@@ -32,7 +32,7 @@ ok $? "the event loop pings the watchdog ($n pings in ~1.5 s at 0.2 s)"
 # --- /metrics ------------------------------------------------------------
 start_wxkbd || { ok 1 "start"; finish; }
 M="http://127.0.0.1:$ADMIN_PORT/metrics"
-metric() { curl -s -m 5 "$M" | grep -E "^$1" | awk '{s+=$NF} END {print s+0}'; }
+metric() { curl -s -m 5 -H "Authorization: Bearer $ADMIN_TOKEN" "$M" | grep -E "^$1" | awk '{s+=$NF} END {print s+0}'; }
 before=$(metric 'wxkb_bad_signatures_total')
 hits0=$(metric 'wxkb_kb_results_total\{result="hit"\}')
 now=$(date +%s)
@@ -44,7 +44,7 @@ after=$(metric 'wxkb_bad_signatures_total')
 hits1=$(metric 'wxkb_kb_results_total\{result="hit"\}')
 is "$((after - before))" 30 "wxkb_bad_signatures_total moves with forged requests"
 is "$((hits1 - hits0))" 1 "wxkb_kb_results_total{result=\"hit\"} moves with an answer"
-curl -s -m 5 "$M" >"$WORK/metrics.txt"
+curl -s -m 5 -H "Authorization: Bearer $ADMIN_TOKEN" "$M" >"$WORK/metrics.txt"
 bad=$(grep -vE '^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$|^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+$|^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? [+-]?Inf$' "$WORK/metrics.txt")
 is "$bad" "" "every /metrics line is valid exposition syntax"
 for f in wxkb_http_requests_total wxkb_reply_latency_seconds_bucket \

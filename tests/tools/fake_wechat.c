@@ -19,6 +19,7 @@
  *	{"fail":45047,"skip":1,"path":...}  let one through, fail the next
  *	{"slow":10}  {"reset":true}  {"garbage":true}  {"big":2000000}
  *	{"rotate":true}          invalidate the current token
+ *	{"token":"T"}            hand out T as the token (a hostile one)
  *	{"expires_in":300}       lifetime reported by stable_token
  *	{"publish_polls":2,"publish_status":0}
  *	{"autoreply":{...}}      what get_current_autoreply_info answers
@@ -671,6 +672,9 @@ fake_control(struct evhttp_request *req, const char *path, json_t *body)
 			memset(fk.rules, 0, sizeof fk.rules);
 		else if (strcmp(key, "rotate") == 0)
 			fake_new_token();
+		else if (strcmp(key, "token") == 0 && json_is_string(v))
+			snprintf(fk.token, sizeof fk.token, "%s",
+			    json_string_value(v));
 		else if (strcmp(key, "expires_in") == 0)
 			fk.expires_in = (long)json_integer_value(v);
 		else if (strcmp(key, "publish_polls") == 0)

@@ -22,6 +22,11 @@
 struct stub {
 	int	 calls;
 	int	 silent;	/* answer "success" */
+	/* A request handled again inside dispatch, as by a second worker. */
+	struct wx_callback *reenter;
+	const char	*re_query, *re_body;
+	time_t		 re_now;
+	struct wx_result re_res;
 };
 
 /* Echo the text back so the reply proves which message was dispatched. */
@@ -36,6 +41,14 @@ stub_dispatch(void *arg, const struct wx_msg *msg, time_t now,
 	(void)now;
 	st->calls++;
 	out->answer = WX_ANS_HIT;
+	if (st->reenter != NULL) {
+		struct wx_callback *cb = st->reenter;
+
+		st->reenter = NULL;
+		wx_callback_handle(cb, WX_METHOD_POST, st->re_query,
+		    st->re_body, strlen(st->re_body), st->re_now,
+		    &st->re_res);
+	}
 	if (st->silent)
 		return 0;
 	snprintf(text, sizeof text, "echo:%s#%d", msg->content != NULL ?
@@ -305,11 +318,12 @@ test_retry_answered_identically(void **state)
 	fx_do(f, WX_METHOD_POST, q, msg, 1700000010);
 	assert_string_equal(f->res.body, first);
 	assert_int_equal(f->st.calls, 1);
-	/* Past the retry span the message counts as new. */
+	/* Past the answer's life it is still never dispatched again. */
 	plain_query(f, q, sizeof q, "1700000100", "444");
 	fx_do(f, WX_METHOD_POST, q, msg, 1700000100);
-	assert_int_equal(f->res.retry, 0);
-	assert_int_equal(f->st.calls, 2);
+	assert_int_equal(f->res.status, 200);
+	assert_string_equal(f->res.body, "success");
+	assert_int_equal(f->st.calls, 1);
 	free(first);
 	free(msg);
 	fx_free(f);
@@ -613,6 +627,136 @@ test_compat_plain_in_kind(void **state)
 	fx_free(f);
 }
 
+/*
+ * Audit finding 1: an exact replay, after its stored answer expired
+ * (60 s) and up to the edge of the timestamp window, is not dispatched
+ * again.  Safe mode, the replay byte for byte.
+ */
+static void
+test_replay_after_answer_expired(void **state)
+{
+	struct fx *f = fx_new("tok123",
+	    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+	    "wx2c2769f8efd9abc2", WX_MODE_SAFE, 300);
+	char *msg = text_msg("oReplay", "61", "电话"), *q, *body;
+	struct wx_msg *m;
+
+	(void)state;
+	enc_request(f, msg, "1700000000", "5150", 0, &q, &body);
+	fx_do(f, WX_METHOD_POST, q, body, 1700000000);
+	m = open_reply(f);
+	assert_string_equal(m->content, "echo:电话#1");
+	wx_msg_free(m);
+	fx_do(f, WX_METHOD_POST, q, body, 1700000000 + 61);
+	assert_int_equal(f->res.status, 200);
+	assert_string_equal(f->res.body, "success");
+	assert_int_equal(f->st.calls, 1);
+	/* The skew less one second: the timestamp is still fresh. */
+	fx_do(f, WX_METHOD_POST, q, body, 1700000000 + 299);
+	assert_int_equal(f->res.status, 200);
+	assert_string_equal(f->res.body, "success");
+	assert_int_equal(f->st.calls, 1);
+	/* One second past the window the timestamp itself is refused. */
+	fx_do(f, WX_METHOD_POST, q, body, 1700000000 + 301);
+	assert_int_equal(f->res.status, 403);
+	assert_int_equal(f->st.calls, 1);
+	free(q);
+	free(body);
+	free(msg);
+	fx_free(f);
+}
+
+/*
+ * Audit finding 1, across workers: a copy arriving while the first is
+ * still being dispatched (another worker's loop) is not dispatched too.
+ */
+static void
+test_duplicate_in_flight(void **state)
+{
+	struct fx *f = fx_new("tok123", "", "", WX_MODE_PLAIN, 300);
+	char q[256], *msg = text_msg("oTwice", "62", "电话");
+
+	(void)state;
+	plain_query(f, q, sizeof q, "1700000000", "6262");
+	f->st.reenter = f->cb;
+	f->st.re_query = q;
+	f->st.re_body = msg;
+	f->st.re_now = 1700000000;
+	fx_do(f, WX_METHOD_POST, q, msg, 1700000000);
+	assert_int_equal(f->res.status, 200);
+	assert_non_null(strstr(f->res.body, "echo:电话#1"));
+	assert_int_equal(f->st.re_res.status, 200);
+	assert_string_equal(wx_cb_event_name(f->st.re_res.event), "duplicate");
+	assert_int_equal(f->st.calls, 1);
+	wx_result_cleanup(&f->st.re_res);
+	free(msg);
+	fx_free(f);
+}
+
+/*
+ * Audit finding 4: in compat mode an unencrypted message carrying a
+ * resident's FromUserName and MsgId must not shadow the real, encrypted
+ * one that follows.
+ */
+static void
+test_compat_poisoning(void **state)
+{
+	struct fx *f = fx_new("tok123",
+	    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+	    "wx2c2769f8efd9abc2", WX_MODE_COMPAT, 300);
+	char pq[256], *forged = text_msg("oVictim", "4444", "forged");
+	char *real = text_msg("oVictim", "4444", "real"), *q, *body;
+	struct wx_msg *m;
+
+	(void)state;
+	plain_query(f, pq, sizeof pq, "1700000000", "1");
+	fx_do(f, WX_METHOD_POST, pq, forged, 1700000000);
+	assert_int_equal(f->res.status, 200);
+	enc_request(f, real, "1700000001", "2", 1, &q, &body);
+	fx_do(f, WX_METHOD_POST, q, body, 1700000001);
+	assert_int_equal(f->res.retry, 0);
+	m = open_reply(f);
+	assert_string_equal(m->content, "echo:real#2");
+	wx_msg_free(m);
+	free(q);
+	free(body);
+	/* Even the very same message, encrypted, is not the clear one. */
+	enc_request(f, forged, "1700000002", "3", 1, &q, &body);
+	fx_do(f, WX_METHOD_POST, q, body, 1700000002);
+	assert_int_equal(f->res.retry, 0);
+	assert_int_equal(f->st.calls, 3);
+	free(q);
+	free(body);
+	free(forged);
+	free(real);
+	fx_free(f);
+}
+
+/*
+ * Audit finding 4: '|' inside the identifiers cannot make two messages
+ * share a key (the old key "m|From|MsgId" read both as "m|oA|B|7").
+ */
+static void
+test_key_separator_collision(void **state)
+{
+	struct fx *f = fx_new("tok123", "", "", WX_MODE_PLAIN, 300);
+	char q[256], *a = text_msg("oA|B", "7", "same");
+	char *b = text_msg("oA", "B|7", "same");
+
+	(void)state;
+	plain_query(f, q, sizeof q, "1700000000", "1");
+	fx_do(f, WX_METHOD_POST, q, a, 1700000000);
+	assert_int_equal(f->res.status, 200);
+	plain_query(f, q, sizeof q, "1700000000", "2");
+	fx_do(f, WX_METHOD_POST, q, b, 1700000000);
+	assert_int_equal(f->res.status, 200);
+	assert_int_equal(f->res.retry, 0);
+	assert_int_equal(f->st.calls, 2);
+	free(a);
+	free(b);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -630,6 +774,10 @@ main(void)
 		cmocka_unit_test(test_safe_decrypt_failures),
 		cmocka_unit_test(test_compat_vector_a),
 		cmocka_unit_test(test_compat_plain_in_kind),
+		cmocka_unit_test(test_replay_after_answer_expired),
+		cmocka_unit_test(test_duplicate_in_flight),
+		cmocka_unit_test(test_compat_poisoning),
+		cmocka_unit_test(test_key_separator_collision),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -240,6 +240,74 @@ test_article_load(void **state)
 }
 
 /* Each rule of §7.6 and of the file format, with the field named. */
+/*
+ * Audit finding 3: wxkbctl push, perhaps run as root, reads only regular
+ * files beside the article: no absolute path, no '..', no directory, no
+ * symbolic link, no FIFO (which would block).
+ */
+static void
+test_article_confined(void **state)
+{
+	static const char *const bad[] = {
+		"\"content_file\": \"../secret.html\"",
+		"\"content_file\": \"/etc/hostname\"",
+		"\"content_file\": \"sub/page.html\"",
+		"\"content_file\": \"..\"",
+		"\"content_file\": \"link.html\"",
+		"\"content_file\": \"fifo.html\"",
+		"\"content_file\": \"sub\"",
+		"\"content\": \"x\", \"thumb\": \"../cover.jpg\"",
+		"\"content\": \"x\", \"thumb\": \"/etc/shadow\"",
+		"\"content\": \"x\", \"thumb\": \"cover-link.jpg\"",
+	};
+	char dir[] = "/tmp/wxkb-article.XXXXXX", path[256];
+	struct wx_article a;
+	char *cause = NULL, cmd[600];
+	FILE *fp;
+	size_t i;
+
+	(void)state;
+	/* The article in DIR/art, a secret in DIR beside it. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof cmd, "mkdir -p %s/art/sub && "
+	    "cp tests/data/push/cover.jpg %s/art/ && cd %s && "
+	    "echo '<p>secret</p>' >secret.html && "
+	    "cp secret.html art/sub/page.html && cd art && "
+	    "echo '<p>ok</p>' >page.html && ln -s ../secret.html link.html && "
+	    "ln -s cover.jpg cover-link.jpg && mkfifo fifo.html", dir, dir,
+	    dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof path, "%s/art/article.json", dir);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fprintf(fp, "{\"title\": \"T\", %s%s}\n", bad[i],
+		    strstr(bad[i], "thumb") != NULL ? "" :
+		    ", \"thumb\": \"cover.jpg\"");
+		fclose(fp);
+		if (wx_article_load(path, &a, &cause) == 0)
+			fail_msg("%s: accepted", bad[i]);
+		if (strstr(cause, strstr(bad[i], "thumb") != NULL ? "thumb" :
+		    "content_file") == NULL)
+			fail_msg("%s: %s", bad[i], cause);
+		free(cause);
+		cause = NULL;
+		wx_article_cleanup(&a);
+	}
+	/* The same article naming a file beside it is fine. */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "{\"title\": \"T\", \"content_file\": \"page.html\", "
+	    "\"thumb\": \"cover.jpg\"}\n");
+	fclose(fp);
+	if (wx_article_load(path, &a, &cause) != 0)
+		fail_msg("a file beside the article: %s", cause);
+	assert_string_equal(a.content, "<p>ok</p>\n");
+	wx_article_cleanup(&a);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void
 test_article_invalid(void **state)
 {
@@ -911,6 +979,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_article_invalid, setup,
 		    teardown),
+		cmocka_unit_test(test_article_confined),
 		cmocka_unit_test_setup_teardown(test_full_walk, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_sends_nothing,

@@ -376,6 +376,9 @@ test_cache_rejected(void **state)
 		    "\"expires_at\":1000}",
 		"{\"appid\":\"" WX_FAKE_APPID "\",\"access_token\":\"T\"",
 		"",
+		/* Audit finding 5: a token that would inject a parameter. */
+		"{\"appid\":\"" WX_FAKE_APPID "\",\"access_token\":"
+		    "\"T&evil=1#\",\"expires_at\":99999999999}",
 	};
 	struct fx *f = *state;
 	struct wx_token_stats st;
@@ -396,7 +399,60 @@ test_cache_rejected(void **state)
 		wx_api_free(f->api);
 		f->api = NULL;
 	}
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 4);
+	assert_int_equal(wx_fake_count(&f->fake, STABLE), 5);
+}
+
+/*
+ * Audit finding 5: a hostile or intercepted token endpoint hands out a
+ * token that would add a query parameter to every later call and break
+ * the cache's JSON.  It is refused: no call carries it, no cache holds it.
+ */
+static void
+test_hostile_token(void **state)
+{
+	struct fx *f = *state;
+	struct wx_token_stats st;
+	struct stat sb;
+	struct got g;
+	json_t *reqs;
+
+	assert_int_equal(wx_fake_control(&f->fake,
+	    "{\"token\":\"TOK\\\"x&evil=1#\"}"), 0);
+	f->api = fx_api(f, NULL);
+	assert_int_equal(wx_api_start(f->api), 0);
+	memset(&g, 0, sizeof g);
+	send_text(f, &g);
+	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_int_not_equal(g.err, WX_API_OK);
+	assert_int_equal(wx_fake_count(&f->fake, SEND), 0);
+	reqs = wx_fake_requests(&f->fake, SEND);
+	assert_int_equal(json_array_size(reqs), 0);
+	json_decref(reqs);
+	wx_token_stats(wx_api_token(f->api), &st);
+	assert_false(st.have_token);
+	assert_int_equal(stat(f->cache, &sb), -1);
+	assert_true(wx_fake_file_has(f->logpath, "no usable access_token"));
+}
+
+/* The characters and lengths a token may have. */
+static void
+test_token_valid(void **state)
+{
+	char big[WX_TOKEN_MAX + 1];
+
+	(void)state;
+	assert_true(wx_token_valid("75_AbC-d.e~f_0", 14));
+	assert_false(wx_token_valid("", 0));
+	assert_false(wx_token_valid(NULL, 3));
+	assert_false(wx_token_valid("a\"b", 3));
+	assert_false(wx_token_valid("a&b=1", 5));
+	assert_false(wx_token_valid("a#b", 3));
+	assert_false(wx_token_valid("a b", 3));
+	assert_false(wx_token_valid("a\0b", 3));
+	assert_false(wx_token_valid("a%26b", 5));
+	memset(big, 'a', sizeof big);
+	assert_true(wx_token_valid(big, WX_TOKEN_MAX - 1));
+	assert_false(wx_token_valid(big, WX_TOKEN_MAX));
 }
 
 /* The timer refreshes when fewer than ahead_s seconds remain. */
@@ -558,6 +614,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_rejected, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_token, setup,
+		    teardown),
+		cmocka_unit_test(test_token_valid),
 		cmocka_unit_test_setup_teardown(test_refresh_ahead, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_breaker, setup, teardown),
