@@ -101,7 +101,7 @@ rm -f "$WORK/state/access_token.json"
 sends=$(grep -c 'custom/send' "$WORK/api.log")
 start_wxkbd "WXKB_APPSECRET=itestsecret" "WXKB_API_BASE=$API" || { ok 1 "restart"; finish; }
 "$WXKBCTL" --config "$WORK/wxkbd.conf" simulate --openid oLongAnswer3 '长回答测试' >/dev/null 2>&1
-for _ in $(seq 1 30); do grep -q 'no usable access_token' "$WORK/wxkbd.log" && break; sleep 0.1; done
+for _ in $(seq 1 150); do grep -q 'no usable access_token' "$WORK/wxkbd.log" && break; sleep 0.1; done
 grep -q 'no usable access_token' "$WORK/wxkbd.log"
 ok $? "a token with '\"', '&' or '#' is refused"
 is "$(grep -c 'custom/send' "$WORK/api.log")" "$sends" "no call is made with it"

@@ -30,7 +30,7 @@ ok $? "make run sets WXKB_DEMO=yes"
 CONF=/dev/null
 base=(WXKB_TOKEN=realToken2026 WXKB_ADMIN_TOKEN=a-real-admin-token-0123)
 out=$(check "${base[@]}" WXKB_API_BASE=http://api.weixin.qq.com)
-echo "$out" | grep -q '^wxkbd: WXKB_API_BASE: http:// would send the AppSecret'
+echo "$out" | grep -q 'WXKB_API_BASE: http:// would send the AppSecret'
 ok $? "an http:// API base off loopback is refused: $out"
 out=$(check "${base[@]}" WXKB_API_BASE=http://127.0.0.1:9)
 ok $? "an http:// API base on loopback (a test server) is accepted: $out"
