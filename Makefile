@@ -20,10 +20,10 @@ UNITDIR   ?= /lib/systemd/system
 
 CC        ?= cc
 PKGS      := libevent libevent_pthreads libcurl jansson expat libutf8proc \
-             libsystemd
+             libsystemd hiredis
 DEB_PKGS  := build-essential pkg-config libevent-dev libcurl4-openssl-dev \
              libmbedtls-dev libjansson-dev libexpat1-dev libutf8proc-dev \
-             libsystemd-dev libcmocka-dev
+             libsystemd-dev libcmocka-dev libhiredis-dev redis-server
 
 WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wvla \
              -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \

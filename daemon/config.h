@@ -33,12 +33,16 @@ struct config {
 	char	*max_clock_skew_text;	/* WXKB_MAX_CLOCK_SKEW */
 	char	*log_level_name;	/* WXKB_LOG_LEVEL */
 	char	*workers_text;		/* WXKB_WORKERS */
+	char	*redis;			/* WXKB_REDIS; "" = one instance */
+	char	*redis_password;	/* WXKB_REDIS_PASSWORD (secret) */
+	char	*redis_prefix_text;	/* WXKB_REDIS_PREFIX as written */
 
 	/* Derived by config_validate(). */
 	enum config_mode mode;
 	long	 max_clock_skew;	/* seconds */
 	int	 log_level;		/* syslog priority */
 	int	 workers;
+	char	*redis_prefix;		/* keys' prefix, malloc'ed */
 };
 
 /*

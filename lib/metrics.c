@@ -109,6 +109,9 @@ static struct metrics_family metrics_families[] = {
 	    "1 if the last knowledge-base reload succeeded, 0 if it failed."),
 	FAMILY(M_KB_LAST_RELOAD_TIME, METRICS_GAUGE, NULL,
 	    "Unix time of the last knowledge-base reload attempt."),
+	FAMILY(M_REDIS_UP, METRICS_GAUGE, NULL,
+	    "1 while the state shared in Redis is reachable; 0 in degraded "
+	    "mode and without WXKB_REDIS."),
 };
 #undef FAMILY
 #undef FAMILY_PRESET

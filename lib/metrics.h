@@ -57,6 +57,7 @@
 #define M_KB_ITEMS		"wxkb_kb_items"
 #define M_KB_LAST_RELOAD_OK	"wxkb_kb_last_reload_success"
 #define M_KB_LAST_RELOAD_TIME	"wxkb_kb_last_reload_timestamp_seconds"
+#define M_REDIS_UP		"wxkb_redis_up"
 
 /*
  * Remember the process start time for process_start_time_seconds.  Call
