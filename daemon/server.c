@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "daemon/active.h"
+#include "daemon/cluster.h"
 #include "daemon/config.h"
 #include "daemon/server.h"
 #include "handlers/admin/admin_api.h"
@@ -66,6 +67,7 @@ struct server {
 	char			*stats_path;
 	struct admin_api	*admin_api;
 	struct active		*active;	/* NULL: API off */
+	struct cluster		*cluster;	/* NULL: one instance */
 	uint64_t		 generation;
 	_Atomic uint64_t	 requests;	/* counted by every worker */
 	time_t			 last_reload;
@@ -214,9 +216,11 @@ server_healthz(struct server *s, struct evhttp_request *req)
 		return;
 	}
 	kb = dispatch_kb_acquire(s->dispatch);
-	n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"generation\":"
-	    "%" PRIu64 ",\"items\":%zu}\n", kb != NULL ? kb_generation(kb) :
-	    0, kb != NULL ? kb_nitems(kb) : 0);
+	/* Degraded still serves: a balancer must keep sending to it. */
+	n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"generation\":"
+	    "%" PRIu64 ",\"items\":%zu}\n", cluster_degraded(s->cluster) ?
+	    "degraded" : "ok", kb != NULL ? kb_generation(kb) : 0,
+	    kb != NULL ? kb_nitems(kb) : 0);
 	kb_unref(kb);
 	http_send(req, 200, "application/json", body, (size_t)n);
 }
@@ -291,24 +295,58 @@ server_log_result(const struct wx_result *res, uint64_t latency_us)
 		    res->event != NULL ? res->event : "handled");
 }
 
+/* A callback while it is being answered (it may wait on Redis). */
+struct server_call {
+	struct evhttp_request	*req;
+	uint64_t		 start;
+};
+
+static void
+server_callback_done(void *arg, struct wx_result *res)
+{
+	struct server_call *call = arg;
+	uint64_t took;
+
+	http_send(call->req, res->status, res->content_type, res->body,
+	    res->len);
+	took = server_now_us() - call->start;
+	server_count("callback", res, took);
+	server_log_result(res, took);
+}
+
+static void
+server_callback_done_free(void *arg, struct wx_result *res)
+{
+	server_callback_done(arg, res);
+	free(arg);
+}
+
 static void
 server_callback(struct server *s, struct evhttp_request *req,
     const char *query)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	struct wx_result res;
+	struct server_call call, *heap;
 	size_t len = evbuffer_get_length(in);
 	const char *body;
-	uint64_t start = server_now_us(), took;
 
 	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
-	wx_callback_handle(s->callback, server_method(req), query, body, len,
-	    time(NULL), &res);
-	http_send(req, res.status, res.content_type, res.body, res.len);
-	took = server_now_us() - start;
-	server_count("callback", &res, took);
-	server_log_result(&res, took);
-	wx_result_cleanup(&res);
+	call.req = req;
+	call.start = server_now_us();
+	if (s->cluster == NULL) {
+		/* One instance: always answered before the call returns. */
+		wx_callback_start(s->callback, server_method(req), query,
+		    body, len, time(NULL), server_callback_done, &call);
+		return;
+	}
+	heap = malloc(sizeof *heap);
+	if (heap == NULL) {
+		http_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	*heap = call;
+	wx_callback_start(s->callback, server_method(req), query, body, len,
+	    time(NULL), server_callback_done_free, heap);
 }
 
 void
@@ -553,6 +591,13 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	cc.dispatch = dispatch_message;
 	cc.dispatch_arg = s->dispatch;
 	server_uid_key(cfg, cc.uid_key);
+	s->cluster = cluster_new(base, cfg, 2 * cfg->max_clock_skew + 1,
+	    WX_CALLBACK_RETRY_TTL, cause);
+	if (s->cluster == NULL && *cause != NULL) {
+		memset(cc.uid_key, 0, sizeof cc.uid_key);
+		goto fail;
+	}
+	cc.share = cluster_share(s->cluster);
 	s->active = active_new(base, cfg, cc.uid_key, s->dispatch, cause);
 	if (s->active != NULL) {
 		/* Note each resident's window before answering. */
@@ -643,6 +688,8 @@ server_free(struct server *s)
 {
 	if (s == NULL)
 		return;
+	/* Callbacks waiting on Redis are answered first, from local state. */
+	cluster_free(s->cluster);
 	if (s->public != NULL)
 		evhttp_free(s->public);
 	if (s->admin != NULL)

@@ -15,6 +15,9 @@
 
 #include "handlers/callback/wx_msg.h"
 
+/* Seconds an answer is kept for WeChat's retries (three within ~15 s). */
+#define WX_CALLBACK_RETRY_TTL	60
+
 enum wx_mode {
 	WX_MODE_PLAIN = 0,
 	WX_MODE_COMPAT,
@@ -52,6 +55,9 @@ struct wx_callback_cfg {
 	unsigned char	 uid_key[16];	/* keys the OpenID hash in logs */
 	wx_dispatch_fn	 dispatch;
 	void		*dispatch_arg;
+	/* Retry cache and replay records shared with other instances,
+	 * borrowed, outliving the handler; NULL: this instance alone. */
+	const struct wx_share *share;
 };
 
 /* The answer to one request; release with wx_result_cleanup(). */
@@ -71,6 +77,7 @@ struct wx_result {
 };
 
 struct wx_callback;
+struct wx_share;
 
 /*
  * Make a handler.  The strings of cfg are copied.  Returns NULL with
@@ -82,11 +89,23 @@ void	wx_callback_free(struct wx_callback *);
 
 /*
  * Handle one request at time now.  res is filled in every case; a refusal
- * has its status, event and reason set and a short text body.
+ * has its status, event and reason set and a short text body.  Without a
+ * share the answer is always ready on return; with one, use
+ * wx_callback_start().
  */
 void	wx_callback_handle(struct wx_callback *, enum wx_method,
 	    const char *query, const char *body, size_t len, time_t now,
 	    struct wx_result *res);
+
+/*
+ * The same, for a caller that can wait: done(arg, res) is called once
+ * with the answer, before this returns unless a share has to be asked.
+ * res belongs to the handler and is valid only during the call.
+ */
+typedef void (*wx_callback_done_fn)(void *arg, struct wx_result *res);
+void	wx_callback_start(struct wx_callback *, enum wx_method,
+	    const char *query, const char *body, size_t len, time_t now,
+	    wx_callback_done_fn done, void *arg);
 
 void	wx_result_cleanup(struct wx_result *);
 

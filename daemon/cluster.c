@@ -1,0 +1,84 @@
+/*
+ * cluster — the Redis connection shared state goes through, and the
+ * degraded mode while it is away.
+ */
+#include <stdlib.h>
+
+#include "daemon/cluster.h"
+#include "daemon/config.h"
+#include "handlers/callback/wx_share_redis.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/redis.h"
+
+/* Loopback or a unix socket answers in well under a millisecond. */
+#define CLUSTER_TIMEOUT_MS	500
+
+struct cluster {
+	struct redis	*redis;
+	struct wx_share	*share;
+};
+
+static void
+cluster_state_cb(void *arg, int up)
+{
+	(void)arg;
+	metrics_gauge_set(M_REDIS_UP, NULL, up ? 1 : 0);
+}
+
+struct cluster *
+cluster_new(struct event_base *base, const struct config *cfg,
+    long nonce_ttl, long answer_ttl, char **cause)
+{
+	struct redis_opts o = { 0 };
+	struct cluster *c;
+
+	*cause = NULL;
+	if (*cfg->redis == '\0')
+		return NULL;
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		fatal("calloc");
+	o.url = cfg->redis;
+	o.password = cfg->redis_password;
+	o.name = "state";
+	o.timeout_ms = CLUSTER_TIMEOUT_MS;
+	o.on_state = cluster_state_cb;
+	o.state_arg = c;
+	metrics_gauge_set(M_REDIS_UP, NULL, 0);
+	c->redis = redis_new(base, &o, cause);
+	if (c->redis == NULL)
+		goto fail;
+	c->share = wx_share_redis_new(base, c->redis, cfg->redis_prefix,
+	    nonce_ttl, answer_ttl);
+	if (c->share == NULL)
+		fatalx("out of memory");
+	log_notice("cluster", "state shared through Redis under %s",
+	    cfg->redis_prefix);
+	return c;
+fail:
+	cluster_free(c);
+	return NULL;
+}
+
+const struct wx_share *
+cluster_share(const struct cluster *c)
+{
+	return c != NULL ? c->share : NULL;
+}
+
+int
+cluster_degraded(const struct cluster *c)
+{
+	return c != NULL && !redis_is_up(c->redis);
+}
+
+void
+cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	wx_share_redis_free(c->share);
+	redis_free(c->redis);
+	free(c);
+}

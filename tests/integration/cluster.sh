@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# WXKB_REDIS: two wxkbd instances share one Redis (a private redis-server
+# on a unix socket in the test's own directory, never the system's, never
+# a TCP port).  A retry on the other instance gets the byte-identical
+# answer of one dispatch; a replay is refused by both; a claim held by a
+# dead instance is taken over; Redis killed mid-traffic costs no callback
+# and its return is noticed; an instance killed with -9 leaves the other
+# serving its retries.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integration/lib.sh
+
+REDIS_DIR=$WORK/redis
+SOCK=$REDIS_DIR/redis.sock
+PREFIX=wxkbt:
+REDIS_PID=
+PID_A=
+PID_B=
+
+cleanup_cluster() {
+	local p
+	for p in $PID_A $PID_B $REDIS_PID; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	cleanup
+}
+trap cleanup_cluster EXIT
+
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null
+then
+	ok 1 "redis-server and redis-cli are installed (make deps)"
+	finish
+fi
+
+rcli() {
+	redis-cli -s "$SOCK" "$@"
+}
+
+start_redis() {
+	mkdir -p "$REDIS_DIR"
+	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
+	    --dir "$REDIS_DIR" --save '' --appendonly no \
+	    --maxmemory-policy noeviction >>"$REDIS_DIR/log" 2>&1 &
+	REDIS_PID=$!
+	for _ in $(seq 1 50); do
+		[ "$(rcli ping 2>/dev/null)" = PONG ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+kill_redis() {
+	kill -9 "$REDIS_PID" 2>/dev/null
+	wait "$REDIS_PID" 2>/dev/null
+	REDIS_PID=
+	rm -f "$SOCK"
+}
+
+# A knowledge base with one item of 8 random replies (the most an item
+# holds): two dispatches of one message would most likely differ.
+write_kb() {
+	local i replies=
+	for i in $(seq 1 8); do
+		replies="$replies${replies:+,}{\"type\":\"text\",\"content\":\"测试回复第${i}号\"}"
+	done
+	cat >"$1" <<-KB
+	{"version":1,"account":"测试",
+	 "welcome":{"type":"text","content":"欢迎"},
+	 "fallback":{"type":"text","content":"没有找到答案"},
+	 "items":[
+	  {"id":"dice","title":"随机","keywords":["骰子"],"match":"exact",
+	   "reply_mode":"random_one","reply":[$replies]}
+	 ]}
+	KB
+}
+
+# start_inst NAME: a wxkbd with its own state dir on the shared Redis;
+# sets PID_NAME and PORT_NAME.
+start_inst() {
+	local name=$1 saved=$WORK rc
+	WORK=$saved/$name
+	mkdir -p "$WORK/state"
+	write_kb "$WORK/state/kb.json"
+	start_wxkbd WXKB_REDIS="unix:$SOCK" WXKB_REDIS_PREFIX="$PREFIX"
+	rc=$?
+	eval "PID_$name=\$WXKBD_PID PORT_$name=\$PORT"
+	WXKBD_PID=
+	WORK=$saved
+	return $rc
+}
+
+# health NAME: the status word of NAME's /healthz.
+health() {
+	local port
+	eval "port=\$PORT_$1"
+	curl -s -m 2 "http://127.0.0.1:$port/healthz" |
+	    sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'
+}
+
+# wait_health NAME WORD: until /healthz says WORD (bounded: 10 s).
+wait_health() {
+	for _ in $(seq 1 100); do
+		[ "$(health "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# to NAME: aim post() at instance NAME.
+to() {
+	local port
+	eval "port=\$PORT_$1"
+	URL="http://127.0.0.1:$port/wechat"
+}
+
+# The Redis key of the retry entry of OPENID's message MSGID.
+retry_key() {
+	printf '%s' "m|$1|$2" | sha256sum | cut -c1-32 | sed "s/^/${PREFIX}retry:/"
+}
+
+start_redis
+ok $? "a private redis-server answers on its unix socket"
+if ! start_inst A || ! start_inst B; then
+	ok 1 "two instances start on the shared Redis"
+	finish
+fi
+ok 0 "two instances start on the shared Redis"
+wait_health A ok && wait_health B ok
+ok $? "both report ok in /healthz once Redis is up"
+
+# --- one dispatch for a message and its retry, on either instance ---
+now=$(date +%s)
+same=0
+for i in $(seq 1 8); do
+	msg=$(text_xml oClusterU1 "74000000000000001$i" '骰子')
+	q=$(plain_query "$now" "$((81000 + i))")
+	to A; post "$q" "$msg"; a_status=$STATUS; a_body=$BODY
+	to B; post "$q" "$msg"; b_status=$STATUS; b_body=$BODY
+	[ "$a_status" = 200 ] && [ "$b_status" = 200 ] &&
+	    [ "$a_body" = "$b_body" ] && [ -n "$a_body" ] && same=$((same + 1))
+done
+is "$same" 8 "8 messages to A, each retried on B: byte-identical answers"
+hits=$(grep -c 'event=kb_hit' "$WORK/A/wxkbd.log")
+retries=$(grep -c 'event=retry' "$WORK/B/wxkbd.log")
+is "$hits:$retries" "8:8" "A dispatched each once, B answered each from Redis"
+grep -q 'event=kb_hit' "$WORK/B/wxkbd.log"
+ok $((! $?)) "B dispatched none of them"
+
+# Retry to B and A at once: still one answer.
+msg=$(text_xml oClusterU2 7400000000000000200 '骰子')
+q=$(plain_query "$now" 82000)
+to A; curl -s -m 5 -o "$WORK/par_a" -X POST --data-binary "$msg" "$URL?$q" &
+pa=$!
+to B; curl -s -m 5 -o "$WORK/par_b" -X POST --data-binary "$msg" "$URL?$q" &
+pb=$!
+wait $pa $pb
+cmp -s "$WORK/par_a" "$WORK/par_b" && grep -q '测试回复' "$WORK/par_a"
+ok $? "the same message to A and B at once: one answer for both"
+
+# --- replays ---
+to A; post "$(plain_query "$now" 83000)" "$(text_xml oClusterU3 7400000000000000300 '骰子')"
+is "$STATUS" 200 "A answers a message"
+to B; post "$(plain_query "$now" 83000)" "$(text_xml oClusterU3 7400000000000000301 '骰子')"
+is "$STATUS" 403 "B refuses another message under the nonce A saw"
+grep -q 'event=replay' "$WORK/B/wxkbd.log"
+ok $? "B logs the replay"
+
+# --- a claim left by an instance that died before answering ---
+key=$(retry_key oClusterU4 7400000000000000400)
+rcli set "$key" c px 1500 >/dev/null
+to B; post "$(plain_query "$now" 84000)" "$(text_xml oClusterU4 7400000000000000400 '骰子')"
+echo "$BODY" | grep -q '测试回复'
+ok $? "a claim whose owner died expires and B takes the message over"
+# A claim whose owner answers while B waits: B serves that answer.
+key=$(retry_key oClusterU5 7400000000000000500)
+rcli set "$key" c px 3000 >/dev/null
+(sleep 0.5; rcli set "$key" 'a<xml><Content>stored by the owner</Content></xml>' px 60000 >/dev/null) &
+owner=$!
+to B; post "$(plain_query "$now" 85000)" "$(text_xml oClusterU5 7400000000000000500 '骰子')"
+wait "$owner"
+is "$BODY" '<xml><Content>stored by the owner</Content></xml>' \
+    "B waits for a pending claim and serves the owner's answer"
+
+# --- Redis killed mid-traffic ---
+fail=0
+for i in $(seq 1 40); do
+	[ "$i" = 15 ] && kill_redis
+	if [ $((i % 2)) = 0 ]; then to A; else to B; fi
+	post "$(plain_query "$now" "$((86000 + i))")" "$(text_xml oClusterU6 "74000000000000006$((10 + i))" '骰子')"
+	echo "$BODY" | grep -q '测试回复' || fail=$((fail + 1))
+done
+is "$fail" 0 "40 callbacks while Redis is killed: none failed"
+is "$(health A):$(health B)" "degraded:degraded" "/healthz says degraded on both"
+n=$(grep -c 'event=redis_down' "$WORK/A/wxkbd.log")
+is "$n" 1 "the outage is logged once as a warning"
+curl -s -m 2 "http://127.0.0.1:$(eval echo \$PORT_A)/healthz" >/dev/null
+metrics=$(grep -c '^wxkb_redis_up 0' < <(curl -s -m 2 -H "Authorization: Bearer $ADMIN_TOKEN" \
+    "http://127.0.0.1:$(sed -n 's/^WXKB_ADMIN_LISTEN=127.0.0.1://p' "$WORK/A/wxkbd.conf")/metrics"))
+is "$metrics" 1 "/metrics shows wxkb_redis_up 0"
+# Degraded: a retry to the same instance is still answered from its cache.
+to A; post "$(plain_query "$now" 86040)" "$(text_xml oClusterU6 7400000000000000650 '骰子')"
+first=$BODY
+post "$(plain_query "$now" 86040)" "$(text_xml oClusterU6 7400000000000000650 '骰子')"
+is "$BODY" "$first" "degraded: a retry to the same instance gets the same answer"
+
+# --- Redis back ---
+start_redis
+ok $? "Redis restarts on the same socket"
+wait_health A ok && wait_health B ok
+ok $? "both instances reconnect and report ok"
+grep -q 'event=redis_up.*is back' "$WORK/A/wxkbd.log"
+ok $? "the return is logged"
+msg=$(text_xml oClusterU7 7400000000000000700 '骰子')
+q=$(plain_query "$now" 87000)
+to A; post "$q" "$msg"; a_body=$BODY
+to B; post "$q" "$msg"
+[ -n "$a_body" ] && [ "$BODY" = "$a_body" ]
+ok $? "after the outage a retry on B gets A's answer again"
+
+# --- an instance killed with -9 mid-traffic ---
+fail=0
+for i in $(seq 1 20); do
+	msg=$(text_xml oClusterU8 "74000000000000008$((10 + i))" '骰子')
+	q=$(plain_query "$now" "$((88000 + i))")
+	if [ "$i" -le 10 ]; then
+		to A; post "$q" "$msg"; a_body=$BODY
+		[ "$i" = 10 ] && { kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null; PID_A=; }
+	fi
+	# WeChat retries every message; the balancer sends it to B.
+	to B; post "$q" "$msg"
+	if [ "$i" -le 10 ] && [ "$BODY" != "$a_body" ]; then
+		fail=$((fail + 1))
+	fi
+	echo "$BODY" | grep -q '测试回复' || fail=$((fail + 1))
+done
+is "$fail" 0 "A killed -9 mid-traffic: B serves every retry with A's answer"
+
+kill -TERM "$PID_B"
+wait "$PID_B"
+is "$?" 0 "B stops cleanly with SIGTERM"
+PID_B=
+finish
