@@ -598,6 +598,9 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 		goto fail;
 	}
 	cc.share = cluster_share(s->cluster);
+	cc.import_state = dispatch_import_state;
+	cc.import_arg = s->dispatch;
+	dispatch_set_share(s->dispatch, cc.share);
 	s->active = active_new(base, cfg, cc.uid_key, s->dispatch, cause);
 	if (s->active != NULL) {
 		/* Note each resident's window before answering. */

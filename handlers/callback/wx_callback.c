@@ -41,6 +41,9 @@ struct wx_callback {
 	wx_dispatch_fn	 dispatch;
 	void		*dispatch_arg;
 	const struct wx_share *share;	/* borrowed; NULL: one instance */
+	void		(*import_state)(void *, const char *, const char *,
+			    size_t, time_t);
+	void		*import_arg;
 };
 
 /* One POST while it is being handled. */
@@ -85,6 +88,8 @@ wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
 	cb->dispatch = cfg->dispatch;
 	cb->dispatch_arg = cfg->dispatch_arg;
 	cb->share = cfg->share;
+	cb->import_state = cfg->import_state;
+	cb->import_arg = cfg->import_arg;
 	pthread_mutex_init(&cb->lock, NULL);
 	if (cb->token == NULL || cb->appid == NULL) {
 		*cause = "out of memory";
@@ -572,6 +577,9 @@ wx_post_shared_cb(void *arg, enum wx_share_verdict v, const char *answer,
 		(void)cache_put(cb->nonces, p->nkey, p->key, strlen(p->key),
 		    job->now);
 		pthread_mutex_unlock(&cb->lock);
+		if (len > 0 && cb->import_state != NULL)
+			cb->import_state(cb->import_arg, p->msg->from_user,
+			    answer, len, job->now);
 		wx_post_dispatch(cb, p, job->now, &job->res);
 		break;
 	case WX_SHARE_ANSWERED:
@@ -603,7 +611,7 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 	if (wx_post_open(cb, body, len, job->now, p, &job->res) != 0)
 		return 0;
 	if (cb->share != NULL && cb->share->ops->check(cb->share->impl,
-	    p->nkey, p->key, wx_post_shared_cb, job) == 0)
+	    p->nkey, p->key, p->msg->from_user, wx_post_shared_cb, job) == 0)
 		return 1;
 	wx_post_local(cb, p, job->now, &job->res);
 	return 0;

@@ -58,6 +58,11 @@ struct wx_callback_cfg {
 	/* Retry cache and replay records shared with other instances,
 	 * borrowed, outliving the handler; NULL: this instance alone. */
 	const struct wx_share *share;
+	/* Called before dispatch with the resident's state blob the share
+	 * kept (see wx_share.h); may be NULL. */
+	void		(*import_state)(void *arg, const char *openid,
+			    const char *data, size_t len, time_t now);
+	void		*import_arg;
 };
 
 /* The answer to one request; release with wx_result_cleanup(). */

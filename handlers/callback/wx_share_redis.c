@@ -21,9 +21,10 @@
 #define WX_SHARE_MAX_KEY	512
 
 /*
- * KEYS[1] the nonce record, KEYS[2] the retry entry; ARGV[1] the
- * message's digest, ARGV[2] the nonce TTL, ARGV[3] the claim TTL (ms).
- * One script, so no other instance runs between the check and the claim.
+ * KEYS[1] the nonce record, KEYS[2] the retry entry, KEYS[3] the
+ * resident's state; ARGV[1] the message's digest, ARGV[2] the nonce TTL,
+ * ARGV[3] the claim TTL (ms).  One script, so no other instance runs
+ * between the check and the claim.
  */
 static const char wx_share_script[] =
     "local seen = redis.call('GET', KEYS[1])\n"
@@ -34,7 +35,7 @@ static const char wx_share_script[] =
     "local v = redis.call('GET', KEYS[2])\n"
     "if not v then\n"
     "  redis.call('SET', KEYS[2], 'c', 'PX', ARGV[3])\n"
-    "  return {'new'}\n"
+    "  return {'new', redis.call('GET', KEYS[3]) or ''}\n"
     "end\n"
     "return {'have', v}\n";
 
@@ -56,6 +57,7 @@ struct wx_share_check {
 	struct wx_share_redis	*sr;
 	char			 nkey[WX_SHARE_MAX_KEY];
 	char			 rkey[WX_SHARE_MAX_KEY];
+	char			 ukey[WX_SHARE_MAX_KEY];
 	char			 digest[WX_SHARE_DIGEST_HEX + 1];
 	uint64_t		 deadline_ms;
 	struct event		*timer;
@@ -117,20 +119,21 @@ wx_share_send(struct wx_share_check *chk)
 {
 	struct wx_share_redis *sr = chk->sr;
 	char nttl[24], cttl[24];
-	const char *argv[8];
+	const char *argv[9];
 
 	snprintf(nttl, sizeof nttl, "%ld", sr->nonce_ms);
 	snprintf(cttl, sizeof cttl, "%d", WX_SHARE_CLAIM_MS);
 	argv[0] = "EVAL";
 	argv[1] = wx_share_script;
-	argv[2] = "2";
+	argv[2] = "3";
 	argv[3] = chk->nkey;
 	argv[4] = chk->rkey;
-	argv[5] = chk->digest;
-	argv[6] = nttl;
-	argv[7] = cttl;
+	argv[5] = chk->ukey;
+	argv[6] = chk->digest;
+	argv[7] = nttl;
+	argv[8] = cttl;
 	if (sr->closing || redis_command(sr->redis, wx_share_reply_cb, chk,
-	    8, argv, NULL) != 0)
+	    9, argv, NULL) != 0)
 		return -1;
 	chk->in_redis = 1;
 	return 0;
@@ -155,7 +158,11 @@ wx_share_reply_cb(void *arg, const redisReply *reply)
 		return;
 	}
 	if (strcmp(reply->element[0]->str, "new") == 0) {
-		wx_share_finish(chk, WX_SHARE_NEW, NULL, 0);
+		v = reply->elements == 2 ? reply->element[1] : NULL;
+		if (v != NULL && v->type == REDIS_REPLY_STRING)
+			wx_share_finish(chk, WX_SHARE_NEW, v->str, v->len);
+		else
+			wx_share_finish(chk, WX_SHARE_NEW, NULL, 0);
 		return;
 	}
 	v = reply->elements == 2 ? reply->element[1] : NULL;
@@ -187,9 +194,22 @@ wx_share_poll_cb(evutil_socket_t fd, short what, void *arg)
 		wx_share_finish(chk, WX_SHARE_FAILED, NULL, 0);
 }
 
+/* The key of a resident's state: no OpenID in clear. */
+static int
+wx_share_user_key(const struct wx_share_redis *sr, const char *user,
+    char *out, size_t size)
+{
+	char digest[WX_SHARE_DIGEST_HEX + 1];
+	int n;
+
+	wx_share_digest(user, digest);
+	n = snprintf(out, size, "%suser:%s", sr->prefix, digest);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 static int
 wx_share_check_cb(void *impl, const char *nkey, const char *key,
-    wx_share_fn fn, void *arg)
+    const char *user, wx_share_fn fn, void *arg)
 {
 	struct wx_share_redis *sr = impl;
 	struct wx_share_check *chk;
@@ -210,7 +230,8 @@ wx_share_check_cb(void *impl, const char *nkey, const char *key,
 	    chk->digest);
 	chk->timer = evtimer_new(sr->base, wx_share_poll_cb, chk);
 	if (n1 < 0 || (size_t)n1 >= sizeof chk->nkey || n2 < 0 ||
-	    (size_t)n2 >= sizeof chk->rkey || chk->timer == NULL) {
+	    (size_t)n2 >= sizeof chk->rkey || wx_share_user_key(sr, user,
+	    chk->ukey, sizeof chk->ukey) != 0 || chk->timer == NULL) {
 		if (chk->timer != NULL)
 			event_free(chk->timer);
 		free(chk);
@@ -265,9 +286,36 @@ wx_share_store_cb(void *impl, const char *key, const char *answer,
 	free(val);
 }
 
+static void
+wx_share_put_state_cb(void *impl, const char *user, const char *data,
+    size_t len, long ttl)
+{
+	struct wx_share_redis *sr = impl;
+	char ukey[WX_SHARE_MAX_KEY], ttls[24];
+	const char *argv[5];
+	size_t argvlen[5];
+
+	if (sr->closing || !redis_is_up(sr->redis) ||
+	    wx_share_user_key(sr, user, ukey, sizeof ukey) != 0)
+		return;
+	snprintf(ttls, sizeof ttls, "%ld", ttl);
+	argv[0] = "SET";
+	argv[1] = ukey;
+	argv[2] = data;
+	argv[3] = "EX";
+	argv[4] = ttls;
+	argvlen[0] = 3;
+	argvlen[1] = strlen(ukey);
+	argvlen[2] = len;
+	argvlen[3] = 2;
+	argvlen[4] = strlen(ttls);
+	(void)redis_command(sr->redis, NULL, NULL, 5, argv, argvlen);
+}
+
 static const struct wx_share_ops wx_share_redis_ops = {
 	.check = wx_share_check_cb,
 	.store = wx_share_store_cb,
+	.put_state = wx_share_put_state_cb,
 };
 
 struct wx_share *

@@ -7,6 +7,7 @@
  * OpenID is stored in clear):
  *	PREFIX nonce:TS:NONCE	digest of the message it carried (nonce TTL)
  *	PREFIX retry:DIGEST	"c" while claimed, "a" + answer once stored
+ *	PREFIX user:DIGEST	a resident's state blob (digest of the OpenID)
  * The first instance claims with one script (nonce check, then SET NX
  * PX); an instance that meets a claim polls until the answer is stored,
  * and claims in turn when the owner died and the claim expired.

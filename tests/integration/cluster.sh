@@ -57,7 +57,8 @@ kill_redis() {
 }
 
 # A knowledge base with one item of 8 random replies (the most an item
-# holds): two dispatches of one message would most likely differ.
+# holds): two dispatches of one message would most likely differ; and two
+# items a vague question gets as a numbered list.
 write_kb() {
 	local i replies=
 	for i in $(seq 1 8); do
@@ -69,7 +70,11 @@ write_kb() {
 	 "fallback":{"type":"text","content":"没有找到答案"},
 	 "items":[
 	  {"id":"dice","title":"随机","keywords":["骰子"],"match":"exact",
-	   "reply_mode":"random_one","reply":[$replies]}
+	   "reply_mode":"random_one","reply":[$replies]},
+	  {"id":"apply","title":"依申请公开办理流程","keywords":["依申请公开"],
+	   "reply":{"type":"text","content":"测试条目甲"}},
+	  {"id":"active","title":"主动公开信息情况","keywords":["主动公开"],
+	   "reply":{"type":"text","content":"测试条目乙"}}
 	 ]}
 	KB
 }
@@ -164,6 +169,20 @@ to B; post "$(plain_query "$now" 83000)" "$(text_xml oClusterU3 7400000000000000
 is "$STATUS" 403 "B refuses another message under the nonce A saw"
 grep -q 'event=replay' "$WORK/B/wxkbd.log"
 ok $? "B logs the replay"
+
+# --- the digit reply to a suggestion list reaches another instance ---
+to A; post "$(plain_query "$now" 83100)" "$(text_xml oClusterU9 7400000000000000900 '公开办理')"
+echo "$BODY" | grep -q '回复数字查看'
+ok $? "A answers a vague question with a numbered list"
+to B; post "$(plain_query "$now" 83101)" "$(text_xml oClusterU9 7400000000000000901 '2')"
+echo "$BODY" | grep -q '测试条目乙'
+ok $? "the digit sent to B opens the item A listed second"
+to A; post "$(plain_query "$now" 83102)" "$(text_xml oClusterU9 7400000000000000902 '1')"
+echo "$BODY" | grep -q '测试条目甲'
+ok $? "and the next digit, back on A, the first"
+n=$(rcli --scan --pattern "${PREFIX}user:*" | wc -l)
+keys=$(rcli --scan --pattern "${PREFIX}*" | grep -c 'oClusterU')
+is "$n:$keys" "1:0" "one state key per resident, no OpenID in any key"
 
 # --- a claim left by an instance that died before answering ---
 key=$(retry_key oClusterU4 7400000000000000400)
