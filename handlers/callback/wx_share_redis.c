@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/event.h>
 #include <mbedtls/sha256.h>
@@ -59,22 +58,13 @@ struct wx_share_check {
 	char			 rkey[WX_SHARE_MAX_KEY];
 	char			 ukey[WX_SHARE_MAX_KEY];
 	char			 digest[WX_SHARE_DIGEST_HEX + 1];
-	uint64_t		 deadline_ms;
+	int			 polls;		/* left before giving up */
 	struct event		*timer;
 	int			 in_redis;	/* a reply is due */
 	wx_share_fn		 fn;
 	void			*arg;
 	LIST_ENTRY(wx_share_check) entry;
 };
-
-static uint64_t
-wx_share_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void
 wx_share_digest(const char *key, char out[WX_SHARE_DIGEST_HEX + 1])
@@ -175,8 +165,12 @@ wx_share_reply_cb(void *arg, const redisReply *reply)
 		    v->len - 1);
 		return;
 	}
-	/* Claimed by an instance still at work: ask again shortly. */
-	if (wx_share_now_ms() >= chk->deadline_ms) {
+	/*
+	 * Claimed by an instance still at work: ask again shortly.  The
+	 * claim expires in Redis after WX_SHARE_CLAIM_MS whatever happens
+	 * here; the count only bounds a Redis that answers very slowly.
+	 */
+	if (--chk->polls <= 0) {
 		wx_share_finish(chk, WX_SHARE_FAILED, NULL, 0);
 		return;
 	}
@@ -237,7 +231,7 @@ wx_share_check_cb(void *impl, const char *nkey, const char *key,
 		free(chk);
 		return -1;
 	}
-	chk->deadline_ms = wx_share_now_ms() + WX_SHARE_WAIT_MS;
+	chk->polls = WX_SHARE_WAIT_MS / WX_SHARE_POLL_MS;
 	LIST_INSERT_HEAD(&sr->checks, chk, entry);
 	if (wx_share_send(chk) != 0) {
 		LIST_REMOVE(chk, entry);
@@ -248,15 +242,30 @@ wx_share_check_cb(void *impl, const char *nkey, const char *key,
 	return 0;
 }
 
+/* SET key value PX ttl_ms, not waiting for the answer (best effort). */
+static void
+wx_share_set(struct wx_share_redis *sr, const char *key, const char *val,
+    size_t len, long ttl_ms)
+{
+	char ttl[24];
+	const char *argv[5] = { "SET", key, val, "PX", ttl };
+	size_t argvlen[5];
+
+	snprintf(ttl, sizeof ttl, "%ld", ttl_ms);
+	argvlen[0] = 3;
+	argvlen[1] = strlen(key);
+	argvlen[2] = len;
+	argvlen[3] = 2;
+	argvlen[4] = strlen(ttl);
+	(void)redis_command(sr->redis, NULL, NULL, 5, argv, argvlen);
+}
+
 static void
 wx_share_store_cb(void *impl, const char *key, const char *answer,
     size_t len)
 {
 	struct wx_share_redis *sr = impl;
-	char digest[WX_SHARE_DIGEST_HEX + 1], rkey[WX_SHARE_MAX_KEY];
-	char ttl[24], *val;
-	const char *argv[5];
-	size_t argvlen[5];
+	char digest[WX_SHARE_DIGEST_HEX + 1], rkey[WX_SHARE_MAX_KEY], *val;
 	int n;
 
 	if (sr->closing || !redis_is_up(sr->redis))
@@ -270,19 +279,8 @@ wx_share_store_cb(void *impl, const char *key, const char *answer,
 		return;
 	val[0] = 'a';
 	memcpy(val + 1, answer, len);
-	snprintf(ttl, sizeof ttl, "%ld", sr->answer_ms);
-	argv[0] = "SET";
-	argv[1] = rkey;
-	argv[2] = val;
-	argv[3] = "PX";
-	argv[4] = ttl;
-	argvlen[0] = 3;
-	argvlen[1] = strlen(rkey);
-	argvlen[2] = len + 1;
-	argvlen[3] = 2;
-	argvlen[4] = strlen(ttl);
 	/* Lost with the connection: waiters then take over, at worst. */
-	(void)redis_command(sr->redis, NULL, NULL, 5, argv, argvlen);
+	wx_share_set(sr, rkey, val, len + 1, sr->answer_ms);
 	free(val);
 }
 
@@ -291,25 +289,12 @@ wx_share_put_state_cb(void *impl, const char *user, const char *data,
     size_t len, long ttl)
 {
 	struct wx_share_redis *sr = impl;
-	char ukey[WX_SHARE_MAX_KEY], ttls[24];
-	const char *argv[5];
-	size_t argvlen[5];
+	char ukey[WX_SHARE_MAX_KEY];
 
 	if (sr->closing || !redis_is_up(sr->redis) ||
 	    wx_share_user_key(sr, user, ukey, sizeof ukey) != 0)
 		return;
-	snprintf(ttls, sizeof ttls, "%ld", ttl);
-	argv[0] = "SET";
-	argv[1] = ukey;
-	argv[2] = data;
-	argv[3] = "EX";
-	argv[4] = ttls;
-	argvlen[0] = 3;
-	argvlen[1] = strlen(ukey);
-	argvlen[2] = len;
-	argvlen[3] = 2;
-	argvlen[4] = strlen(ttls);
-	(void)redis_command(sr->redis, NULL, NULL, 5, argv, argvlen);
+	wx_share_set(sr, ukey, data, len, ttl * 1000);
 }
 
 static const struct wx_share_ops wx_share_redis_ops = {
