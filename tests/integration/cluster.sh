@@ -200,6 +200,17 @@ wait "$owner"
 is "$BODY" '<xml><Content>stored by the owner</Content></xml>' \
     "B waits for a pending claim and serves the owner's answer"
 
+# A client that hangs up while B waits on a claim costs B nothing.
+key=$(retry_key oClusterU10 7400000000000001000)
+rcli set "$key" c px 1000 >/dev/null
+to B
+curl -s -m 0.3 -o /dev/null -X POST --data-binary \
+    "$(text_xml oClusterU10 7400000000000001000 '骰子')" \
+    "$URL?$(plain_query "$now" 85100)"
+sleep 1.2
+[ "$(health B)" = ok ] && kill -0 "$PID_B"
+ok $? "B survives a client that hangs up while it waits on a claim"
+
 # --- Redis killed mid-traffic ---
 fail=0
 for i in $(seq 1 40); do
