@@ -7,6 +7,7 @@
 #include "daemon/cluster.h"
 #include "daemon/config.h"
 #include "handlers/callback/wx_share_redis.h"
+#include "handlers/wechat/wx_token_redis.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/redis.h"
@@ -17,6 +18,7 @@
 struct cluster {
 	struct redis	*redis;
 	struct wx_share	*share;
+	struct wx_token_share *token;
 };
 
 static void
@@ -51,8 +53,9 @@ cluster_new(struct event_base *base, const struct config *cfg,
 		goto fail;
 	c->share = wx_share_redis_new(base, c->redis, cfg->redis_prefix,
 	    nonce_ttl, answer_ttl);
-	if (c->share == NULL)
-		fatalx("out of memory");
+	c->token = wx_token_redis_new(c->redis, cfg->redis_prefix);
+	if (c->share == NULL || c->token == NULL)
+		fatalx("out of memory or no randomness");
 	log_notice("cluster", "state shared through Redis under %s",
 	    cfg->redis_prefix);
 	return c;
@@ -67,6 +70,12 @@ cluster_share(const struct cluster *c)
 	return c != NULL ? c->share : NULL;
 }
 
+const struct wx_token_share *
+cluster_token_share(const struct cluster *c)
+{
+	return c != NULL ? c->token : NULL;
+}
+
 int
 cluster_degraded(const struct cluster *c)
 {
@@ -74,11 +83,22 @@ cluster_degraded(const struct cluster *c)
 }
 
 void
-cluster_free(struct cluster *c)
+cluster_stop(struct cluster *c)
 {
 	if (c == NULL)
 		return;
 	wx_share_redis_free(c->share);
+	c->share = NULL;
 	redis_free(c->redis);
+	c->redis = NULL;
+}
+
+void
+cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	cluster_stop(c);
+	wx_token_redis_free(c->token);
 	free(c);
 }

@@ -10,6 +10,7 @@ struct config;
 struct event_base;
 struct cluster;
 struct wx_share;
+struct wx_token_share;
 
 /*
  * Connect to WXKB_REDIS (in the background: the first callbacks may be
@@ -23,13 +24,20 @@ struct cluster *cluster_new(struct event_base *, const struct config *,
 /* The shared retry cache for wx_callback, or NULL without a cluster. */
 const struct wx_share *cluster_share(const struct cluster *);
 
+/* The access_token of every instance, or NULL without a cluster. */
+const struct wx_token_share *cluster_token_share(const struct cluster *);
+
 /* 1 when a cluster is configured and Redis is unreachable. */
 int	cluster_degraded(const struct cluster *);
 
 /*
  * Close the connection; callbacks still waiting on Redis are answered
- * from local state first.  NULL is a no-op.
+ * from local state first, so call it while their handlers are alive.
+ * NULL is a no-op.
  */
+void	cluster_stop(struct cluster *);
+
+/* Stop if not yet, and free; after the token's owner is gone. */
 void	cluster_free(struct cluster *);
 
 #endif

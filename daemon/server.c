@@ -601,7 +601,8 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 	cc.import_state = dispatch_import_state;
 	cc.import_arg = s->dispatch;
 	dispatch_set_share(s->dispatch, cc.share);
-	s->active = active_new(base, cfg, cc.uid_key, s->dispatch, cause);
+	s->active = active_new(base, cfg, cc.uid_key, s->dispatch,
+	    cluster_token_share(s->cluster), cause);
 	if (s->active != NULL) {
 		/* Note each resident's window before answering. */
 		cc.dispatch = active_dispatch;
@@ -692,13 +693,14 @@ server_free(struct server *s)
 	if (s == NULL)
 		return;
 	/* Callbacks waiting on Redis are answered first, from local state. */
-	cluster_free(s->cluster);
+	cluster_stop(s->cluster);
 	if (s->public != NULL)
 		evhttp_free(s->public);
 	if (s->admin != NULL)
 		evhttp_free(s->admin);
 	wx_callback_free(s->callback);
 	active_free(s->active);
+	cluster_free(s->cluster);	/* the token share outlives active */
 	dispatch_free(s->dispatch);
 	kb_unanswered_free(s->unanswered);
 	free(s->unanswered_path);

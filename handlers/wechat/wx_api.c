@@ -350,6 +350,7 @@ wx_api_new(struct event_base *base, const struct wx_api_cfg *cfg,
 		tc.breaker_threshold = cfg->breaker_threshold;
 		tc.cooldown_s = cfg->breaker_cooldown_s;
 		tc.cooldown_max_s = cfg->breaker_cooldown_max_s;
+		tc.share = cfg->token_share;
 		api->a_token = wx_token_new(api, base, &tc, cause);
 		if (api->a_token == NULL)
 			goto fail;

@@ -5,7 +5,8 @@
 # answer of one dispatch; a replay is refused by both; a claim held by a
 # dead instance is taken over; Redis killed mid-traffic costs no callback
 # and its return is noticed; an instance killed with -9 leaves the other
-# serving its retries.
+# serving its retries.  Against the fake WeChat API, the cluster fetches
+# one access_token, and one more when WeChat refuses it.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
@@ -13,12 +14,13 @@ REDIS_DIR=$WORK/redis
 SOCK=$REDIS_DIR/redis.sock
 PREFIX=wxkbt:
 REDIS_PID=
+FAKE_PID=
 PID_A=
 PID_B=
 
 cleanup_cluster() {
 	local p
-	for p in $PID_A $PID_B $REDIS_PID; do
+	for p in $PID_A $PID_B $REDIS_PID $FAKE_PID; do
 		kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
@@ -86,7 +88,8 @@ start_inst() {
 	WORK=$saved/$name
 	mkdir -p "$WORK/state"
 	write_kb "$WORK/state/kb.json"
-	start_wxkbd WXKB_REDIS="unix:$SOCK" WXKB_REDIS_PREFIX="$PREFIX"
+	start_wxkbd WXKB_REDIS="unix:$SOCK" WXKB_REDIS_PREFIX="$PREFIX" \
+	    WXKB_APPSECRET=itestsecret WXKB_API_BASE="$API"
 	rc=$?
 	eval "PID_$name=\$WXKBD_PID PORT_$name=\$PORT"
 	WXKBD_PID=
@@ -123,6 +126,13 @@ retry_key() {
 	printf '%s' "m|$1|$2" | sha256sum | cut -c1-32 | sed "s/^/${PREFIX}retry:/"
 }
 
+"$BUILD/tests/fake_wechat" --port 0 --log "$WORK/api.log" \
+    --appid wx0123456789abcdef --secret itestsecret >"$WORK/fake.out" 2>&1 &
+FAKE_PID=$!
+for _ in $(seq 1 50); do grep -q '^PORT=' "$WORK/fake.out" && break; sleep 0.1; done
+API="http://127.0.0.1:$(sed -n 's/^PORT=//p' "$WORK/fake.out")"
+count() { curl -s -m 5 "$API/control/stats" | grep -o "\"$1\":[0-9]*" | cut -d: -f2; }
+
 start_redis
 ok $? "a private redis-server answers on its unix socket"
 if ! start_inst A || ! start_inst B; then
@@ -132,6 +142,28 @@ fi
 ok 0 "two instances start on the shared Redis"
 wait_health A ok && wait_health B ok
 ok $? "both report ok in /healthz once Redis is up"
+
+# --- one access_token for the cluster ---
+for _ in $(seq 1 30); do
+	[ "$(count /cgi-bin/stable_token)" = 1 ] && break
+	sleep 0.1
+done
+sleep 0.5	# time for a second, wrong, fetch to show
+is "$(count /cgi-bin/stable_token)" 1 "two instances start: one token fetch for the cluster"
+# menu NAME: an API call through instance NAME.  The fake has no menu:
+# its 46003 proves the call got past the token check.
+menu() {
+	"$WXKBCTL" --config "$WORK/$1/wxkbd.conf" menu show >"$WORK/menu.out" 2>&1
+	grep -q 'no custom menu exists' "$WORK/menu.out" ||
+	    { sed "s/^/# $1: /" "$WORK/menu.out"; return 1; }
+}
+menu A && menu B
+ok $? "both instances call the API with it"
+is "$(count /cgi-bin/stable_token)" 1 "still one token fetch"
+curl -s -m 5 -X POST -d '{"rotate":true}' "$API/control" >/dev/null
+menu A && menu B
+ok $? "after WeChat rotates the token both instances still get through"
+is "$(count /cgi-bin/stable_token)" 2 "one refresh for the cluster on 40001, not one per instance"
 
 # --- one dispatch for a message and its retry, on either instance ---
 now=$(date +%s)
