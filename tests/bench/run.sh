@@ -190,10 +190,15 @@ wait_http() {
 	return 1
 }
 
-# A private redis-server on a unix socket for saferedis, started once;
+# A private redis-server on a unix socket for saferedis, fresh for each
+# run (answers kept from an earlier round would turn it into retries);
 # never the system's instance, no TCP port.
 start_redis() {
-	[ -n "$REDIS_PID" ] && return
+	if [ -n "$REDIS_PID" ]; then
+		kill -TERM "$REDIS_PID" 2>/dev/null
+		wait "$REDIS_PID" 2>/dev/null
+	fi
+	rm -f "$WORK/redis.sock"
 	redis-server --port 0 --unixsocket "$WORK/redis.sock" \
 	    --unixsocketperm 700 --dir "$WORK" --save '' --appendonly no \
 	    >"$WORK/redis.log" 2>&1 &
