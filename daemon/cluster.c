@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "daemon/cluster.h"
+#include "daemon/cluster_kb.h"
 #include "daemon/config.h"
 #include "handlers/callback/wx_share_redis.h"
 #include "handlers/wechat/wx_token_redis.h"
@@ -19,6 +20,7 @@ struct cluster {
 	struct redis	*redis;
 	struct wx_share	*share;
 	struct wx_token_share *token;
+	struct cluster_kb *kb;		/* NULL until followed */
 };
 
 static void
@@ -77,6 +79,22 @@ cluster_token_share(const struct cluster *c)
 }
 
 int
+cluster_follow_kb(struct cluster *c, struct event_base *base,
+    const struct config *cfg, int (*apply)(void *, const char *, size_t),
+    void *arg, char **cause)
+{
+	c->kb = cluster_kb_new(base, cfg, c->redis, apply, arg, cause);
+	return c->kb != NULL ? 0 : -1;
+}
+
+void
+cluster_kb_changed(struct cluster *c)
+{
+	if (c != NULL)
+		cluster_kb_publish(c->kb);
+}
+
+int
 cluster_degraded(const struct cluster *c)
 {
 	return c != NULL && !redis_is_up(c->redis);
@@ -89,8 +107,11 @@ cluster_stop(struct cluster *c)
 		return;
 	wx_share_redis_free(c->share);
 	c->share = NULL;
+	/* A check in flight is answered (NULL) before its owner goes. */
 	redis_free(c->redis);
 	c->redis = NULL;
+	cluster_kb_free(c->kb);
+	c->kb = NULL;
 }
 
 void

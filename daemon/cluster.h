@@ -21,6 +21,17 @@ struct wx_token_share;
 struct cluster *cluster_new(struct event_base *, const struct config *,
 	    long nonce_ttl, long answer_ttl, char **cause);
 
+/*
+ * Follow the cluster's knowledge base (cluster_kb.h): apply(arg, doc,
+ * len) serves a newer one.  Returns 0, or -1 with *cause (malloc'ed).
+ */
+int	cluster_follow_kb(struct cluster *, struct event_base *,
+	    const struct config *, int (*apply)(void *, const char *, size_t),
+	    void *arg, char **cause);
+
+/* The local knowledge base changed: publish it to the other instances. */
+void	cluster_kb_changed(struct cluster *);
+
 /* The shared retry cache for wx_callback, or NULL without a cluster. */
 const struct wx_share *cluster_share(const struct cluster *);
 

@@ -431,7 +431,24 @@ server_admin_reload_cb(void *arg, uint64_t *generation)
 	if (server_reload(s) != 0)
 		return -1;
 	*generation = s->generation;
+	cluster_kb_changed(s->cluster);
 	return 0;
+}
+
+/* A newer knowledge base from another instance: the file, then serve. */
+static int
+server_cluster_apply(void *arg, const char *doc, size_t len)
+{
+	struct server *s = arg;
+	char *cause = NULL;
+
+	if (file_write_atomic(s->cfg->kb, doc, len, 0600, &cause) != 0) {
+		log_warn("kb_save_failed", "knowledge base from the cluster "
+		    "not written: %s", cause != NULL ? cause : "?");
+		free(cause);
+		return -1;
+	}
+	return server_reload(s);
 }
 
 /* Log what an admin API call asks to: an audit line or a failure. */
@@ -474,6 +491,21 @@ server_admin_api(struct server *s, struct evhttp_request *req,
 
 	memset(&ar, 0, sizeof ar);
 	ar.method = server_admin_method(req);
+	/*
+	 * An edit saved while Redis is away would not reach the other
+	 * instances, and could overwrite one of theirs when it returns.
+	 */
+	if (cluster_degraded(s->cluster) && ar.method != ADMIN_GET &&
+	    strncmp(path, "/api/kb", 7) == 0) {
+		static const char away[] = "{\"error\":\"共享存储（Redis）"
+		    "暂时无法连接，为避免各服务器内容不一致，暂停保存修改。"
+		    "请稍后重试；居民的提问照常回答。\"}\n";
+
+		evhttp_add_header(out, "Retry-After", "10");
+		http_send(req, 503, "application/json; charset=utf-8", away,
+		    sizeof away - 1);
+		return;
+	}
 	ar.path = path;
 	ar.query = query;
 	ar.if_match = evhttp_find_header(in, "If-Match");
@@ -598,6 +630,11 @@ server_new(struct event_base *base, const struct config *cfg, char **cause)
 		goto fail;
 	}
 	cc.share = cluster_share(s->cluster);
+	if (s->cluster != NULL && cluster_follow_kb(s->cluster, base, cfg,
+	    server_cluster_apply, s, cause) != 0) {
+		memset(cc.uid_key, 0, sizeof cc.uid_key);
+		goto fail;
+	}
 	cc.import_state = dispatch_import_state;
 	cc.import_arg = s->dispatch;
 	dispatch_set_share(s->dispatch, cc.share);

@@ -36,6 +36,7 @@ struct redis {
 	char			*password;
 	char			*name;
 	int			 timeout_ms;
+	int			 quiet;
 	redis_state_fn		 on_state;
 	void			*state_arg;
 
@@ -186,9 +187,10 @@ redis_down(struct redis *r, const char *why)
 	r->connected = 0;
 	if (!r->warned) {
 		r->warned = 1;
-		log_warn("redis_down", "redis %s at %s: %s; serving from "
-		    "local state until it is back", r->name,
-		    redis_where(r, where, sizeof where), why);
+		if (!r->quiet)
+			log_warn("redis_down", "redis %s at %s: %s; serving "
+			    "from local state until it is back", r->name,
+			    redis_where(r, where, sizeof where), why);
 	}
 	if (was_up && r->on_state != NULL)
 		r->on_state(r->state_arg, 0);
@@ -361,10 +363,10 @@ redis_ping_cb(void *arg, const redisReply *reply)
 	}
 	r->up = 1;
 	r->backoff_ms = REDIS_BACKOFF_MIN_MS;
-	if (r->warned)
+	if (!r->quiet && r->warned)
 		log_notice("redis_up", "redis %s at %s is back", r->name,
 		    redis_where(r, where, sizeof where));
-	else
+	else if (!r->quiet)
 		log_info("redis_up", "redis %s connected to %s", r->name,
 		    redis_where(r, where, sizeof where));
 	r->warned = 0;
@@ -477,6 +479,7 @@ redis_new(struct event_base *base, const struct redis_opts *o, char **cause)
 	    r->password == NULL))
 		fatal("strdup");
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 500;
+	r->quiet = o->quiet;
 	r->on_state = o->on_state;
 	r->state_arg = o->state_arg;
 	r->backoff_ms = REDIS_BACKOFF_MIN_MS;

@@ -52,6 +52,8 @@ struct redis_opts {
 	const char	*password;	/* AUTH after connecting; NULL/"": none */
 	const char	*name;		/* in log lines: "state", "pubsub" */
 	int		 timeout_ms;	/* per command and per connect */
+	int		 quiet;		/* no up/down lines: another
+					   connection to the server logs */
 	redis_state_fn	 on_state;	/* may be NULL */
 	void		*state_arg;
 };

@@ -6,7 +6,8 @@
 # dead instance is taken over; Redis killed mid-traffic costs no callback
 # and its return is noticed; an instance killed with -9 leaves the other
 # serving its retries.  Against the fake WeChat API, the cluster fetches
-# one access_token, and one more when WeChat refuses it.
+# one access_token, and one more when WeChat refuses it.  An edit saved on
+# one instance is served by the other; while Redis is away edits get 503.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 
@@ -121,6 +122,36 @@ to() {
 	URL="http://127.0.0.1:$port/wechat"
 }
 
+# add_item NAME ID KEYWORD TEXT: create an item through NAME's admin API
+# (If-Match: the knowledge base's revision); sets STATUS and BODY.
+add_item() {
+	local port rev
+	port=$(sed -n 's/^WXKB_ADMIN_LISTEN=127.0.0.1://p' "$WORK/$1/wxkbd.conf")
+	rev=$(curl -s -m 5 -H "Authorization: Bearer $ADMIN_TOKEN" \
+	    "http://127.0.0.1:$port/api/kb" | grep -o '"revision":[0-9]*' |
+	    head -n 1 | cut -d: -f2)
+	STATUS=$(curl -s -m 5 -o "$WORK/admin.out" -w '%{http_code}' -X POST \
+	    -H "Authorization: Bearer $ADMIN_TOKEN" -H "If-Match: ${rev:-0}" \
+	    -H 'Content-Type: application/json' --data-binary \
+	    "{\"id\":\"$2\",\"title\":\"$2\",\"keywords\":[\"$3\"],\"reply\":{\"type\":\"text\",\"content\":\"$4\"}}" \
+	    "http://127.0.0.1:$port/api/kb/items")
+	BODY=$(cat "$WORK/admin.out")
+}
+
+# served_within NAME TENTHS TEXT WANT: NAME answers TEXT with WANT within
+# TENTHS tenths of a second.
+served_within() {
+	local i
+	to "$1"
+	for i in $(seq 1 "$2"); do
+		post "$(plain_query "$now" "$((90000 + RANDOM))")" \
+		    "$(text_xml oClusterKb "7400000000009$RANDOM$i" "$3")"
+		echo "$BODY" | grep -q "$4" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # The Redis key of the retry entry of OPENID's message MSGID.
 retry_key() {
 	printf '%s' "m|$1|$2" | sha256sum | cut -c1-32 | sed "s/^/${PREFIX}retry:/"
@@ -202,6 +233,14 @@ is "$STATUS" 403 "B refuses another message under the nonce A saw"
 grep -q 'event=replay' "$WORK/B/wxkbd.log"
 ok $? "B logs the replay"
 
+# --- an edit saved on A is served by B ---
+add_item A kb-edit-one 新增测试一 测试条目丙
+is "$STATUS" 201 "A saves a new item through its admin API"
+served_within B 10 新增测试一 测试条目丙
+ok $? "B serves the item within 1 s"
+grep -q 'event=kb_sync' "$WORK/B/wxkbd.log"
+ok $? "B logs the revision it took from the cluster"
+
 # --- the digit reply to a suggestion list reaches another instance ---
 to A; post "$(plain_query "$now" 83100)" "$(text_xml oClusterU9 7400000000000000900 '公开办理')"
 echo "$BODY" | grep -q '回复数字查看'
@@ -259,6 +298,10 @@ curl -s -m 2 "http://127.0.0.1:$(eval echo \$PORT_A)/healthz" >/dev/null
 metrics=$(grep -c '^wxkb_redis_up 0' < <(curl -s -m 2 -H "Authorization: Bearer $ADMIN_TOKEN" \
     "http://127.0.0.1:$(sed -n 's/^WXKB_ADMIN_LISTEN=127.0.0.1://p' "$WORK/A/wxkbd.conf")/metrics"))
 is "$metrics" 1 "/metrics shows wxkb_redis_up 0"
+add_item A kb-edit-two 新增测试二 测试条目丁
+is "$STATUS" 503 "an admin edit while Redis is away gets 503"
+echo "$BODY" | grep -q '暂停保存修改'
+ok $? "with a clear Chinese message"
 # Degraded: a retry to the same instance is still answered from its cache.
 to A; post "$(plain_query "$now" 86040)" "$(text_xml oClusterU6 7400000000000000650 '骰子')"
 first=$BODY
@@ -272,6 +315,10 @@ wait_health A ok && wait_health B ok
 ok $? "both instances reconnect and report ok"
 grep -q 'event=redis_up.*is back' "$WORK/A/wxkbd.log"
 ok $? "the return is logged"
+add_item A kb-edit-two 新增测试二 测试条目丁
+is "$STATUS" 201 "with Redis back, edits are saved again"
+served_within B 100 新增测试二 测试条目丁
+ok $? "and B serves them once it has resubscribed"
 msg=$(text_xml oClusterU7 7400000000000000700 '骰子')
 q=$(plain_query "$now" 87000)
 to A; post "$q" "$msg"; a_body=$BODY
