@@ -22,16 +22,20 @@
 #define CLUSTER_KB_CHECK_S	30
 #define CLUSTER_KB_KEY_MAX	256
 
-/* KEYS rev, doc, channel; ARGV revision, document. */
+/*
+ * KEYS rev, doc, channel; ARGV revision, document, the revision this
+ * instance last saw in Redis.  Compare-and-set: when another instance
+ * published since (the stored revision moved on), -1.  An empty Redis
+ * (restarted without its data) takes any revision.
+ */
 static const char cluster_kb_publish_lua[] =
-    "if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[1]) or '0')\n"
-    "then\n"
-    "  redis.call('SET', KEYS[2], ARGV[2])\n"
-    "  redis.call('SET', KEYS[1], ARGV[1])\n"
-    "  redis.call('PUBLISH', KEYS[3], ARGV[1])\n"
-    "  return 1\n"
-    "end\n"
-    "return 0\n";
+    "local cur = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "if cur ~= 0 and cur ~= tonumber(ARGV[3]) then return -1 end\n"
+    "if tonumber(ARGV[1]) <= cur then return 0 end\n"
+    "redis.call('SET', KEYS[2], ARGV[2])\n"
+    "redis.call('SET', KEYS[1], ARGV[1])\n"
+    "redis.call('PUBLISH', KEYS[3], ARGV[1])\n"
+    "return 1\n";
 
 /* KEYS rev, doc; ARGV the revision served here.  Newer: {rev, doc}. */
 static const char cluster_kb_check_lua[] =
@@ -49,6 +53,9 @@ struct cluster_kb {
 	void			*apply_arg;
 	struct event		*timer;
 	int			 checking;	/* a check is in Redis */
+	int			 force_next;	/* a forced check waits */
+	int64_t			 seen;		/* last revision seen in Redis */
+	int64_t			 publishing;	/* revision in flight, or 0 */
 	char			 rev_key[CLUSTER_KB_KEY_MAX];
 	char			 doc_key[CLUSTER_KB_KEY_MAX];
 	char			 channel[CLUSTER_KB_KEY_MAX];
@@ -75,18 +82,44 @@ cluster_kb_local(const struct cluster_kb *ck, char **buf, size_t *len,
 	return 0;
 }
 
+static void cluster_kb_check(struct cluster_kb *, int force);
+
+static void
+cluster_kb_publish_cb(void *arg, const redisReply *reply)
+{
+	struct cluster_kb *ck = arg;
+	int64_t rev = ck->publishing;
+
+	ck->publishing = 0;
+	if (reply == NULL || reply->type != REDIS_REPLY_INTEGER)
+		return;		/* Redis away: the next check publishes */
+	if (reply->integer == 1) {
+		ck->seen = rev;
+		return;
+	}
+	if (reply->integer < 0) {
+		log_warn("kb_conflict", "knowledge base revision %" PRId64
+		    " saved here lost to an edit saved at the same time on "
+		    "another instance; serving that one: make the change "
+		    "again", rev);
+		cluster_kb_check(ck, 1);
+	}
+}
+
 void
 cluster_kb_publish(struct cluster_kb *ck)
 {
-	const char *argv[8];
-	size_t argvlen[8];
-	char *buf, revs[24];
+	const char *argv[9];
+	size_t argvlen[9];
+	char *buf, revs[24], seen[24];
 	size_t len, i;
 	int64_t rev;
 
-	if (ck == NULL || cluster_kb_local(ck, &buf, &len, &rev) != 0)
+	if (ck == NULL || ck->publishing != 0 ||
+	    cluster_kb_local(ck, &buf, &len, &rev) != 0)
 		return;
 	snprintf(revs, sizeof revs, "%" PRId64, rev);
+	snprintf(seen, sizeof seen, "%" PRId64, ck->seen);
 	argv[0] = "EVAL";
 	argv[1] = cluster_kb_publish_lua;
 	argv[2] = "3";
@@ -95,11 +128,13 @@ cluster_kb_publish(struct cluster_kb *ck)
 	argv[5] = ck->channel;
 	argv[6] = revs;
 	argv[7] = buf;
-	for (i = 0; i < 7; i++)
+	argv[8] = seen;
+	for (i = 0; i < 9; i++)
 		argvlen[i] = strlen(argv[i]);
 	argvlen[7] = len;
-	if (rev > 0)
-		(void)redis_command(ck->state, NULL, NULL, 8, argv, argvlen);
+	if (rev > 0 && redis_command(ck->state, cluster_kb_publish_cb, ck, 9,
+	    argv, argvlen) == 0)
+		ck->publishing = rev;
 	free(buf);
 }
 
@@ -112,9 +147,16 @@ cluster_kb_check_cb(void *arg, const redisReply *reply)
 	struct kb *kb = NULL;
 
 	ck->checking = 0;
-	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
-	    reply->elements < 1)
+	if (ck->force_next && reply != NULL) {
+		ck->force_next = 0;
+		cluster_kb_check(ck, 1);
 		return;
+	}
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements < 1 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING)
+		return;
+	ck->seen = strtoll(reply->element[0]->str, NULL, 10);
 	if (reply->elements == 1) {
 		/* Ours is as new or newer: the cluster should have it. */
 		cluster_kb_publish(ck);
@@ -140,19 +182,27 @@ cluster_kb_check_cb(void *arg, const redisReply *reply)
 		    reply->element[0]->str : "?");
 }
 
-/* Is the cluster's revision newer than the file's?  Apply it then. */
+/*
+ * Is the cluster's revision newer than the file's?  Apply it then; with
+ * force, whatever its revision (after a lost compare-and-set the two may
+ * carry the same number).
+ */
 static void
-cluster_kb_check(struct cluster_kb *ck)
+cluster_kb_check(struct cluster_kb *ck, int force)
 {
 	const char *argv[6];
 	char *buf, revs[24];
 	size_t len;
 	int64_t rev = 0;
 
-	if (ck->checking)
+	if (ck->checking) {
+		ck->force_next |= force;
 		return;
+	}
 	if (cluster_kb_local(ck, &buf, &len, &rev) == 0)
 		free(buf);
+	if (force)
+		rev = -1;
 	snprintf(revs, sizeof revs, "%" PRId64, rev);
 	argv[0] = "EVAL";
 	argv[1] = cluster_kb_check_lua;
@@ -171,7 +221,7 @@ cluster_kb_message_cb(void *arg, const char *msg, size_t len)
 	(void)msg;
 	(void)len;
 	/* A new revision, or a (re)subscription: messages may be lost. */
-	cluster_kb_check(arg);
+	cluster_kb_check(arg, 0);
 }
 
 static void
@@ -179,7 +229,7 @@ cluster_kb_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	cluster_kb_check(arg);
+	cluster_kb_check(arg, 0);
 }
 
 struct cluster_kb *

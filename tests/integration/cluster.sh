@@ -241,6 +241,36 @@ ok $? "B serves the item within 1 s"
 grep -q 'event=kb_sync' "$WORK/B/wxkbd.log"
 ok $? "B logs the revision it took from the cluster"
 
+# Two admins save at once, on A and on B: the cluster ends up with one
+# version, whichever won the compare-and-set in Redis.
+add_item A kb-race-a 并发测试甲 测试并发甲 &
+race_a=$!
+add_item B kb-race-b 并发测试乙 测试并发乙
+wait "$race_a"
+sleep 1.5
+same=0
+for kw in 并发测试甲 并发测试乙; do
+	to A; post "$(plain_query "$now" "$((91000 + RANDOM))")" "$(text_xml oClusterKb2 "7400000000008$RANDOM" "$kw")"
+	a_says=$(echo "$BODY" | grep -o '测试并发.\|没有找到答案')
+	to B; post "$(plain_query "$now" "$((91000 + RANDOM))")" "$(text_xml oClusterKb2 "7400000000008$RANDOM" "$kw")"
+	b_says=$(echo "$BODY" | grep -o '测试并发.\|没有找到答案')
+	[ -n "$a_says" ] && [ "$a_says" = "$b_says" ] && same=$((same + 1))
+done
+is "$same" 2 "two edits saved at once on A and B: both serve one version"
+# A revision stored in Redis behind A's back (as if another instance had
+# saved just before A): A's edit loses the compare-and-set, A says so
+# and serves the cluster's version.
+write_kb "$WORK/other.json"
+sed -i 's/^{"version":1,/{"version":1,"revision":900,/' "$WORK/other.json"
+rcli set "${PREFIX}kb:doc" "$(cat "$WORK/other.json")" >/dev/null
+rcli set "${PREFIX}kb:rev" 900 >/dev/null
+add_item A kb-lost 丢失测试 测试条目戊
+is "$STATUS" 201 "A saves an edit while Redis holds a newer revision"
+served_within A 20 新增测试一 没有找到答案
+ok $? "A gives way to the cluster's version"
+grep -q 'event=kb_conflict' "$WORK/A/wxkbd.log"
+ok $? "A logs the lost compare-and-set"
+
 # --- the digit reply to a suggestion list reaches another instance ---
 to A; post "$(plain_query "$now" 83100)" "$(text_xml oClusterU9 7400000000000000900 '公开办理')"
 echo "$BODY" | grep -q '回复数字查看'
