@@ -54,7 +54,9 @@ struct cluster_kb {
 	struct event		*timer;
 	int			 checking;	/* a check is in Redis */
 	int			 force_next;	/* a forced check waits */
-	int64_t			 seen;		/* last revision seen in Redis */
+	int64_t			 seen;		/* revision last applied from or
+						   published to Redis */
+	int64_t			 asked;		/* local revision of the check */
 	int64_t			 publishing;	/* revision in flight, or 0 */
 	char			 rev_key[CLUSTER_KB_KEY_MAX];
 	char			 doc_key[CLUSTER_KB_KEY_MAX];
@@ -145,6 +147,7 @@ cluster_kb_check_cb(void *arg, const redisReply *reply)
 	const redisReply *d;
 	struct kb_diag diag;
 	struct kb *kb = NULL;
+	int64_t r;
 
 	ck->checking = 0;
 	if (ck->force_next && reply != NULL) {
@@ -156,9 +159,17 @@ cluster_kb_check_cb(void *arg, const redisReply *reply)
 	    reply->elements < 1 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING)
 		return;
-	ck->seen = strtoll(reply->element[0]->str, NULL, 10);
+	r = strtoll(reply->element[0]->str, NULL, 10);
 	if (reply->elements == 1) {
-		/* Ours is as new or newer: the cluster should have it. */
+		/*
+		 * The same number as ours but not one we took or gave: the
+		 * contents may differ (two saves at once), take the cluster's.
+		 */
+		if (r == ck->asked && r != ck->seen && r > 0) {
+			cluster_kb_check(ck, 1);
+			return;
+		}
+		/* Ours is newer: the cluster should have it. */
 		cluster_kb_publish(ck);
 		return;
 	}
@@ -167,19 +178,19 @@ cluster_kb_check_cb(void *arg, const redisReply *reply)
 		return;
 	memset(&diag, 0, sizeof diag);
 	if (kb_load_buffer(d->str, d->len, 0, &kb, &diag) != KB_OK) {
-		log_err("kb_sync_failed", "the knowledge base of revision %s "
-		    "in Redis is not valid here; the local one keeps serving",
-		    reply->element[0]->type == REDIS_REPLY_STRING ?
-		    reply->element[0]->str : "?");
+		log_err("kb_sync_failed", "the knowledge base of revision %"
+		    PRId64 " in Redis is not valid here; the local one keeps "
+		    "serving", r);
 		kb_diag_cleanup(&diag);
 		return;
 	}
 	kb_unref(kb);
 	kb_diag_cleanup(&diag);
-	if (ck->apply(ck->apply_arg, d->str, d->len) == 0)
-		log_notice("kb_sync", "knowledge base revision %s from the "
-		    "cluster", reply->element[0]->type == REDIS_REPLY_STRING ?
-		    reply->element[0]->str : "?");
+	if (ck->apply(ck->apply_arg, d->str, d->len) != 0)
+		return;
+	ck->seen = r;
+	log_notice("kb_sync", "knowledge base revision %" PRId64 " from the "
+	    "cluster", r);
 }
 
 /*
@@ -201,6 +212,7 @@ cluster_kb_check(struct cluster_kb *ck, int force)
 	}
 	if (cluster_kb_local(ck, &buf, &len, &rev) == 0)
 		free(buf);
+	ck->asked = rev;
 	if (force)
 		rev = -1;
 	snprintf(revs, sizeof revs, "%" PRId64, rev);
