@@ -564,7 +564,7 @@ static void wx_job_finish(struct wx_job *);
 
 /* The share's verdict; keeps the local records current for later. */
 static void
-wx_post_shared_cb(void *arg, enum wx_share_verdict v, const char *answer,
+wx_post_shared_cb(void *arg, enum wx_share_verdict v, const char *data,
     size_t len)
 {
 	struct wx_job *job = arg;
@@ -579,16 +579,16 @@ wx_post_shared_cb(void *arg, enum wx_share_verdict v, const char *answer,
 		pthread_mutex_unlock(&cb->lock);
 		if (len > 0 && cb->import_state != NULL)
 			cb->import_state(cb->import_arg, p->msg->from_user,
-			    answer, len, job->now);
+			    data, len, job->now);
 		wx_post_dispatch(cb, p, job->now, &job->res);
 		break;
 	case WX_SHARE_ANSWERED:
 		pthread_mutex_lock(&cb->lock);
 		(void)cache_put(cb->nonces, p->nkey, p->key, strlen(p->key),
 		    job->now);
-		(void)cache_put(cb->retry, p->key, answer, len, job->now);
+		(void)cache_put(cb->retry, p->key, data, len, job->now);
 		pthread_mutex_unlock(&cb->lock);
-		wx_post_retry(cb, p, answer, len, job->now, &job->res);
+		wx_post_retry(cb, p, data, len, job->now, &job->res);
 		break;
 	case WX_SHARE_REPLAY:
 		wx_refuse(&job->res, 403, "replay", "nonce reused for another "
