@@ -28,7 +28,7 @@ UNITDIR   ?= /lib/systemd/system
 
 CC        ?= cc
 PKGS      := libevent libevent_pthreads libcurl jansson expat libutf8proc \
-             libsystemd
+             libsystemd hiredis
 # ICU only at build time: kb/gen/kb_fold_gen.c writes kb_fold's tables.
 ICU_PKGS  := icu-i18n icu-uc
 
@@ -46,7 +46,8 @@ DEB_PKGS := \
 	libexpat1-dev \
 	libutf8proc-dev \
 	libsystemd-dev \
-	libicu-dev
+	libicu-dev \
+	libhiredis-dev
 # Only for the tests, the fuzzers and the benchmarks:
 DEB_TEST_PKGS := \
 	libcmocka-dev \
@@ -61,7 +62,8 @@ DEB_TEST_PKGS := \
 	libclang-rt-14-dev \
 	chromium \
 	fonts-wqy-microhei \
-	prometheus
+	prometheus \
+	redis-server
 # The npm packages of the tests (package-lock.json in each directory).
 NPM_DIRS := tests/interop tests/browser
 

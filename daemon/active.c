@@ -144,7 +144,8 @@ active_wake_cb(evutil_socket_t fd, short what, void *arg)
 
 struct active *
 active_new(struct event_base *base, const struct config *cfg,
-    const unsigned char uid_key[16], struct dispatch *d, char **cause)
+    const unsigned char uid_key[16], struct dispatch *d,
+    const struct wx_token_share *token_share, char **cause)
 {
 	struct wx_api_cfg ac;
 	struct wx_cs_cfg cc;
@@ -168,6 +169,7 @@ active_new(struct event_base *base, const struct config *cfg,
 	ac.appid = cfg->appid;
 	ac.appsecret = cfg->appsecret;
 	ac.state_dir = cfg->state_dir;
+	ac.token_share = token_share;
 	a->api = wx_api_new(base, &ac, &why);
 	if (a->api == NULL || a->wake == NULL)
 		goto fail;

@@ -13,6 +13,7 @@
 
 struct config;
 struct dispatch;
+struct wx_token_share;
 struct event_base;
 struct wx_api;
 struct wx_push;
@@ -22,10 +23,12 @@ struct active;
  * Start the API client on base (the main loop) when WXKB_APPSECRET is
  * set: returns the new object, or NULL with *cause NULL when the API is
  * off, NULL with *cause (malloc'ed) on failure.  Long answers of d are
- * then delivered through the customer-service API.
+ * then delivered through the customer-service API.  token_share (may be
+ * NULL, borrowed) is the access_token of every instance.
  */
 struct active *active_new(struct event_base *base, const struct config *cfg,
-	    const unsigned char uid_key[16], struct dispatch *d, char **cause);
+	    const unsigned char uid_key[16], struct dispatch *d,
+	    const struct wx_token_share *token_share, char **cause);
 void	active_free(struct active *);
 
 /*

@@ -19,6 +19,7 @@
 #include "lib/cause.h"
 #include "lib/http.h"
 #include "lib/log.h"
+#include "lib/redis.h"
 
 #define CONFIG_MAX_FILE		(64 * 1024)
 #define CONFIG_MAX_VALUE	4096
@@ -81,6 +82,13 @@ static const struct config_key config_keys[] = {
 	  "metrics_token", "bearer token for /metrics only (Prometheus)" },
 	{ "WXKB_DEMO", F(demo), "no", 0, NULL,
 	  "yes: allow the demo Token and admin token (make run only)" },
+	{ "WXKB_REDIS", F(redis), "", 0, NULL,
+	  "state shared by instances: unix:/PATH or redis://HOST:PORT/DB "
+	  "(empty: one instance)" },
+	{ "WXKB_REDIS_PASSWORD", F(redis_password), "", CONFIG_SECRET,
+	  "redis_password", "password of the Redis server (AUTH)" },
+	{ "WXKB_REDIS_PREFIX", F(redis_prefix_text), "", 0, NULL,
+	  "prefix of every Redis key (empty: wxkbd:APPID:)" },
 };
 #undef F
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -371,6 +379,49 @@ config_check_listen(const char *key, const char *v, char **cause)
 	return 0;
 }
 
+/* WXKB_REDIS and its companions; derives redis_prefix. */
+static int
+config_validate_redis(struct config *cfg, char **cause)
+{
+	struct redis_url url;
+	char *why = NULL;
+	const char *p;
+
+	free(cfg->redis_prefix);
+	cfg->redis_prefix = NULL;
+	if (*cfg->redis == '\0')
+		return 0;
+	if (redis_url_parse(cfg->redis, &url, &why) != 0) {
+		cause_set(cause, "WXKB_REDIS: %s", why != NULL ? why :
+		    "out of memory");
+		free(why);
+		return -1;
+	}
+	redis_url_cleanup(&url);
+	if (cfg->workers != 1) {
+		cause_set(cause, "WXKB_WORKERS: must be 1 with WXKB_REDIS "
+		    "(add instances instead of event loops)");
+		return -1;
+	}
+	for (p = cfg->redis_prefix_text; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f)
+			break;
+	}
+	if (*p != '\0' || strlen(cfg->redis_prefix_text) > 128) {
+		cause_set(cause, "WXKB_REDIS_PREFIX: at most 128 bytes, no "
+		    "blanks or control characters");
+		return -1;
+	}
+	if (*cfg->redis_prefix_text != '\0')
+		cfg->redis_prefix = strdup(cfg->redis_prefix_text);
+	else if (asprintf(&cfg->redis_prefix, "wxkbd:%s:",
+	    *cfg->appid != '\0' ? cfg->appid : "plain") == -1)
+		cfg->redis_prefix = NULL;
+	if (cfg->redis_prefix == NULL)
+		fatal("out of memory");
+	return 0;
+}
+
 int
 config_validate_admin(const struct config *cfg, char **cause)
 {
@@ -486,6 +537,8 @@ config_validate(struct config *cfg, char **cause)
 		return -1;
 	}
 	cfg->max_connections = (int)v;
+	if (config_validate_redis(cfg, cause) != 0)
+		return -1;
 	return config_check_timezone(cfg, cause);
 }
 
@@ -544,6 +597,8 @@ config_cleanup(struct config *cfg)
 		free(*slot);
 		*slot = NULL;
 	}
+	free(cfg->redis_prefix);
+	cfg->redis_prefix = NULL;
 }
 
 const char *

@@ -41,6 +41,9 @@ struct config {
 	char	*admin_hosts;		/* WXKB_ADMIN_HOSTS */
 	char	*metrics_token;		/* WXKB_METRICS_TOKEN (secret) */
 	char	*demo;			/* WXKB_DEMO */
+	char	*redis;			/* WXKB_REDIS; "" = one instance */
+	char	*redis_password;	/* WXKB_REDIS_PASSWORD (secret) */
+	char	*redis_prefix_text;	/* WXKB_REDIS_PREFIX as written */
 
 	/* Derived by config_validate(). */
 	enum config_mode mode;
@@ -50,6 +53,7 @@ struct config {
 	const char *tz;			/* for TZ: timezone, or a POSIX rule
 					   when tzdata lacks the default */
 	int	 max_connections;	/* per listener */
+	char	*redis_prefix;		/* keys' prefix, malloc'ed */
 };
 
 #define CONFIG_TZ_DEFAULT	"Asia/Shanghai"

@@ -25,6 +25,7 @@
 
 #include "daemon/active.h"
 #include "daemon/admin_guard.h"
+#include "daemon/cluster.h"
 #include "daemon/config.h"
 #include "daemon/server.h"
 #include "daemon/tally.h"
@@ -80,6 +81,7 @@ struct server {
 	struct http_conns	*public_conns;
 	struct http_conns	*admin_conns;
 	struct active		*active;	/* NULL: API off */
+	struct cluster		*cluster;	/* NULL: one instance */
 	uint64_t		 generation;
 	_Atomic uint64_t	 requests;	/* counted by every worker */
 	time_t			 last_reload;
@@ -277,7 +279,9 @@ server_healthz(struct server *s, struct evhttp_request *req,
 	memcpy(error, s->reload_error, sizeof error);
 	pthread_mutex_unlock(&s->reload_mtx);
 	kb = dispatch_kb_acquire(s->dispatch);
-	j = json_pack("{s:s, s:I, s:I, s:s}", "status", "ok",
+	/* Degraded still serves: a balancer must keep sending to it. */
+	j = json_pack("{s:s, s:I, s:I, s:s}", "status",
+	    cluster_degraded(s->cluster) ? "degraded" : "ok",
 	    "generation", (json_int_t)(kb != NULL ? kb_generation(kb) : 0),
 	    "items", (json_int_t)(kb != NULL ? kb_nitems(kb) : 0),
 	    "last_reload", error[0] != '\0' ? "failed" : "ok");
@@ -300,23 +304,57 @@ server_healthz(struct server *s, struct evhttp_request *req,
 	free(body);
 }
 
+/* A callback while it is being answered (it may wait on Redis). */
+struct server_call {
+	struct evhttp_request	*req;
+	uint64_t		 start;
+};
+
+static void
+server_callback_done(void *arg, struct wx_result *res)
+{
+	struct server_call *call = arg;
+	uint64_t took;
+
+	http_send(call->req, res->status, res->content_type, res->body,
+	    res->len);
+	took = server_now_us() - call->start;
+	tally_callback(res, took);
+}
+
+static void
+server_callback_done_free(void *arg, struct wx_result *res)
+{
+	server_callback_done(arg, res);
+	free(arg);
+}
+
 static void
 server_callback(struct server *s, struct evhttp_request *req,
     const char *query)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	struct wx_result res;
+	struct server_call call, *heap;
 	size_t len = evbuffer_get_length(in);
 	const char *body;
-	uint64_t start = server_now_us(), took;
 
 	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
-	wx_callback_handle(s->callback, server_method(req), query, body, len,
-	    time(NULL), &res);
-	http_send(req, res.status, res.content_type, res.body, res.len);
-	took = server_now_us() - start;
-	tally_callback(&res, took);
-	wx_result_cleanup(&res);
+	call.req = req;
+	call.start = server_now_us();
+	if (s->cluster == NULL) {
+		/* One instance: always answered before the call returns. */
+		wx_callback_start(s->callback, server_method(req), query,
+		    body, len, time(NULL), server_callback_done, &call);
+		return;
+	}
+	heap = malloc(sizeof *heap);
+	if (heap == NULL) {
+		http_send_text(req, 500, "out of memory\n");
+		return;
+	}
+	*heap = call;
+	wx_callback_start(s->callback, server_method(req), query, body, len,
+	    time(NULL), server_callback_done_free, heap);
 }
 
 void
@@ -448,7 +486,24 @@ server_admin_reload_cb(void *arg, uint64_t *generation)
 	if (server_reload(s) != 0)
 		return -1;
 	*generation = s->generation;
+	cluster_kb_changed(s->cluster);
 	return 0;
+}
+
+/* A newer knowledge base from another instance: the file, then serve. */
+static int
+server_cluster_apply(void *arg, const char *doc, size_t len)
+{
+	struct server *s = arg;
+	char *cause = NULL;
+
+	if (file_write_atomic(s->cfg->kb, doc, len, 0600, &cause) != 0) {
+		log_warn("kb_save_failed", "knowledge base from the cluster "
+		    "not written: %s", cause != NULL ? cause : "?");
+		free(cause);
+		return -1;
+	}
+	return server_reload(s);
 }
 
 /* Log what an admin API call asks to: an audit line or a failure. */
@@ -514,6 +569,22 @@ server_admin_api(struct server *s, struct evhttp_request *req,
 
 	memset(&ar, 0, sizeof ar);
 	ar.method = server_admin_method(req);
+	/*
+	 * An edit saved while Redis is away would not reach the other
+	 * instances, and could overwrite one of theirs when it returns.
+	 */
+	if (cluster_degraded(s->cluster) && ar.method != ADMIN_GET &&
+	    strncmp(path, "/api/kb", 7) == 0) {
+		static const char away[] = "{\"error\":\"共享存储（Redis）"
+		    "暂时无法连接，为避免各服务器内容不一致，暂停保存修改。"
+		    "请稍后重试；居民的提问照常回答。\"}\n";
+
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "10");
+		http_send(req, 503, "application/json; charset=utf-8", away,
+		    sizeof away - 1);
+		return;
+	}
 	ar.path = path;
 	ar.query = query;
 	ar.if_match = evhttp_find_header(in, "If-Match");
@@ -657,7 +728,23 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 	cc.dispatch = dispatch_message;
 	cc.dispatch_arg = s->dispatch;
 	server_uid_key(cfg, cc.uid_key);
-	s->active = active_new(base, cfg, cc.uid_key, s->dispatch, cause);
+	s->cluster = cluster_new(base, cfg, 2 * cfg->max_clock_skew + 1,
+	    WX_RETRY_TTL, cause);
+	if (s->cluster == NULL && *cause != NULL) {
+		memset(cc.uid_key, 0, sizeof cc.uid_key);
+		goto fail;
+	}
+	cc.share = cluster_share(s->cluster);
+	if (s->cluster != NULL && cluster_follow_kb(s->cluster, base, cfg,
+	    server_cluster_apply, s, cause) != 0) {
+		memset(cc.uid_key, 0, sizeof cc.uid_key);
+		goto fail;
+	}
+	cc.import_state = dispatch_import_state;
+	cc.import_arg = s->dispatch;
+	dispatch_set_share(s->dispatch, cc.share);
+	s->active = active_new(base, cfg, cc.uid_key, s->dispatch,
+	    cluster_token_share(s->cluster), cause);
 	if (s->active != NULL) {
 		/* Note each resident's window before answering. */
 		cc.dispatch = active_dispatch;
@@ -778,6 +865,8 @@ server_free(struct server *s)
 {
 	if (s == NULL)
 		return;
+	/* Callbacks waiting on Redis are answered first, from local state. */
+	cluster_stop(s->cluster);
 	if (s->public != NULL)
 		evhttp_free(s->public);
 	if (s->admin != NULL)
@@ -786,6 +875,7 @@ server_free(struct server *s)
 	http_conns_free(s->admin_conns);
 	wx_callback_free(s->callback);
 	active_free(s->active);
+	cluster_free(s->cluster);	/* the token share outlives active */
 	dispatch_free(s->dispatch);
 	kb_unanswered_free(s->unanswered);
 	free(s->unanswered_path);

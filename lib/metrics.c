@@ -129,6 +129,10 @@ static struct metrics_family metrics_families[M_NFAMILIES] = {
 	FAMILY(M_KB_LAST_RELOAD_TIME, "wxkb_kb_last_reload_timestamp_seconds",
 	    METRICS_GAUGE, NULL,
 	    "Unix time of the last knowledge-base reload attempt."),
+	FAMILY(M_REDIS_UP, "wxkb_redis_up",
+	    METRICS_GAUGE, NULL,
+	    "1 while the state shared in Redis is reachable; 0 in degraded "
+	    "mode and without WXKB_REDIS."),
 };
 #undef FAMILY
 #undef FAMILY_PRESET

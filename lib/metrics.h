@@ -58,6 +58,7 @@ enum metrics_id {
 	M_KB_ITEMS,
 	M_KB_LAST_RELOAD_OK,
 	M_KB_LAST_RELOAD_TIME,
+	M_REDIS_UP,
 	M_NFAMILIES
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handlers/callback/dispatch.h"
+#include "handlers/callback/wx_share.h"
 #include "handlers/callback/wx_reply.h"
 #include "kb/kb.h"
 #include "kb/kb_norm.h"
@@ -43,6 +44,7 @@ struct dispatch {
 	unsigned char		 user_key[16];
 	dispatch_send_fn	 send;
 	void			*send_arg;
+	const struct wx_share	*share;		/* NULL: suggestions local */
 	unsigned int		 rand_state;
 	/*
 	 * Workers share one dispatcher: the lock guards kb (swapped by
@@ -447,7 +449,33 @@ dispatch_suggest(struct dispatch *d, const struct kb *kb,
 	pthread_mutex_lock(&d->lock);
 	(void)cache_put(d->suggested, user, ids, idn, now);
 	pthread_mutex_unlock(&d->lock);
+	/* The digit may reach another instance. */
+	if (d->share != NULL)
+		d->share->ops->put_state(d->share->impl, msg->from_user, ids,
+		    idn, DISPATCH_SUGGEST_TTL);
 	return dispatch_text(d, msg, text, NULL, out);
+}
+
+void
+dispatch_set_share(struct dispatch *d, const struct wx_share *share)
+{
+	d->share = share;
+}
+
+void
+dispatch_import_state(void *arg, const char *openid, const char *data,
+    size_t len, time_t now)
+{
+	struct dispatch *d = arg;
+	char user[SIPHASH_UID_LEN + 1];
+
+	/* At most the list dispatch_suggest() stores. */
+	if (len == 0 || len > 3 * (KB_MAX_ID + 1))
+		return;
+	siphash_uid(d->user_key, openid, user);
+	pthread_mutex_lock(&d->lock);
+	(void)cache_put(d->suggested, user, data, len, now);
+	pthread_mutex_unlock(&d->lock);
 }
 
 /*

@@ -26,6 +26,7 @@ struct kb_result;
 struct kb_stats;
 struct kb_unanswered;
 struct dispatch;
+struct wx_share;
 
 /*
  * Sends the parts of an answer after the first (customer-service API).
@@ -92,6 +93,20 @@ void	dispatch_set_unanswered(struct dispatch *, struct kb_unanswered *);
 /* Deliver the rest of long answers through fn (may be NULL). */
 void	dispatch_set_sender(struct dispatch *, dispatch_send_fn fn,
 	    void *arg);
+
+/*
+ * Keep each resident's suggestion list also in share (borrowed, may be
+ * NULL), so that the digit reply may reach another instance.
+ */
+void	dispatch_set_share(struct dispatch *, const struct wx_share *share);
+
+/*
+ * The import_state hook of wx_callback (arg is a struct dispatch): take
+ * the suggestion list another instance stored for openid.  A blob longer
+ * than any list is ignored.
+ */
+void	dispatch_import_state(void *arg, const char *openid, const char *data,
+	    size_t len, time_t now);
 
 /* The wx_dispatch_fn of wx_callback: arg is a struct dispatch. */
 int	dispatch_message(void *arg, const struct wx_msg *msg, time_t now,

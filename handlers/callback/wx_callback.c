@@ -14,6 +14,7 @@
 #include "handlers/callback/wx_crypto.h"
 #include "handlers/callback/wx_query.h"
 #include "handlers/callback/wx_reply.h"
+#include "handlers/callback/wx_share.h"
 #include "handlers/callback/wx_sig.h"
 #include "lib/cache.h"
 #include "lib/digest.h"
@@ -39,6 +40,10 @@ struct wx_callback {
 	pthread_mutex_t	 lock;		/* the three caches, across workers */
 	wx_dispatch_fn	 dispatch;
 	void		*dispatch_arg;
+	const struct wx_share *share;	/* borrowed; NULL: one instance */
+	void		(*import_state)(void *, const char *, const char *,
+			    size_t, time_t);
+	void		*import_arg;
 };
 
 /* One POST while it is being handled. */
@@ -50,6 +55,17 @@ struct wx_post {
 	char		*plain;		/* decrypted XML */
 	size_t		 plainlen;
 	char		 key[WX_KEY_HEX + 1];	/* dedup key */
+	char		 nkey[WX_MAX_NONCE_LEN + 32];	/* "ts:nonce" */
+};
+
+/* One request from start to answer; outlives the call when shared. */
+struct wx_job {
+	struct wx_callback *cb;
+	struct wx_post	 p;
+	struct wx_result res;
+	time_t		 now;
+	wx_callback_done_fn done;
+	void		*done_arg;
 };
 
 struct wx_callback *
@@ -71,6 +87,9 @@ wx_callback_new(const struct wx_callback_cfg *cfg, const char **cause)
 	memcpy(cb->uid_key, cfg->uid_key, sizeof cb->uid_key);
 	cb->dispatch = cfg->dispatch;
 	cb->dispatch_arg = cfg->dispatch_arg;
+	cb->share = cfg->share;
+	cb->import_state = cfg->import_state;
+	cb->import_arg = cfg->import_arg;
 	pthread_mutex_init(&cb->lock, NULL);
 	if (cb->token == NULL || cb->appid == NULL) {
 		*cause = "out of memory";
@@ -283,8 +302,9 @@ wx_handle_get(struct wx_callback *cb, const struct wx_query *qs, time_t now,
  * same identifiers (an unencrypted one in compat mode, a forged one in
  * plain mode) gets a key of its own and so cannot shadow it.
  */
-static void
-wx_dedup_key(const struct wx_msg *m, int encrypted, char out[WX_KEY_HEX + 1])
+void
+wx_callback_msg_key(const struct wx_msg *m, int encrypted,
+    char out[WX_KEY_HEX + 1])
 {
 	mbedtls_sha256_context c;
 	unsigned char d[32];
@@ -457,86 +477,33 @@ wx_answer(struct wx_callback *cb, const struct wx_post *p, const char *xml,
 	return 0;
 }
 
+/* Answer a retry with the stored reply (len 0: "success"). */
 static void
-wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
-    time_t now, struct wx_post *p, struct wx_result *res)
+wx_post_retry(struct wx_callback *cb, const struct wx_post *p,
+    const char *answer, size_t len, time_t now, struct wx_result *res)
+{
+	res->retry = 1;
+	res->event = WX_CB_RETRY;
+	res->answer = WX_ANS_RETRY;
+	(void)wx_answer(cb, p, len > 0 ? answer : NULL, len, now, res);
+}
+
+/* A message dispatched before in the window, its answer gone: no reply. */
+static void
+wx_post_duplicate(struct wx_result *res)
+{
+	res->retry = 1;
+	res->event = WX_CB_DUPLICATE;
+	res->answer = WX_ANS_RETRY;
+	wx_set_text(res, 200, WX_SUCCESS);
+}
+
+/* First sight of a message: dispatch, keep the answer, answer. */
+static void
+wx_post_dispatch(struct wx_callback *cb, const struct wx_post *p,
+    time_t now, struct wx_result *res)
 {
 	struct wx_dispatch_out d;
-	const void *seen;
-	char *cached;
-	size_t cachedlen = 0, seenlen;
-	char nkey[WX_MAX_NONCE_LEN + 32];
-	int replayed;
-
-	if (wx_check_request(cb, &p->qs, now, res) != 0)
-		return;
-	if (wx_open_post(cb, p, body, len, res) != 0)
-		return;
-	res->type = p->msg->type;
-	res->msg_type = wx_msg_type_name(p->msg->type);
-	if (p->msg->from_user == NULL || *p->msg->from_user == '\0' ||
-	    p->msg->to_user == NULL || p->msg->msg_type == NULL) {
-		wx_refuse(res, 400, WX_CB_BAD_XML, "ToUserName, FromUserName or "
-		    "MsgType missing");
-		return;
-	}
-	siphash_uid(cb->uid_key, p->msg->from_user, res->user);
-	if (!wx_ids_fit(p->msg)) {
-		wx_refuse(res, 400, WX_CB_BAD_XML, "identifiers too long");
-		return;
-	}
-	wx_dedup_key(p->msg, res->encrypted, p->key);
-
-	/*
-	 * A (timestamp, nonce) seen before is a replay, unless it carried
-	 * this very message: then it is WeChat retrying, answered below.
-	 */
-	snprintf(nkey, sizeof nkey, "%s:%s", p->qs.timestamp, p->qs.nonce);
-	pthread_mutex_lock(&cb->lock);
-	replayed = cache_get(cb->nonces, nkey, now, &seen, &seenlen);
-	if (replayed && (seenlen != strlen(p->key) ||
-	    memcmp(seen, p->key, seenlen) != 0)) {
-		pthread_mutex_unlock(&cb->lock);
-		wx_refuse(res, 403, WX_CB_REPLAY, "nonce reused for another "
-		    "message");
-		return;
-	}
-	if (!replayed)
-		(void)cache_put(cb->nonces, nkey, p->key, strlen(p->key),
-		    now);
-	/* Copy the answer out: the cache may change once unlocked. */
-	cached = NULL;
-	if (cache_get(cb->retry, p->key, now, &seen, &seenlen)) {
-		cached = malloc(seenlen + 1);
-		if (cached != NULL)
-			memcpy(cached, seen, seenlen);
-		cachedlen = seenlen;
-		res->retry = 1;
-	} else if (cache_get(cb->seen, p->key, now, &seen, &seenlen)) {
-		/*
-		 * Dispatched before, in this window: its answer expired, or
-		 * another worker is still making it.  Never twice.
-		 */
-		pthread_mutex_unlock(&cb->lock);
-		res->retry = 1;
-		res->event = WX_CB_DUPLICATE;
-		res->answer = WX_ANS_RETRY;
-		wx_set_text(res, 200, WX_SUCCESS);
-		return;
-	} else
-		(void)cache_put(cb->seen, p->key, "", 0, now);
-	pthread_mutex_unlock(&cb->lock);
-	if (res->retry) {
-		res->event = WX_CB_RETRY;
-		res->answer = WX_ANS_RETRY;
-		if (cached == NULL)
-			wx_refuse(res, 500, WX_CB_INTERNAL_ERROR, "out of memory");
-		else
-			(void)wx_answer(cb, p, cachedlen > 0 ? cached : NULL,
-			    cachedlen, now, res);
-		free(cached);
-		return;
-	}
 
 	memset(&d, 0, sizeof d);
 	if (cb->dispatch(cb->dispatch_arg, p->msg, now, &d) != 0) {
@@ -547,6 +514,9 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 	res->event = WX_CB_MESSAGE;
 	res->answer = d.answer;
 	snprintf(res->kb_item, sizeof res->kb_item, "%s", d.item);
+	if (cb->share != NULL)
+		cb->share->ops->store(cb->share->impl, p->key,
+		    d.xml != NULL ? d.xml : "", d.xml != NULL ? d.len : 0);
 	/* An empty value stands for "success" in the cache. */
 	pthread_mutex_lock(&cb->lock);
 	(void)cache_put(cb->retry, p->key, d.xml != NULL ? d.xml : "",
@@ -556,34 +526,215 @@ wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
 	free(d.xml);
 }
 
+/*
+ * The local retry cache and replay records decide (one instance, or the
+ * share unavailable).
+ */
+static void
+wx_post_local(struct wx_callback *cb, struct wx_post *p, time_t now,
+    struct wx_result *res)
+{
+	const void *seen;
+	char *cached;
+	size_t cachedlen = 0, seenlen;
+	int replayed, retry = 0;
+
+	/*
+	 * A (timestamp, nonce) seen before is a replay, unless it carried
+	 * this very message: then it is WeChat retrying, answered below.
+	 */
+	pthread_mutex_lock(&cb->lock);
+	replayed = cache_get(cb->nonces, p->nkey, now, &seen, &seenlen);
+	if (replayed && (seenlen != strlen(p->key) ||
+	    memcmp(seen, p->key, seenlen) != 0)) {
+		pthread_mutex_unlock(&cb->lock);
+		wx_refuse(res, 403, WX_CB_REPLAY, "nonce reused for another "
+		    "message");
+		return;
+	}
+	if (!replayed)
+		(void)cache_put(cb->nonces, p->nkey, p->key, strlen(p->key),
+		    now);
+	/* Copy the answer out: the cache may change once unlocked. */
+	cached = NULL;
+	if (cache_get(cb->retry, p->key, now, &seen, &seenlen)) {
+		cached = malloc(seenlen + 1);
+		if (cached != NULL)
+			memcpy(cached, seen, seenlen);
+		cachedlen = seenlen;
+		retry = 1;
+	} else if (cache_get(cb->seen, p->key, now, &seen, &seenlen)) {
+		/*
+		 * Dispatched before, in this window: its answer expired, or
+		 * another worker is still making it.  Never twice.
+		 */
+		pthread_mutex_unlock(&cb->lock);
+		wx_post_duplicate(res);
+		return;
+	} else
+		(void)cache_put(cb->seen, p->key, "", 0, now);
+	pthread_mutex_unlock(&cb->lock);
+	if (!retry)
+		wx_post_dispatch(cb, p, now, res);
+	else if (cached == NULL)
+		wx_refuse(res, 500, WX_CB_INTERNAL_ERROR, "out of memory");
+	else
+		wx_post_retry(cb, p, cached, cachedlen, now, res);
+	free(cached);
+}
+
+/* Check a POST up to its keys.  Returns 0, or -1 after filling res. */
+static int
+wx_post_open(struct wx_callback *cb, const char *body, size_t len,
+    time_t now, struct wx_post *p, struct wx_result *res)
+{
+	if (wx_check_request(cb, &p->qs, now, res) != 0)
+		return -1;
+	if (wx_open_post(cb, p, body, len, res) != 0)
+		return -1;
+	res->type = p->msg->type;
+	res->msg_type = wx_msg_type_name(p->msg->type);
+	if (p->msg->from_user == NULL || *p->msg->from_user == '\0' ||
+	    p->msg->to_user == NULL || p->msg->msg_type == NULL) {
+		wx_refuse(res, 400, WX_CB_BAD_XML, "ToUserName, FromUserName or "
+		    "MsgType missing");
+		return -1;
+	}
+	siphash_uid(cb->uid_key, p->msg->from_user, res->user);
+	if (!wx_ids_fit(p->msg)) {
+		wx_refuse(res, 400, WX_CB_BAD_XML, "identifiers too long");
+		return -1;
+	}
+	wx_callback_msg_key(p->msg, res->encrypted, p->key);
+	snprintf(p->nkey, sizeof p->nkey, "%s:%s", p->qs.timestamp,
+	    p->qs.nonce);
+	return 0;
+}
+
+static void wx_job_finish(struct wx_job *);
+
+/* The share's verdict; keeps the local records current for later. */
+static void
+wx_post_shared_cb(void *arg, enum wx_share_verdict v, const char *data,
+    size_t len)
+{
+	struct wx_job *job = arg;
+	struct wx_callback *cb = job->cb;
+	struct wx_post *p = &job->p;
+
+	switch (v) {
+	case WX_SHARE_NEW:
+		pthread_mutex_lock(&cb->lock);
+		(void)cache_put(cb->nonces, p->nkey, p->key, strlen(p->key),
+		    job->now);
+		(void)cache_put(cb->seen, p->key, "", 0, job->now);
+		pthread_mutex_unlock(&cb->lock);
+		if (len > 0 && cb->import_state != NULL)
+			cb->import_state(cb->import_arg, p->msg->from_user,
+			    data, len, job->now);
+		wx_post_dispatch(cb, p, job->now, &job->res);
+		break;
+	case WX_SHARE_ANSWERED:
+		pthread_mutex_lock(&cb->lock);
+		(void)cache_put(cb->nonces, p->nkey, p->key, strlen(p->key),
+		    job->now);
+		(void)cache_put(cb->retry, p->key, data, len, job->now);
+		pthread_mutex_unlock(&cb->lock);
+		wx_post_retry(cb, p, data, len, job->now, &job->res);
+		break;
+	case WX_SHARE_REPLAY:
+		wx_refuse(&job->res, 403, WX_CB_REPLAY, "nonce reused for another "
+		    "message");
+		break;
+	case WX_SHARE_FAILED:
+		wx_post_local(cb, p, job->now, &job->res);
+		break;
+	}
+	wx_job_finish(job);
+}
+
+/* Returns 1 when the answer comes later, from the share. */
+static int
+wx_handle_post(struct wx_callback *cb, const char *body, size_t len,
+    struct wx_job *job)
+{
+	struct wx_post *p = &job->p;
+
+	if (wx_post_open(cb, body, len, job->now, p, &job->res) != 0)
+		return 0;
+	if (cb->share != NULL && cb->share->ops->check(cb->share->impl,
+	    p->nkey, p->key, p->msg->from_user, wx_post_shared_cb, job) == 0)
+		return 1;
+	wx_post_local(cb, p, job->now, &job->res);
+	return 0;
+}
+
+static void
+wx_job_finish(struct wx_job *job)
+{
+	struct wx_post *p = &job->p;
+
+	job->done(job->done_arg, &job->res);
+	wx_result_cleanup(&job->res);
+	wx_query_cleanup(&p->qs);
+	wx_msg_free(p->envelope);
+	wx_msg_free(p->inner);
+	if (p->plain != NULL) {
+		memset(p->plain, 0, p->plainlen);
+		free(p->plain);
+	}
+	free(job);
+}
+
+void
+wx_callback_start(struct wx_callback *cb, enum wx_method method,
+    const char *query, const char *body, size_t len, time_t now,
+    wx_callback_done_fn done, void *arg)
+{
+	struct wx_job *job;
+	int r;
+
+	job = calloc(1, sizeof *job);
+	if (job == NULL) {
+		struct wx_result res;
+
+		memset(&res, 0, sizeof res);
+		wx_refuse(&res, 500, WX_CB_INTERNAL_ERROR, "out of memory");
+		done(arg, &res);
+		wx_result_cleanup(&res);
+		return;
+	}
+	job->cb = cb;
+	job->now = now;
+	job->done = done;
+	job->done_arg = arg;
+	if (method == WX_METHOD_OTHER)
+		wx_refuse(&job->res, 405, WX_CB_BAD_METHOD, "method not allowed");
+	else if ((r = wx_query_parse(query, &job->p.qs)) != WX_QUERY_OK)
+		wx_refuse(&job->res, 400, WX_CB_BAD_REQUEST, wx_query_strerror(r));
+	else if (method == WX_METHOD_GET)
+		wx_handle_get(cb, &job->p.qs, now, &job->res);
+	else if (wx_handle_post(cb, body, len, job))
+		return;
+	wx_job_finish(job);
+}
+
+/* Move the finished result to the caller of wx_callback_handle(). */
+static void
+wx_handle_done(void *arg, struct wx_result *res)
+{
+	struct wx_result *out = arg;
+
+	*out = *res;
+	memset(res, 0, sizeof *res);
+}
+
 void
 wx_callback_handle(struct wx_callback *cb, enum wx_method method,
     const char *query, const char *body, size_t len, time_t now,
     struct wx_result *res)
 {
-	struct wx_post p;
-	int r;
-
 	memset(res, 0, sizeof *res);
-	memset(&p, 0, sizeof p);
-	if (method == WX_METHOD_OTHER) {
-		wx_refuse(res, 405, WX_CB_BAD_METHOD, "method not allowed");
-		return;
-	}
-	r = wx_query_parse(query, &p.qs);
-	if (r != WX_QUERY_OK) {
-		wx_refuse(res, 400, WX_CB_BAD_REQUEST, wx_query_strerror(r));
-		return;
-	}
-	if (method == WX_METHOD_GET)
-		wx_handle_get(cb, &p.qs, now, res);
-	else
-		wx_handle_post(cb, body, len, now, &p, res);
-	wx_query_cleanup(&p.qs);
-	wx_msg_free(p.envelope);
-	wx_msg_free(p.inner);
-	if (p.plain != NULL) {
-		memset(p.plain, 0, p.plainlen);
-		free(p.plain);
-	}
+	wx_callback_start(cb, method, query, body, len, now, wx_handle_done,
+	    res);
 }

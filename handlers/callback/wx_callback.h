@@ -78,6 +78,14 @@ struct wx_callback_cfg {
 	unsigned char	 uid_key[16];	/* keys the OpenID hash in logs */
 	wx_dispatch_fn	 dispatch;
 	void		*dispatch_arg;
+	/* Retry cache and replay records shared with other instances,
+	 * borrowed, outliving the handler; NULL: this instance alone. */
+	const struct wx_share *share;
+	/* Called before dispatch with the resident's state blob the share
+	 * kept (see wx_share.h); may be NULL. */
+	void		(*import_state)(void *arg, const char *openid,
+			    const char *data, size_t len, time_t now);
+	void		*import_arg;
 };
 
 /* The answer to one request; release with wx_result_cleanup(). */
@@ -98,6 +106,7 @@ struct wx_result {
 };
 
 struct wx_callback;
+struct wx_share;
 
 /*
  * Make a handler.  The strings of cfg are copied.  Returns NULL with
@@ -109,12 +118,33 @@ void	wx_callback_free(struct wx_callback *);
 
 /*
  * Handle one request at time now.  res is filled in every case; a refusal
- * has its status, event and reason set and a short text body.
+ * has its status, event and reason set and a short text body.  Without a
+ * share the answer is always ready on return; with one, use
+ * wx_callback_start().
  */
 void	wx_callback_handle(struct wx_callback *, enum wx_method,
 	    const char *query, const char *body, size_t len, time_t now,
 	    struct wx_result *res);
 
+/*
+ * The same, for a caller that can wait: done(arg, res) is called once
+ * with the answer, before this returns unless a share has to be asked.
+ * res belongs to the handler and is valid only during the call.
+ */
+typedef void (*wx_callback_done_fn)(void *arg, struct wx_result *res);
+void	wx_callback_start(struct wx_callback *, enum wx_method,
+	    const char *query, const char *body, size_t len, time_t now,
+	    wx_callback_done_fn done, void *arg);
+
 void	wx_result_cleanup(struct wx_result *);
+
+/*
+ * The key that tells one message from every other: SHA-256 over the
+ * length-prefixed sender, MsgId (or the event's identifiers), whether it
+ * came encrypted, and every field, as WX_KEY_HEX hex digits and a NUL.
+ * Retries of one message share it; nothing else does.
+ */
+void	wx_callback_msg_key(const struct wx_msg *, int encrypted,
+	    char out[WX_KEY_HEX + 1]);
 
 #endif

@@ -190,6 +190,7 @@ wx_api_new(struct event_base *base, const struct wx_api_cfg *cfg,
 		tc.fetch = api_token_fetch;
 		tc.fetch_drop = api_token_drop;
 		tc.fetch_arg = api;
+		tc.share = cfg->token_share;
 		api->a_token = wx_token_new(base, &tc, cause);
 		if (api->a_token == NULL)
 			goto fail;

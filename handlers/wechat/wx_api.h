@@ -21,6 +21,7 @@
 
 struct event_base;
 struct wx_api;
+struct wx_token_share;
 struct wx_api_call;
 struct wx_token;
 
@@ -71,6 +72,7 @@ struct wx_api_cfg {
 	unsigned	 breaker_threshold;
 	unsigned	 breaker_cooldown_s;
 	unsigned	 breaker_cooldown_max_s;
+	const struct wx_token_share *token_share;	/* NULL: alone */
 };
 
 enum wx_api_method {

@@ -17,11 +17,19 @@
 #include "handlers/wechat/wx_api.h"	/* enum wx_api_err only */
 #include "handlers/wechat/wx_errcode.h"
 #include "handlers/wechat/wx_token.h"
+#include "handlers/wechat/wx_token_share.h"
 #include "lib/file.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 
 #define WX_TOKEN_CACHE_MAX	4096	/* bytes of the cache file */
+/*
+ * Asking the share again while another instance fetches, or while the
+ * share is not up yet at start: every 200 ms, at most this often before
+ * fetching alone (past the share's lock time, 10 s).
+ */
+#define WX_TOKEN_SHARE_POLL_MS	200
+#define WX_TOKEN_SHARE_POLLS	60
 
 TAILQ_HEAD(wx_token_waiters, wx_token_wait);
 
@@ -54,9 +62,24 @@ struct wx_token {
 	char		 t_fast[480];		/* why a get failed at once */
 	int		 t_fast_set;
 	struct wx_token_stats t_stats;
+
+	/* Shared with other instances (wx_token_share.h); NULL: alone. */
+	const struct wx_token_share *t_share;
+	int		 t_sharing;		/* asking the share */
+	int		 t_polls;		/* share polls left */
+	struct event	*t_share_timer;
 };
 
 static void	token_fetch(struct wx_token *);
+static void	token_fetch_api(struct wx_token *);
+static void	token_share_timer_cb(evutil_socket_t, short, void *);
+
+/* A fetch is under way: from WeChat, or through the share. */
+static int
+token_busy(const struct wx_token *t)
+{
+	return t->t_fetch || t->t_sharing;
+}
 
 static struct timespec
 token_mono(void)
@@ -123,7 +146,7 @@ token_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (t->t_fetch)
+	if (token_busy(t))
 		return;
 	left = token_open_left(t);
 	if (left > 0) {
@@ -204,8 +227,11 @@ wx_token_new(struct event_base *base, const struct wx_token_cfg *cfg,
 	    WX_TOKEN_FILE) == -1)
 		t->t_path = NULL;
 	t->t_timer = evtimer_new(base, token_timer_cb, t);
+	t->t_share = cfg->share;
+	t->t_share_timer = evtimer_new(base, token_share_timer_cb, t);
 	if (t->t_appid == NULL || t->t_secret == NULL ||
-	    t->t_timer == NULL || (cfg->state_dir != NULL &&
+	    t->t_timer == NULL || t->t_share_timer == NULL ||
+	    (cfg->state_dir != NULL &&
 	    *cfg->state_dir != '\0' && t->t_path == NULL)) {
 		wx_token_free(t);
 		return NULL;
@@ -226,8 +252,12 @@ wx_token_free(struct wx_token *t)
 	}
 	if (t->t_fetch)
 		t->t_drop_fn(t->t_fetch_arg);
+	if (t->t_share != NULL)
+		t->t_share->ops->cancel(t->t_share->impl);
 	if (t->t_timer != NULL)
 		event_free(t->t_timer);
+	if (t->t_share_timer != NULL)
+		event_free(t->t_share_timer);
 	if (t->t_secret != NULL) {
 		mbedtls_platform_zeroize(t->t_secret, strlen(t->t_secret));
 		free(t->t_secret);
@@ -343,7 +373,7 @@ wx_token_start(struct wx_token *t)
 	token_load(t);
 	if (token_usable(t, time(NULL)))
 		token_arm_refresh(t);
-	else if (!t->t_fetch)
+	else if (!token_busy(t))
 		token_fetch(t);
 }
 
@@ -447,14 +477,107 @@ wx_token_fetched(struct wx_token *t, const struct wx_token_reply *res)
 	t->t_err[0] = '\0';
 	t->t_errcode = 0;
 	log_debug("%s: new access_token, valid for %lld s", __func__, ttl);
+	/* Stored for every instance; releases the fetch lock. */
+	if (t->t_share != NULL)
+		t->t_share->ops->put(t->t_share->impl, t->t_token,
+		    t->t_expires);
 	token_save(t);
 	token_arm_refresh(t);
 	token_deliver(t, seq, 0, 0);
 }
 
-/* Start the one fetch (the caller checked none is in flight). */
+/* The share's answer: the cluster's token, the lock, or wait. */
+static void
+token_share_cb(void *arg, enum wx_token_share_state st, const char *token,
+    time_t expires)
+{
+	struct wx_token *t = arg;
+	struct timeval tv = { 0, WX_TOKEN_SHARE_POLL_MS * 1000 };
+	size_t n;
+
+	t->t_sharing = 0;
+	switch (st) {
+	case WX_TSHARE_FOUND:
+		n = strlen(token);
+		if (n >= sizeof t->t_token)
+			break;
+		memcpy(t->t_token, token, n + 1);
+		t->t_expires = expires;
+		t->t_consecutive = 0;
+		t->t_next_cooldown = t->t_cooldown;
+		t->t_open_until.tv_sec = 0;
+		t->t_open_until.tv_nsec = 0;
+		log_debug("%s: the cluster's access_token, valid for %lld s",
+		    __func__, (long long)(expires - time(NULL)));
+		token_save(t);
+		token_arm_refresh(t);
+		token_deliver(t, t->t_seq, 0, 0);
+		return;
+	case WX_TSHARE_BUSY:
+		if (--t->t_polls > 0) {
+			t->t_sharing = 1;
+			evtimer_add(t->t_share_timer, &tv);
+			return;
+		}
+		break;
+	case WX_TSHARE_LOCKED:	/* ours to fetch */
+	case WX_TSHARE_FAILED:
+		break;
+	}
+	token_fetch_api(t);
+}
+
+/* Ask the share; 0 when its answer (or a poll) is on the way. */
+static int
+token_share_ask(struct wx_token *t)
+{
+	struct timeval tv = { 0, WX_TOKEN_SHARE_POLL_MS * 1000 };
+
+	if (t->t_share->ops->acquire(t->t_share->impl, time(NULL) +
+	    (time_t)t->t_ahead, token_share_cb, t) == 0) {
+		t->t_sharing = 1;
+		return 0;
+	}
+	/* Not connected yet (at start) or away: wait a little, then alone. */
+	if (--t->t_polls > 0) {
+		t->t_sharing = 1;
+		evtimer_add(t->t_share_timer, &tv);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+token_share_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wx_token *t = arg;
+
+	(void)fd;
+	(void)what;
+	t->t_sharing = 0;
+	if (token_share_ask(t) != 0)
+		token_fetch_api(t);
+}
+
+/*
+ * Start the one fetch (the caller checked none is in flight): through the
+ * share when there is one, else from WeChat.
+ */
 static void
 token_fetch(struct wx_token *t)
+{
+	t->t_seq++;
+	if (t->t_share != NULL) {
+		t->t_polls = WX_TOKEN_SHARE_POLLS;
+		if (token_share_ask(t) == 0)
+			return;
+	}
+	token_fetch_api(t);
+}
+
+/* Ask WeChat: POST stable_token. */
+static void
+token_fetch_api(struct wx_token *t)
 {
 	char body[512];
 	int n, r;
@@ -464,7 +587,6 @@ token_fetch(struct wx_token *t)
 	    t->t_appid, t->t_secret);
 	if (n < 0 || (size_t)n >= sizeof body)
 		return;
-	t->t_seq++;
 	t->t_fetch = 1;
 	r = t->t_fetch_fn(t->t_fetch_arg, body);
 	mbedtls_platform_zeroize(body, sizeof body);
@@ -492,7 +614,7 @@ wx_token_get(struct wx_token *t, struct wx_token_wait *w, wx_token_cb cb,
 		memcpy(out, t->t_token, strlen(t->t_token) + 1);
 		return WX_TOKEN_READY;
 	}
-	if (!t->t_fetch) {
+	if (!token_busy(t)) {
 		left = token_open_left(t);
 		if (left > 0) {
 			snprintf(t->t_fast, sizeof t->t_fast, "token fetching "
@@ -505,7 +627,7 @@ wx_token_get(struct wx_token *t, struct wx_token_wait *w, wx_token_cb cb,
 		if (t->t_nwaiters >= WX_TOKEN_MAX_WAITERS)
 			return WX_API_ERR_BUSY;
 		token_fetch(t);
-		if (!t->t_fetch)
+		if (!token_busy(t))
 			return WX_API_ERR_TOKEN;
 	} else if (t->t_nwaiters >= WX_TOKEN_MAX_WAITERS)
 		return WX_API_ERR_BUSY;
@@ -538,6 +660,9 @@ wx_token_invalidate(struct wx_token *t, const char *failed)
 		return;
 	log_info("token_invalid", "the access_token was refused; fetching "
 	    "a new one");
+	/* Only while the cluster still holds this very token. */
+	if (t->t_share != NULL)
+		t->t_share->ops->invalidate(t->t_share->impl, failed);
 	mbedtls_platform_zeroize(t->t_token, sizeof t->t_token);
 	t->t_expires = 0;
 }

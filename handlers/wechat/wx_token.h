@@ -30,6 +30,7 @@
 
 struct event_base;
 struct wx_token;
+struct wx_token_share;
 
 #define WX_TOKEN_MAX		512	/* bytes of a token (§9 item 13) */
 #define WX_TOKEN_FILE		"access_token.json"
@@ -78,6 +79,9 @@ struct wx_token_cfg {
 	unsigned	 breaker_threshold;
 	unsigned	 cooldown_s;
 	unsigned	 cooldown_max_s;
+	/* The token of every instance (wx_token_share.h), borrowed and
+	 * outliving the token; NULL: this instance alone. */
+	const struct wx_token_share *share;
 };
 
 /*

@@ -25,7 +25,10 @@
 #                      requests (latency below saturation); 0 skips
 #                      both [10]
 #   BENCH_TARGETS      which runs: baseline plain safe safe10k
-#                      basepaced paced [all of them]
+#                      basepaced paced saferedis (safe mode with
+#                      WXKB_REDIS on a private redis-server's unix
+#                      socket, reported also as a ratio to safe)
+#                      [all of them]
 #   BENCH_LOG_LEVEL    WXKB_LOG_LEVEL of wxkbd [info, as shipped]
 #   BENCH_KB_ITEMS     items of the generated knowledge base [10000]
 #   BENCH_WXKBD        the wxkbd binary to measure [$BUILD/wxkbd]
@@ -46,7 +49,7 @@ WORKERS=${BENCH_WORKERS:-1}
 NREQ=${BENCH_REQUESTS:-70000}
 ROUNDS=${BENCH_ROUNDS:-1}
 PACED_MS=${BENCH_PACED_MS:-10}
-TARGETS=${BENCH_TARGETS:-baseline plain safe safe10k basepaced paced}
+TARGETS=${BENCH_TARGETS:-baseline plain safe safe10k basepaced paced saferedis}
 LOG_LEVEL=${BENCH_LOG_LEVEL:-info}
 KB_ITEMS=${BENCH_KB_ITEMS:-10000}
 RETRY_PCT=${BENCH_RETRY_PCT:-0}
@@ -61,10 +64,15 @@ ADMIN_TOKEN=bench-admin-token-0123456789
 
 SERVER_PID=
 SAMPLER_PID=
+REDIS_PID=
 WORK=
 
 cleanup() {
 	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+	if [ -n "$REDIS_PID" ]; then
+		kill -TERM "$REDIS_PID" 2>/dev/null
+		wait "$REDIS_PID" 2>/dev/null
+	fi
 	if [ -n "$SERVER_PID" ]; then
 		kill -TERM "$SERVER_PID" 2>/dev/null
 		wait "$SERVER_PID" 2>/dev/null
@@ -96,8 +104,11 @@ done
 for t in $TARGETS; do
 	case $t in
 	baseline | plain | safe | safe10k | basepaced | paced) ;;
+	saferedis)
+		command -v redis-server >/dev/null ||
+		    die "saferedis needs redis-server (make deps)" ;;
 	*) die "unknown target '$t' in BENCH_TARGETS (known: baseline" \
-	    "plain safe safe10k basepaced paced)" ;;
+	    "plain safe safe10k basepaced paced saferedis)" ;;
 	esac
 done
 NCPU=$(nproc)
@@ -179,8 +190,28 @@ wait_http() {
 	return 1
 }
 
-# start_wxkbd MODE KB: wxkbd with a fresh state directory; sets SERVER_PID,
-# PORT, ADMIN_PORT.
+# A private redis-server on a unix socket for saferedis, fresh for each
+# run (answers kept from an earlier round would turn it into retries);
+# never the system's instance, no TCP port.
+start_redis() {
+	if [ -n "$REDIS_PID" ]; then
+		kill -TERM "$REDIS_PID" 2>/dev/null
+		wait "$REDIS_PID" 2>/dev/null
+	fi
+	rm -f "$WORK/redis.sock"
+	redis-server --port 0 --unixsocket "$WORK/redis.sock" \
+	    --unixsocketperm 700 --dir "$WORK" --save '' --appendonly no \
+	    >"$WORK/redis.log" 2>&1 &
+	REDIS_PID=$!
+	for _ in $(seq 1 50); do
+		[ -S "$WORK/redis.sock" ] && return
+		sleep 0.1
+	done
+	die "redis-server did not start"
+}
+
+# start_wxkbd MODE KB [KEY=value]: wxkbd with a fresh state directory;
+# sets SERVER_PID, PORT, ADMIN_PORT.
 start_wxkbd() {
 	local dir=$WORK/state-$1-$RANDOM
 	mkdir -p "$dir"
@@ -200,6 +231,7 @@ start_wxkbd() {
 	WXKB_API_BASE=http://127.0.0.1:9
 	WXKB_MAX_CLOCK_SKEW=86400
 	WXKB_LOG_LEVEL=$LOG_LEVEL
+	${3:-}
 	CONF
 	# The log goes to a file: one line per request, as under journald.
 	"${SERVER_RUN[@]}" env WXKB_WORKERS="$WORKERS" "$WXKBD" \
@@ -209,6 +241,12 @@ start_wxkbd() {
 		sed 's/^/  | /' "$dir/wxkbd.log" >&2
 		die "wxkbd did not start"
 	fi
+	# With Redis: wait until it is connected, not degraded.
+	for _ in $(seq 1 50); do
+		curl -s -m 1 "http://127.0.0.1:$PORT/healthz" |
+		    grep -q '"status":"ok"' && break
+		sleep 0.1
+	done
 	LOGFILE=$dir/wxkbd.log
 }
 
@@ -269,6 +307,9 @@ run() {
 	safe10k) reqs=$WORK/safe10k; start_wxkbd safe "$WORK/kb10k.json" ;;
 	paced) reqs=$WORK/safe; delay=$PACED_MS
 	    start_wxkbd safe kb/data/wanggezhuang.json ;;
+	saferedis) reqs=$WORK/safe; start_redis
+	    start_wxkbd safe kb/data/wanggezhuang.json \
+	    "WXKB_REDIS=unix:$WORK/redis.sock" ;;
 	esac
 	rss0=$(rss_kb "$SERVER_PID")
 	: >"$WORK/rss"
@@ -397,6 +438,7 @@ label() {
 	safe10k) echo "wxkbd safe, ${KB_ITEMS} items" ;;
 	paced) echo "wxkbd safe, paced ~${PACED_MS}ms" ;;
 	basepaced) echo "baseline, paced ~${PACED_MS}ms" ;;
+	saferedis) echo "wxkbd safe, WXKB_REDIS" ;;
 	esac
 }
 
@@ -446,6 +488,18 @@ for t in $TARGETS; do
 done
 if [ "$ROUNDS" -gt 1 ] && [ -n "$BASE_RPS" ]; then
 	echo "baseline (evhttp): req/s of the rounds:${R_ALL[baseline]}"
+fi
+# Shared state costs a Redis round trip per message: against safe mode
+# alone, measured in the same run.
+if [[ " $TARGETS " == *" saferedis "* ]] && [[ " $TARGETS " == *" safe "* ]]
+then
+	a=$(median_round saferedis)
+	b=$(median_round safe)
+	echo "$(label saferedis) / $(label safe): req/s" \
+	    "$(awk -v a="${R_RPS[saferedis,$a]}" -v b="${R_RPS[safe,$b]}" \
+	    'BEGIN { printf "%.2f", a / b }'), server us/req" \
+	    "$(awk -v a="${R_US[saferedis,$a]}" -v b="${R_US[safe,$b]}" \
+	    'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 fi
 
 # --- the targets of the issue --------------------------------------------

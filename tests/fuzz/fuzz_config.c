@@ -4,7 +4,8 @@
  * variables and CREDENTIALS_DIRECTORY are cleared first so that only the
  * file counts.  On success every rule of DESIGN.md "Configuration" holds
  * and validating again changes nothing; on failure the cause is one line.
- * http_split_hostport() and log_level_parse() get the raw input too.
+ * http_split_hostport(), log_level_parse() and redis_url_parse() get the
+ * raw input too.
  */
 #include <sys/mman.h>
 
@@ -19,6 +20,7 @@
 #include "daemon/config.h"
 #include "lib/http.h"
 #include "lib/log.h"
+#include "lib/redis.h"
 
 #define CHECK(c) do {							\
 	if (!(c)) {							\
@@ -135,6 +137,12 @@ check_config(struct config *cfg)
 	}
 	CHECK(i < sizeof levels / sizeof levels[0]);
 	CHECK(cfg->log_level == log_level_parse(cfg->log_level_name));
+	if (*cfg->redis != '\0') {
+		CHECK(cfg->redis_prefix != NULL && *cfg->redis_prefix != '\0');
+		CHECK(strlen(cfg->redis_prefix) <= 128);
+		CHECK(cfg->workers == 1);
+	} else
+		CHECK(cfg->redis_prefix == NULL);
 
 	/* Validation is a pure function of the strings. */
 	copy = *cfg;
@@ -170,6 +178,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The helpers alone, on the raw text. */
 	s = strndup((const char *)data, size);
 	CHECK(s != NULL);
+	{
+		struct redis_url u;
+		char *why = NULL;
+
+		if (redis_url_parse(s, &u, &why) == 0) {
+			CHECK(why == NULL);
+			CHECK((u.path != NULL) != (u.host != NULL));
+			CHECK(u.path != NULL || (u.port >= 1 &&
+			    u.port <= 65535 && u.db >= 0 && u.db <= 15));
+			redis_url_cleanup(&u);
+		} else
+			CHECK(u.path == NULL && u.host == NULL);
+		free(why);
+	}
 	if (http_split_hostport(s, &host, &port) == 0) {
 		CHECK(host != NULL && *host != '\0');
 		CHECK(port >= 1 && port <= 65535);

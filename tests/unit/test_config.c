@@ -35,7 +35,7 @@ extern char **environ;
 #define COMPAT	BASE "WXKB_MODE=compat\nWXKB_APPID=" APPID "\n" \
 		"WXKB_AES_KEY=" AES43 "\n"
 
-#define MAXTMP	8
+#define MAXTMP	16
 
 struct fixture {
 	struct config	 cfg;
@@ -46,7 +46,8 @@ struct fixture {
 };
 
 static const char *cred_names[] = {
-	"token", "aes_key", "appsecret", "admin_token", "appid"
+	"token", "aes_key", "appsecret", "admin_token", "appid",
+	"redis_password"
 };
 
 static void
@@ -1009,6 +1010,54 @@ test_split_hostport(void **state)
 	}
 }
 
+/* WXKB_REDIS: off by default, URL checked, prefix derived, one loop. */
+static void
+test_redis(void **state)
+{
+	struct fixture *f = *state;
+	static const char *bad[] = {
+		"redis.example:6379", "unix:relative.sock",
+		"redis://user:pw@127.0.0.1", "redis://127.0.0.1:0",
+		"redis://127.0.0.1:6379/16", "redis://",
+	};
+	char text[256];
+	size_t i;
+
+	assert_int_equal(load_text(f, BASE), 0);
+	assert_string_equal(f->cfg.redis, "");
+	assert_null(f->cfg.redis_prefix);
+
+	assert_int_equal(load_text(f, COMPAT
+	    "WXKB_REDIS=unix:/run/redis/redis.sock\n"), 0);
+	assert_string_equal(f->cfg.redis_prefix, "wxkbd:" APPID ":");
+	assert_int_equal(load_text(f, BASE "WXKB_REDIS=redis://10.0.0.5:6380/2"
+	    "\nWXKB_REDIS_PREFIX=gov:wgz:\n"), 0);
+	assert_string_equal(f->cfg.redis_prefix, "gov:wgz:");
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, BASE "WXKB_REDIS=%s\n", bad[i]);
+		print_message("%s\n", bad[i]);
+		assert_int_equal(load_text(f, text), -1);
+		check_cause(f, "pw");
+		assert_non_null(strstr(f->cause, "WXKB_REDIS"));
+	}
+	assert_int_equal(load_text(f, BASE "WXKB_REDIS=unix:/r.sock\n"
+	    "WXKB_WORKERS=2\n"), -1);
+	assert_non_null(strstr(f->cause, "WXKB_WORKERS"));
+	assert_int_equal(load_text(f, BASE "WXKB_REDIS=unix:/r.sock\n"
+	    "WXKB_REDIS_PREFIX=has space\n"), -1);
+	assert_non_null(strstr(f->cause, "WXKB_REDIS_PREFIX"));
+
+	/* The password comes as a credential and never shows in errors. */
+	make_credir(f);
+	write_cred(f, "redis_password", "S3cretRedisPw\n", 14);
+	assert_int_equal(load_text(f, BASE "WXKB_REDIS=unix:/r.sock\n"), 0);
+	assert_string_equal(f->cfg.redis_password, "S3cretRedisPw");
+	assert_int_equal(load_text(f, BASE "WXKB_REDIS=redis://h:1/99\n"),
+	    -1);
+	check_cause(f, "S3cretRedisPw");
+}
+
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1045,6 +1094,7 @@ main(void)
 		T(test_cleanup),
 		T(test_usage),
 		T(test_split_hostport),
+		T(test_redis),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
