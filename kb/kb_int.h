@@ -1,6 +1,6 @@
 /*
  * kb_int — the inside of one knowledge-base generation, shared by the kb/
- * files that build and read it (kb.c, kb_load.c, kb_match.c, kb_syn.c,
+ * files that build and read it (kb.c, kb_load*.c, kb_match*.c, kb_syn.c,
  * kb_bm25.c, kb_suggest.c).
  * Nothing outside kb/ includes this header.
  */

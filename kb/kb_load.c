@@ -15,32 +15,13 @@
 
 #include "kb/kb.h"
 #include "kb/kb_int.h"
+#include "kb/kb_load_int.h"
 #include "kb/kb_map.h"
 #include "kb/kb_menu.h"
 #include "kb/kb_norm.h"
 #include "kb/kb_syn.h"
 #include "lib/file.h"
 #include "lib/utf8.h"
-
-#define LD_MAX_MENU_KEY		128
-#define LD_MAX_REPLIES		8
-#define LD_MAX_ARTICLES		8
-/* Bytes of a value quoted in a message. */
-#define LD_QUOTE		48
-/* Bytes of an item's normalized text kept for ranking (BM25, IDF). */
-#define LD_DOC_MAX		8192
-
-struct ld {
-	struct kb	*kb;
-	struct kb_diag	*diag;
-	size_t		 nerrors;	/* errors of this load */
-	int		 nomem;
-	char		 item[KB_MAX_ID + 1];	/* item being read, or "" */
-	struct kb_arena	 tmp;		/* normalized text, freed after */
-	struct kb_map	*exact_kw;	/* normalized keyword -> item */
-	struct kb_map	*contains_kw;
-	struct kb_src	 src;
-};
 
 /* "revision" is kept by the admin API (docs/admin-api.md). */
 static const char *const ld_top_keys[] = {
@@ -52,32 +33,10 @@ static const char *const ld_item_keys[] = {
 	"menu_group", "menu_name", "reply", "reply_mode", "source",
 	"source_url", "updated", "valid_until", "period", "revision", NULL
 };
-static const char *const ld_article_keys[] = {
-	"title", "description", "url", "picurl", NULL
-};
 
-static const struct {
-	const char		*name;
-	enum kb_reply_type	 type;
-	const char *const	 keys[7];
-} ld_reply_types[] = {
-	{ "text", KB_REPLY_TEXT, { "type", "content", NULL } },
-	{ "news", KB_REPLY_NEWS, { "type", "articles", NULL } },
-	{ "image", KB_REPLY_IMAGE, { "type", "media_id", NULL } },
-	{ "voice", KB_REPLY_VOICE, { "type", "media_id", NULL } },
-	{ "video", KB_REPLY_VIDEO,
-	    { "type", "media_id", "title", "description", NULL } },
-	{ "music", KB_REPLY_MUSIC,
-	    { "type", "title", "description", "music_url", "hq_music_url",
-	      "thumb_media_id", NULL } },
-};
-
-static void ld_diag(struct ld *, int, int, int, const char *, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void
-ld_diag(struct ld *ld, int warning, int line, int column, const char *fmt,
-    ...)
+void
+kb_load_diag(struct ld *ld, int warning, int line, int column,
+    const char *fmt, ...)
 {
 	struct kb_diag *d = ld->diag;
 	struct kb_diag_entry *e, *n;
@@ -114,12 +73,10 @@ ld_diag(struct ld *ld, int warning, int line, int column, const char *fmt,
 	va_end(ap);
 }
 
-#define ld_error(ld, ...)	ld_diag(ld, 0, 0, 0, __VA_ARGS__)
-#define ld_warn(ld, ...)	ld_diag(ld, 1, 0, 0, __VA_ARGS__)
 
 /* Up to LD_QUOTE bytes of s, cut at a character, controls as '?'. */
-static const char *
-ld_quote(char *buf, size_t size, const char *s)
+const char *
+kb_load_quote(char *buf, size_t size, const char *s)
 {
 	size_t i = 0, n, max = size - 4;
 
@@ -144,8 +101,8 @@ ld_quote(char *buf, size_t size, const char *s)
 	return buf;
 }
 
-static void
-ld_unknown_keys(struct ld *ld, json_t *obj, const char *where,
+void
+kb_load_unknown_keys(struct ld *ld, json_t *obj, const char *where,
     const char *const *allowed)
 {
 	const char *key;
@@ -161,7 +118,7 @@ ld_unknown_keys(struct ld *ld, json_t *obj, const char *where,
 		if (allowed[i] == NULL)
 			ld_warn(ld, "%s%sunknown key \"%s\" ignored", where,
 			    where[0] != '\0' ? ": " : "",
-			    ld_quote(q, sizeof q, key));
+			    kb_load_quote(q, sizeof q, key));
 	}
 }
 
@@ -170,8 +127,8 @@ ld_unknown_keys(struct ld *ld, json_t *obj, const char *where,
  * absent (an error when required) or invalid (an error).  Strings must
  * be non-empty and at most max bytes (0: no limit).
  */
-static const char *
-ld_str(struct ld *ld, json_t *obj, const char *where, const char *key,
+const char *
+kb_load_str(struct ld *ld, json_t *obj, const char *where, const char *key,
     int required, size_t max)
 {
 	json_t *v;
@@ -262,171 +219,10 @@ ld_revision(struct ld *ld, json_t *obj)
 		ld_error(ld, "revision: must be an integer from 0 on");
 }
 
-static void
-ld_article(struct ld *ld, json_t *j, const char *where, struct kb_article *a)
-{
-	if (!json_is_object(j)) {
-		ld_error(ld, "%s: must be an object", where);
-		return;
-	}
-	ld_unknown_keys(ld, j, where, ld_article_keys);
-	a->title = ld_str(ld, j, where, "title", 1, 0);
-	a->description = ld_str(ld, j, where, "description", 0, 0);
-	a->url = ld_str(ld, j, where, "url", 1, 0);
-	a->picurl = ld_str(ld, j, where, "picurl", 0, 0);
-}
-
-/* Validate one reply object into r; where names it in messages. */
-static void
-ld_reply(struct ld *ld, json_t *j, const char *where, struct kb_reply *r)
-{
-	struct kb_article *arts;
-	json_t *t, *a;
-	char aw[64];
-	size_t i, n, k;
-
-	memset(r, 0, sizeof *r);
-	if (!json_is_object(j)) {
-		ld_error(ld, "%s: must be a reply object", where);
-		return;
-	}
-	t = json_object_get(j, "type");
-	if (t == NULL || !json_is_string(t)) {
-		ld_error(ld, "%s.type: missing or not a string", where);
-		return;
-	}
-	for (k = 0; k < sizeof ld_reply_types / sizeof ld_reply_types[0];
-	    k++) {
-		if (strcmp(json_string_value(t), ld_reply_types[k].name) == 0)
-			break;
-	}
-	if (k == sizeof ld_reply_types / sizeof ld_reply_types[0]) {
-		char q[LD_QUOTE + 4];
-
-		ld_error(ld, "%s.type: \"%s\" is not text, news, image, voice,"
-		    " video or music", where,
-		    ld_quote(q, sizeof q, json_string_value(t)));
-		return;
-	}
-	r->type = ld_reply_types[k].type;
-	ld_unknown_keys(ld, j, where, ld_reply_types[k].keys);
-	switch (r->type) {
-	case KB_REPLY_TEXT:
-		r->content = ld_str(ld, j, where, "content", 1, 0);
-		break;
-	case KB_REPLY_NEWS:
-		a = json_object_get(j, "articles");
-		if (!json_is_array(a)) {
-			ld_error(ld, "%s.articles: %s", where, a == NULL ?
-			    "missing" : "must be an array");
-			break;
-		}
-		n = json_array_size(a);
-		if (n < 1 || n > LD_MAX_ARTICLES) {
-			ld_error(ld, "%s.articles: must hold 1 to %d articles,"
-			    " not %zu", where, LD_MAX_ARTICLES, n);
-			break;
-		}
-		arts = kb_arena_alloc(&ld->kb->arena, n * sizeof *arts);
-		if (arts == NULL) {
-			ld->nomem = 1;
-			break;
-		}
-		memset(arts, 0, n * sizeof *arts);
-		for (i = 0; i < n; i++) {
-			snprintf(aw, sizeof aw, "%s.articles[%zu]", where, i);
-			ld_article(ld, json_array_get(a, i), aw, &arts[i]);
-		}
-		r->articles = arts;
-		r->narticles = n;
-		break;
-	case KB_REPLY_IMAGE:
-	case KB_REPLY_VOICE:
-		r->media_id = ld_str(ld, j, where, "media_id", 1, 0);
-		break;
-	case KB_REPLY_VIDEO:
-		r->media_id = ld_str(ld, j, where, "media_id", 1, 0);
-		r->title = ld_str(ld, j, where, "title", 0, 0);
-		r->description = ld_str(ld, j, where, "description", 0, 0);
-		break;
-	case KB_REPLY_MUSIC:
-		r->thumb_media_id = ld_str(ld, j, where, "thumb_media_id", 1,
-		    0);
-		r->title = ld_str(ld, j, where, "title", 0, 0);
-		r->description = ld_str(ld, j, where, "description", 0, 0);
-		r->music_url = ld_str(ld, j, where, "music_url", 0, 0);
-		r->hq_music_url = ld_str(ld, j, where, "hq_music_url", 0, 0);
-		break;
-	}
-}
-
-static void
-ld_item_replies(struct ld *ld, json_t *it, struct kb_item *item)
-{
-	struct kb_reply *r;
-	json_t *j, *m;
-	const char *mode = NULL;
-	char w[32];
-	size_t i, n;
-
-	m = json_object_get(it, "reply_mode");
-	if (m != NULL) {
-		mode = json_is_string(m) ? json_string_value(m) : "";
-		if (strcmp(mode, "all") == 0)
-			item->reply_mode = KB_MODE_ALL;
-		else if (strcmp(mode, "random_one") == 0)
-			item->reply_mode = KB_MODE_RANDOM_ONE;
-		else {
-			ld_error(ld, "reply_mode: must be \"all\" or "
-			    "\"random_one\"");
-			mode = NULL;
-		}
-	}
-	j = json_object_get(it, "reply");
-	if (j == NULL) {
-		ld_error(ld, "reply: missing");
-		return;
-	}
-	if (json_is_object(j)) {
-		if (m != NULL)
-			ld_warn(ld, "reply_mode: ignored for a single reply");
-		item->reply_mode = KB_MODE_ONE;
-		n = 1;
-	} else if (json_is_array(j)) {
-		n = json_array_size(j);
-		if (n < 1 || n > LD_MAX_REPLIES) {
-			ld_error(ld, "reply: an array of 1 to %d replies, not "
-			    "%zu", LD_MAX_REPLIES, n);
-			return;
-		}
-		if (m == NULL)
-			ld_error(ld, "reply_mode: required when reply is an "
-			    "array (\"all\" or \"random_one\")");
-	} else {
-		ld_error(ld, "reply: must be a reply object or an array of "
-		    "them");
-		return;
-	}
-	r = kb_arena_alloc(&ld->kb->arena, n * sizeof *r);
-	if (r == NULL) {
-		ld->nomem = 1;
-		return;
-	}
-	if (json_is_object(j))
-		ld_reply(ld, j, "reply", &r[0]);
-	else {
-		for (i = 0; i < n; i++) {
-			snprintf(w, sizeof w, "reply[%zu]", i);
-			ld_reply(ld, json_array_get(j, i), w, &r[i]);
-		}
-	}
-	item->replies = r;
-	item->nreplies = n;
-}
 
 /* The label of item i for messages about another item. */
-static const char *
-ld_label(struct ld *ld, uint32_t i, char *buf, size_t size)
+const char *
+kb_load_label(struct ld *ld, uint32_t i, char *buf, size_t size)
 {
 	const struct kb_item *it = &ld->kb->items[i];
 
@@ -437,116 +233,6 @@ ld_label(struct ld *ld, uint32_t i, char *buf, size_t size)
 	return buf;
 }
 
-static void
-ld_keywords(struct ld *ld, json_t *it, struct kb_item *item, uint32_t idx)
-{
-	struct kb_src *src = &ld->src;
-	const char **kws;
-	json_t *a, *k;
-	const char *s;
-	char nbuf[KB_NORM_MAX + 1], q[LD_QUOTE + 4], lab[KB_MAX_ID + 8];
-	char sbuf[KB_NORM_MAX + 1];
-	size_t i, j, n, len, nlen, first = src->nkw;
-	struct kb_map *m;
-	uint32_t other;
-	char *norm;
-	int r;
-
-	a = json_object_get(it, "keywords");
-	if (!json_is_array(a)) {
-		ld_error(ld, "keywords: %s", a == NULL ? "missing" :
-		    "must be an array of strings");
-		return;
-	}
-	n = json_array_size(a);
-	if (n < 1 || n > KB_MAX_KEYWORDS) {
-		ld_error(ld, "keywords: must hold 1 to %d keywords, not %zu",
-		    KB_MAX_KEYWORDS, n);
-		if (n == 0)
-			return;
-		n = KB_MAX_KEYWORDS;
-	}
-	kws = kb_arena_alloc(&ld->kb->arena, n * sizeof *kws);
-	if (kws == NULL) {
-		ld->nomem = 1;
-		return;
-	}
-	item->keywords = kws;
-	item->nkeywords = 0;
-	m = item->match == KB_MATCH_EXACT ? ld->exact_kw : ld->contains_kw;
-	for (i = 0; i < n; i++) {
-		k = json_array_get(a, i);
-		if (!json_is_string(k)) {
-			ld_error(ld, "keywords[%zu]: must be a string", i);
-			continue;
-		}
-		s = json_string_value(k);
-		len = json_string_length(k);
-		if (len < 1 || len > KB_MAX_KEYWORD_BYTES) {
-			ld_error(ld, "keywords[%zu]: \"%s\" must be 1 to %d "
-			    "bytes, not %zu", i, ld_quote(q, sizeof q, s),
-			    KB_MAX_KEYWORD_BYTES, len);
-			continue;
-		}
-		if (!utf8_valid(s, len)) {
-			ld_error(ld, "keywords[%zu]: not valid UTF-8 text", i);
-			continue;
-		}
-		nlen = kb_norm(s, len, sbuf, sizeof sbuf);
-		if (nlen == 0) {
-			ld_error(ld, "keywords[%zu]: \"%s\" has no letter or "
-			    "digit left after normalization", i,
-			    ld_quote(q, sizeof q, s));
-			continue;
-		}
-		/* Questions are rewritten by the synonym groups: so are
-		   keywords, or a keyword holding a member never matches. */
-		nlen = kb_syn_apply(ld->kb, sbuf, nlen, nbuf, sizeof nbuf,
-		    NULL);
-		kws[item->nkeywords] = kb_arena_strndup(&ld->kb->arena, s,
-		    len);
-		if (kws[item->nkeywords] == NULL) {
-			ld->nomem = 1;
-			return;
-		}
-		item->nkeywords++;
-		ld->kb->nkeywords++;
-
-		/* The same keyword twice in one item counts once. */
-		for (j = first; j < src->nkw; j++) {
-			if (src->kwlen[j] == nlen &&
-			    memcmp(src->kw[j], nbuf, nlen) == 0)
-				break;
-		}
-		if (j < src->nkw) {
-			ld_warn(ld, "keywords[%zu]: \"%s\" repeats another "
-			    "keyword of this item once normalized (and "
-			    "rewritten by the synonyms)", i,
-			    ld_quote(q, sizeof q, s));
-			continue;
-		}
-		norm = kb_arena_strndup(&ld->tmp, nbuf, nlen);
-		if (norm == NULL) {
-			ld->nomem = 1;
-			return;
-		}
-		src->kw[src->nkw] = norm;
-		src->kwlen[src->nkw] = (uint16_t)nlen;
-		src->nkw++;
-
-		r = kb_map_put(m, norm, nlen, idx, &other);
-		if (r == 1 && item->match == KB_MATCH_EXACT)
-			ld_error(ld, "keywords[%zu]: \"%s\" is also an exact "
-			    "keyword of item %s", i, ld_quote(q, sizeof q, s),
-			    ld_label(ld, other, lab, sizeof lab));
-		else if (r == 1)
-			ld_warn(ld, "keywords[%zu]: \"%s\" is also a keyword "
-			    "of item %s", i, ld_quote(q, sizeof q, s),
-			    ld_label(ld, other, lab, sizeof lab));
-		else if (r < 0)
-			ld->nomem = 1;
-	}
-}
 
 /* 1 when s is "YYYY" or "YYYY-YYYY" (from <= to, 1900..2999). */
 static int
@@ -565,161 +251,6 @@ ld_period(const char *s, int *from, int *to)
 	return *from >= 1900 && *to <= 2999 && *from <= *to;
 }
 
-/* Append the normalized, rewritten text s to the item's text in doc. */
-static size_t
-ld_doc_add(struct ld *ld, char *doc, size_t n, const char *s)
-{
-	char tmp[LD_DOC_MAX];
-	size_t len;
-
-	if (s == NULL || n + 1 >= LD_DOC_MAX)
-		return n;
-	len = kb_norm(s, strlen(s), tmp, sizeof tmp);
-	return n + kb_syn_apply(ld->kb, tmp, len, doc + n, LD_DOC_MAX - n,
-	    NULL);
-}
-
-/* The item's text for ranking: title, keywords, replies. */
-static void
-ld_doc(struct ld *ld, const struct kb_item *item, uint32_t idx)
-{
-	char *doc;
-	size_t n = 0, i, a;
-
-	doc = malloc(LD_DOC_MAX);
-	if (doc == NULL) {
-		ld->nomem = 1;
-		return;
-	}
-	n = ld_doc_add(ld, doc, n, item->title);
-	for (i = 0; i < item->nkeywords; i++)
-		n = ld_doc_add(ld, doc, n, item->keywords[i]);
-	for (i = 0; i < item->nreplies; i++) {
-		n = ld_doc_add(ld, doc, n, item->replies[i].content);
-		n = ld_doc_add(ld, doc, n, item->replies[i].title);
-		n = ld_doc_add(ld, doc, n, item->replies[i].description);
-		for (a = 0; a < item->replies[i].narticles; a++) {
-			n = ld_doc_add(ld, doc, n,
-			    item->replies[i].articles[a].title);
-			n = ld_doc_add(ld, doc, n,
-			    item->replies[i].articles[a].description);
-		}
-	}
-	ld->src.doc[idx] = kb_arena_strndup(&ld->tmp, doc, n);
-	ld->src.doclen[idx] = (uint32_t)n;
-	if (ld->src.doc[idx] == NULL)
-		ld->nomem = 1;
-	free(doc);
-}
-
-/*
- * The top-level "synonyms": an array of groups, each an array of 2 to
- * KB_SYN_MAX_MEMBERS strings; the first is the form the others are
- * rewritten to.  A member may be in one group only.
- */
-static int
-ld_synonyms(struct ld *ld, json_t *root)
-{
-	char nbuf[KB_MAX_KEYWORD_BYTES * 4 + 1], q[LD_QUOTE + 4];
-	const char **mem = NULL;
-	uint16_t *len = NULL;
-	uint32_t *grp = NULL, *first = NULL, other;
-	struct kb_map *seen = NULL;
-	json_t *a, *g, *m;
-	const char *s;
-	size_t ng, i, k, nm, n = 0, slen, nlen;
-	int r = 0;
-
-	a = json_object_get(root, "synonyms");
-	if (a == NULL)
-		return 0;
-	if (!json_is_array(a)) {
-		ld_error(ld, "synonyms: must be an array of groups (arrays "
-		    "of strings)");
-		return 0;
-	}
-	ng = json_array_size(a);
-	if (ng > KB_SYN_MAX_GROUPS) {
-		ld_error(ld, "synonyms: %zu groups, more than %d", ng,
-		    KB_SYN_MAX_GROUPS);
-		return 0;
-	}
-	nm = ng * KB_SYN_MAX_MEMBERS;
-	mem = calloc(nm + 1, sizeof *mem);
-	len = calloc(nm + 1, sizeof *len);
-	grp = calloc(nm + 1, sizeof *grp);
-	first = calloc(ng + 1, sizeof *first);
-	seen = kb_map_new(nm + 1);
-	if (mem == NULL || len == NULL || grp == NULL || first == NULL ||
-	    seen == NULL) {
-		r = KB_ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < ng; i++) {
-		g = json_array_get(a, i);
-		if (!json_is_array(g) || json_array_size(g) < 2 ||
-		    json_array_size(g) > KB_SYN_MAX_MEMBERS) {
-			ld_error(ld, "synonyms[%zu]: must be an array of 2 to "
-			    "%d strings", i, KB_SYN_MAX_MEMBERS);
-			continue;
-		}
-		first[i] = (uint32_t)n;
-		for (k = 0; k < json_array_size(g); k++) {
-			m = json_array_get(g, k);
-			s = json_string_value(m);
-			slen = json_string_length(m);
-			if (s == NULL || slen < 1 ||
-			    slen > KB_MAX_KEYWORD_BYTES ||
-			    !utf8_valid(s, slen)) {
-				ld_error(ld, "synonyms[%zu][%zu]: must be 1 to "
-				    "%d bytes of UTF-8 text", i, k,
-				    KB_MAX_KEYWORD_BYTES);
-				if (k == 0)
-					break;
-				continue;
-			}
-			nlen = kb_norm(s, slen, nbuf, sizeof nbuf);
-			if (nlen == 0) {
-				ld_error(ld, "synonyms[%zu][%zu]: \"%s\" has no "
-				    "letter or digit left after normalization",
-				    i, k, ld_quote(q, sizeof q, s));
-				if (k == 0)
-					break;
-				continue;
-			}
-			mem[n] = kb_arena_strndup(&ld->tmp, nbuf, nlen);
-			if (mem[n] == NULL) {
-				r = KB_ERR_NOMEM;
-				goto out;
-			}
-			if (kb_map_put(seen, mem[n], nlen, (uint32_t)i,
-			    &other) == 1) {
-				if (other == i)
-					ld_warn(ld, "synonyms[%zu][%zu]: \"%s\" "
-					    "repeats a member of its group", i,
-					    k, ld_quote(q, sizeof q, s));
-				else
-					ld_error(ld, "synonyms[%zu][%zu]: \"%s\" "
-					    "is also in group %u", i, k,
-					    ld_quote(q, sizeof q, s), other);
-				continue;
-			}
-			len[n] = (uint16_t)nlen;
-			grp[n] = (uint32_t)i;
-			n++;
-		}
-	}
-	ld->kb->nsyn_groups = ng;
-	if (ld->nerrors == 0)
-		r = kb_syn_build(ld->kb, mem, len, grp, first, n);
-out:
-	free(mem);
-	free(len);
-	free(grp);
-	free(first);
-	kb_map_free(seen);
-	return r;
-}
 
 /* The office phone: the first run of 7..12 digits in the fallback. */
 static void
@@ -783,10 +314,10 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 			ld_error(ld, "id: duplicate, also the id of item #%u",
 			    other + 1);
 	}
-	ld_unknown_keys(ld, it, "", ld_item_keys);
+	kb_load_unknown_keys(ld, it, "", ld_item_keys);
 	ld_revision(ld, it);
 
-	item->title = ld_str(ld, it, "", "title", 1, 0);
+	item->title = kb_load_str(ld, it, "", "title", 1, 0);
 	if (item->title != NULL) {
 		len = kb_norm(item->title, strlen(item->title), sbuf,
 		    sizeof sbuf);
@@ -818,18 +349,19 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 			item->priority = (long)json_integer_value(j);
 	}
 
-	ld_keywords(ld, it, item, idx);
+	kb_load_words_keywords(ld, it, item, idx);
 
-	item->menu_key = ld_str(ld, it, "", "menu_key", 0, LD_MAX_MENU_KEY);
+	item->menu_key = kb_load_str(ld, it, "", "menu_key", 0,
+	    LD_MAX_MENU_KEY);
 	if (item->menu_key != NULL && kb_map_put(ld->kb->by_menu,
 	    item->menu_key, strlen(item->menu_key), idx, &other) == 1)
 		ld_error(ld, "menu_key: \"%s\" is also the menu_key of item %s",
-		    ld_quote(q, sizeof q, item->menu_key),
-		    ld_label(ld, other, lab, sizeof lab));
-	item->menu_group = ld_str(ld, it, "", "menu_group", 0,
+		    kb_load_quote(q, sizeof q, item->menu_key),
+		    kb_load_label(ld, other, lab, sizeof lab));
+	item->menu_group = kb_load_str(ld, it, "", "menu_group", 0,
 	    LD_MAX_MENU_KEY);
 	/* Held to what WeChat shows: a long title is cut to "...". */
-	item->menu_name = ld_str(ld, it, "", "menu_name", 0, 0);
+	item->menu_name = kb_load_str(ld, it, "", "menu_name", 0, 0);
 	if (item->menu_name != NULL && item->menu_key == NULL)
 		ld_error(ld, "menu_name: there is no menu_key: the item is "
 		    "not in the menu");
@@ -837,19 +369,19 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 	    item->menu_name, item->menu_group == NULL, why, sizeof why) != 0)
 		ld_error(ld, "menu_name: %s", why);
 
-	ld_item_replies(ld, it, item);
+	kb_load_reply_item(ld, it, item);
 
-	item->source = ld_str(ld, it, "", "source", 0, 0);
-	item->source_url = ld_str(ld, it, "", "source_url", 0, 0);
-	item->updated = ld_str(ld, it, "", "updated", 0, 0);
+	item->source = kb_load_str(ld, it, "", "source", 0, 0);
+	item->source_url = kb_load_str(ld, it, "", "source_url", 0, 0);
+	item->updated = kb_load_str(ld, it, "", "updated", 0, 0);
 	if (item->updated != NULL && !ld_date(item->updated, &y, &m, &d))
 		ld_error(ld, "updated: \"%s\" is not a date YYYY-MM-DD",
-		    ld_quote(q, sizeof q, item->updated));
-	item->valid_until = ld_str(ld, it, "", "valid_until", 0, 0);
+		    kb_load_quote(q, sizeof q, item->updated));
+	item->valid_until = kb_load_str(ld, it, "", "valid_until", 0, 0);
 	if (item->valid_until != NULL) {
 		if (!ld_date(item->valid_until, &y, &m, &d))
 			ld_error(ld, "valid_until: \"%s\" is not a date "
-			    "YYYY-MM-DD", ld_quote(q, sizeof q,
+			    "YYYY-MM-DD", kb_load_quote(q, sizeof q,
 			    item->valid_until));
 		else {
 			/* Served through the whole day, local time. */
@@ -866,12 +398,12 @@ ld_item(struct ld *ld, json_t *it, uint32_t idx)
 				item->expires = 1;
 		}
 	}
-	item->period = ld_str(ld, it, "", "period", 0, 16);
+	item->period = kb_load_str(ld, it, "", "period", 0, 16);
 	if (item->period != NULL && !ld_period(item->period,
 	    &item->period_from, &item->period_to))
 		ld_error(ld, "period: \"%s\" is not a year YYYY or years "
-		    "YYYY-YYYY", ld_quote(q, sizeof q, item->period));
-	ld_doc(ld, item, idx);
+		    "YYYY-YYYY", kb_load_quote(q, sizeof q, item->period));
+	kb_load_words_doc(ld, item, idx);
 }
 
 /* Count the keywords of all items, to size the tables up front. */
@@ -941,7 +473,7 @@ ld_top_reply(struct ld *ld, json_t *root, const char *key,
 	else if (!json_is_object(j))
 		ld_error(ld, "%s: must be a reply object", key);
 	else
-		ld_reply(ld, j, key, r);
+		kb_load_reply(ld, j, key, r);
 }
 
 static int
@@ -955,18 +487,18 @@ ld_root(struct ld *ld, json_t *root)
 		ld_error(ld, "the top level must be an object");
 		return KB_ERR_SCHEMA;
 	}
-	ld_unknown_keys(ld, root, "", ld_top_keys);
+	kb_load_unknown_keys(ld, root, "", ld_top_keys);
 	j = json_object_get(root, "version");
 	if (j == NULL)
 		ld_error(ld, "version: missing (must be 1)");
 	else if (!json_is_integer(j) || json_integer_value(j) != 1)
 		ld_error(ld, "version: must be 1");
 	ld_revision(ld, root);
-	ld->kb->account = ld_str(ld, root, "", "account", 1, 0);
+	ld->kb->account = kb_load_str(ld, root, "", "account", 1, 0);
 	ld_top_reply(ld, root, "welcome", &ld->kb->welcome);
 	ld_top_reply(ld, root, "fallback", &ld->kb->fallback);
 	ld_phone(ld);
-	r = ld_synonyms(ld, root);
+	r = kb_load_words_synonyms(ld, root);
 	if (r != 0)
 		return r;
 
@@ -1059,7 +591,7 @@ kb_load_buffer(const char *json, size_t len, uint64_t generation,
 			r = KB_ERR_NOMEM;
 			goto out;
 		}
-		ld_diag(&ld, 0, jerr.line > 0 ? jerr.line : 1,
+		kb_load_diag(&ld, 0, jerr.line > 0 ? jerr.line : 1,
 		    jerr.column > 0 ? jerr.column : 1, "%s", jerr.text);
 		r = KB_ERR_SYNTAX;
 		goto out;

@@ -40,83 +40,9 @@
 #include "kb/kb_ac.h"
 #include "kb/kb_fold.h"
 #include "kb/kb_int.h"
-#include "kb/kb_merge.h"
+#include "kb/kb_match_int.h"
 #include "kb/kb_norm.h"
 #include "kb/kb_syn.h"
-
-#define MATCH_MAX_HITS	512
-#define MATCH_HASH	1024	/* power of two, twice MATCH_MAX_HITS */
-/* Up to this many hits are deduplicated by a scan, sparing most messages
-   the clearing of the hash table. */
-#define MATCH_FEW	16
-#define MATCH_MAX_OCC	1024
-#define MATCH_TEXT	(2 * KB_MAX_QUERY + 1)	/* rewritten message */
-#define MATCH_CAND	16	/* candidate items kept for ties/BM25 */
-#define MATCH_ITEM_OCC	32	/* occurrences of one item weighed */
-#define MATCH_LONG_CP	30	/* a longer message needs coverage */
-#define MATCH_GENERIC_DF 3	/* a keyword in this many items' text */
-#define MATCH_BM25_Q	128	/* query bigrams for BM25 */
-#define MATCH_PY_OCC	256
-#define MATCH_TIE	1e-9
-
-/*
- * Words of the account's own place and of any question, ignored when the
- * rest of a message is searched for another place; then the words that
- * name another district, hospital or office.
- */
-static const char *const match_neutral[] = {
-	"山海小王哥庄", "王哥庄", "崂山区", "崂山", "街道办事处", "街道办",
-	"街道", "办事处", "社区", "小区", "管区", "体验区", "我们", "你们",
-};
-static const char *const match_elsewhere[] = {
-	"区", "市", "县", "省", "镇", "医院", "卫生院", "诊所", "局",
-	"派出所", "公安", "法院", "检察院", "银行", "学校", "大学", "中学",
-	"小学", "委员会", "医保", "企业", "商场", "酒店", "景区",
-};
-
-/* Words of a message asking how to break into or attack something. */
-static const char *const match_hostile[] = {
-	"黑进", "黑掉", "入侵", "攻击", "破解", "盗号", "盗取", "木马",
-	"病毒", "注入", "提权", "撞库", "爆破",
-};
-
-struct match_occ {
-	uint32_t	 slot;		/* index into hits */
-	uint32_t	 next;		/* next occurrence of the slot, or
-					   UINT32_MAX */
-	uint16_t	 bstart, bend;	/* bytes of the rewritten text */
-};
-
-struct match {
-	const struct kb_ac *ac;
-	size_t		 n;			/* rewritten length */
-	uint32_t	 hits[MATCH_MAX_HITS];	/* distinct pattern ids */
-	uint32_t	 first[MATCH_MAX_HITS];	/* first occurrence of each */
-	size_t		 nhits;
-	uint32_t	 seen[MATCH_HASH];	/* slot + 1; 0 empty; in use
-						   past MATCH_FEW hits */
-	uint32_t	 whole;			/* id equal to the whole
-						   message, or UINT32_MAX */
-	struct match_occ occ[MATCH_MAX_OCC];
-	size_t		 nocc;
-	char		 q[MATCH_TEXT];		/* rewritten message */
-	unsigned char	 mark[MATCH_TEXT];	/* 1: from a synonym */
-	uint16_t	 cpos[MATCH_TEXT + 1];	/* codepoints before byte */
-	uint64_t	 qk[MATCH_BM25_Q];	/* bigrams of q, for BM25 */
-	size_t		 nq;
-	int		 have_qk;		/* made only when needed */
-};
-
-/* How one item covers the message. */
-struct match_cover {
-	uint32_t	 item;
-	double		 score;		/* IDF-weighted characters */
-	size_t		 covered;	/* characters */
-	int		 generic;	/* only generic keywords */
-	int		 synonym;	/* overlaps a rewritten word */
-	uint32_t	 slots[KB_MAX_KEYWORDS];
-	size_t		 nslots;
-};
 
 /*
  * The automaton and pattern owner lists over n patterns: item i has
@@ -451,147 +377,6 @@ match_exact(const struct kb *kb, uint32_t id, time_t now)
 	return NULL;
 }
 
-/*
- * The coverage of c->slots: characters covered at least once, each
- * weighted by the highest IDF among the keywords covering it.
- */
-static void
-match_cover(const struct kb *kb, const struct match *m, struct match_cover *c)
-{
-	uint32_t st[MATCH_ITEM_OCC], en[MATCH_ITEM_OCC], pts[2 * MATCH_ITEM_OCC];
-	float w[MATCH_ITEM_OCC], best;
-	size_t n = 0, np = 0, i, j, k;
-	uint32_t o, x;
-
-	c->score = 0;
-	c->covered = 0;
-	c->generic = 1;
-	c->synonym = 0;
-	for (i = 0; i < c->nslots; i++) {
-		if (!kb->generic[m->hits[c->slots[i]]])
-			c->generic = 0;
-		for (o = m->first[c->slots[i]]; o != UINT32_MAX &&
-		    n < MATCH_ITEM_OCC; o = m->occ[o].next) {
-			st[n] = m->cpos[m->occ[o].bstart];
-			en[n] = m->cpos[m->occ[o].bend];
-			w[n] = kb->idf[m->hits[c->slots[i]]];
-			for (k = m->occ[o].bstart; k < m->occ[o].bend; k++)
-				c->synonym |= m->mark[k];
-			pts[np++] = st[n];
-			pts[np++] = en[n];
-			n++;
-		}
-	}
-	/* Sort the breakpoints; each piece between two takes the best
-	   weight of the occurrences spanning it. */
-	for (i = 1; i < np; i++) {
-		x = pts[i];
-		for (j = i; j > 0 && pts[j - 1] > x; j--)
-			pts[j] = pts[j - 1];
-		pts[j] = x;
-	}
-	for (i = 0; i + 1 < np; i++) {
-		if (pts[i] == pts[i + 1])
-			continue;
-		best = 0;
-		for (k = 0; k < n; k++) {
-			if (st[k] <= pts[i] && en[k] >= pts[i + 1] &&
-			    w[k] > best)
-				best = w[k];
-		}
-		if (best > 0) {
-			c->covered += pts[i + 1] - pts[i];
-			c->score += (double)best * (pts[i + 1] - pts[i]);
-		}
-	}
-}
-
-/* 1 when a is a better answer than b. */
-static int
-match_better(const struct kb *kb, const struct match_cover *a,
-    const struct match_cover *b)
-{
-	const struct kb_item *x = &kb->items[a->item], *y = &kb->items[b->item];
-
-	if (a->score > b->score + MATCH_TIE)
-		return 1;
-	if (a->score < b->score - MATCH_TIE)
-		return 0;
-	if (x->priority != y->priority)
-		return x->priority > y->priority;
-	return a->item < b->item;
-}
-
-/* BM25 of item for the message; its bigrams are made on first use. */
-static double
-match_bm25(const struct kb *kb, struct match *m, uint32_t item)
-{
-	if (!m->have_qk) {
-		m->nq = kb_bm25_keys(m->q, m->n, m->qk, MATCH_BM25_Q);
-		m->have_qk = 1;
-	}
-	return kb_bm25_score(kb, m->qk, m->nq, item);
-}
-
-/* Keep the MATCH_CAND best covers in top, best first. */
-static void
-match_keep(const struct kb *kb, struct match_cover *top, size_t *ntop,
-    const struct match_cover *c)
-{
-	size_t i, j;
-
-	for (i = 0; i < *ntop; i++) {
-		if (match_better(kb, c, &top[i]))
-			break;
-	}
-	if (i == MATCH_CAND)
-		return;
-	j = *ntop < MATCH_CAND ? (*ntop)++ : MATCH_CAND - 1;
-	for (; j > i; j--)
-		top[j] = top[j - 1];
-	top[i] = *c;
-}
-
-/* The contains items over the keywords found, best first; returns n. */
-static size_t
-match_rank(const struct kb *kb, const struct match *m, time_t now,
-    struct match_cover *top)
-{
-	struct kb_merge_src src[MATCH_MAX_HITS];
-	struct match_cover c;
-	struct kb_merge mg;
-	const struct kb_item *it;
-	uint32_t v, w;
-	size_t i, ntop = 0;
-	int more;
-
-	for (i = 0; i < m->nhits; i++) {
-		src[i].cur = kb->owners + kb->own_start[m->hits[i]];
-		src[i].end = kb->owners + kb->own_start[m->hits[i] + 1];
-		src[i].weight = (uint32_t)i;
-	}
-	kb_merge_init(&mg, src, m->nhits);
-	c.item = UINT32_MAX;
-	c.nslots = 0;
-	do {
-		more = kb_merge_next(&mg, &v, &w);
-		if (c.item != UINT32_MAX && (!more || v != c.item)) {
-			it = &kb->items[c.item];
-			if (it->match == KB_MATCH_CONTAINS &&
-			    !kb_item_expired(it, now)) {
-				match_cover(kb, m, &c);
-				match_keep(kb, top, &ntop, &c);
-			}
-			c.nslots = 0;
-		}
-		if (more) {
-			c.item = v;
-			if (c.nslots < KB_MAX_KEYWORDS)
-				c.slots[c.nslots++] = w;
-		}
-	} while (more);
-	return ntop;
-}
 
 struct match_py_cand {
 	uint32_t	 item;
@@ -674,112 +459,13 @@ match_pinyin(const struct kb *kb, struct match *m, time_t now,
 		x = &kb->items[p->c[i].item];
 		y = &kb->items[p->c[best].item];
 		if (x->priority > y->priority || (x->priority == y->priority &&
-		    match_bm25(kb, m, p->c[i].item) >
-		    match_bm25(kb, m, p->c[best].item)))
+		    kb_match_rank_bm25(kb, m, p->c[i].item) >
+		    kb_match_rank_bm25(kb, m, p->c[best].item)))
 			best = (int)i;
 	}
 	return best;
 }
 
-/* 1 when s (len bytes) occurs in the bytes of m->q not yet in used. */
-static int
-match_find_free(const struct match *m, const unsigned char *used,
-    const char *s, size_t len, unsigned char *mark)
-{
-	const char *p = m->q, *end = m->q + m->n, *f;
-	size_t k;
-	int found = 0;
-
-	while (p < end && (f = memmem(p, (size_t)(end - p), s, len)) != NULL) {
-		for (k = 0; k < len && !used[f - m->q + k]; k++)
-			;
-		if (k == len) {
-			found = 1;
-			if (mark == NULL)
-				return 1;
-			memset(mark + (f - m->q), 1, len);
-		}
-		p = f + len;
-	}
-	return found;
-}
-
-/*
- * 1 when the part of the message c does not cover names another place
- * or office: the account's own place names and neutral words are set
- * aside first.
- */
-static int
-match_foreign(const struct kb *kb, const struct match *m,
-    const struct match_cover *c)
-{
-	unsigned char used[MATCH_TEXT];
-	size_t i;
-	uint32_t o;
-
-	(void)kb;
-	memset(used, 0, m->n);
-	for (i = 0; i < c->nslots; i++) {
-		for (o = m->first[c->slots[i]]; o != UINT32_MAX;
-		    o = m->occ[o].next)
-			memset(used + m->occ[o].bstart, 1,
-			    (size_t)(m->occ[o].bend - m->occ[o].bstart));
-	}
-	for (i = 0; i < sizeof match_neutral / sizeof match_neutral[0]; i++)
-		(void)match_find_free(m, used, match_neutral[i],
-		    strlen(match_neutral[i]), used);
-	for (i = 0; i < sizeof match_elsewhere / sizeof match_elsewhere[0]; i++) {
-		if (match_find_free(m, used, match_elsewhere[i],
-		    strlen(match_elsewhere[i]), NULL))
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * The first year the message names: four digits from 1900 to 2099 on
- * their own (not part of a phone number), or four Chinese digits before
- * 年 (二〇二一年); 0 when none.
- */
-static int
-match_year(const char *s, size_t n)
-{
-	static const char *const zh[10] = {
-		"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"
-	};
-	size_t i, k, d, run;
-	int y;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] >= '0' && s[i] <= '9') {
-			for (run = i; run < n && s[run] >= '0' &&
-			    s[run] <= '9'; run++)
-				;
-			if (run - i == 4) {
-				y = atoi(s + i);
-				if (y >= 1900 && y <= 2099)
-					return y;
-			}
-			i = run;
-			continue;
-		}
-		y = 0;
-		for (k = 0, run = i; k < 4 && run + 3 <= n; k++, run += 3) {
-			for (d = 0; d < 10; d++) {
-				if (memcmp(s + run, zh[d], 3) == 0 ||
-				    (d == 0 && memcmp(s + run, "零", 3) == 0))
-					break;
-			}
-			if (d == 10)
-				break;
-			y = y * 10 + (int)d;
-		}
-		if (k == 4 && run + 3 <= n && memcmp(s + run, "年", 3) == 0 &&
-		    y >= 1900 && y <= 2099)
-			return y;
-	}
-	return 0;
-}
 
 /* Suggestions from ranked candidates by BM25, then by bigram overlap. */
 static void
@@ -794,7 +480,7 @@ match_suggest(const struct kb *kb, struct match *m,
 
 	for (i = 0; i < ntop; i++) {
 		idx[i] = top[i].item;
-		sc[i] = match_bm25(kb, m, top[i].item);
+		sc[i] = kb_match_rank_bm25(kb, m, top[i].item);
 		for (j = i; j > 0 && sc[j - 1] < sc[j]; j--) {
 			x = sc[j];
 			sc[j] = sc[j - 1];
@@ -879,7 +565,7 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 		}
 	}
 	if (m.nhits > 0)
-		ntop = match_rank(kb, &m, now, top);
+		ntop = kb_match_rank(kb, &m, now, top);
 	pb = match_pinyin(kb, &m, now, &py);
 
 	if (pb >= 0 && py.c[pb].len >= 2 &&
@@ -902,8 +588,8 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 		if (ntop > 1 && fabs(top[0].score - top[1].score) <= MATCH_TIE &&
 		    kb->items[top[0].item].priority ==
 		    kb->items[top[1].item].priority) {
-			s0 = match_bm25(kb, &m, top[0].item);
-			s1 = match_bm25(kb, &m, top[1].item);
+			s0 = kb_match_rank_bm25(kb, &m, top[0].item);
+			s1 = kb_match_rank_bm25(kb, &m, top[1].item);
 			if (s1 > s0) {
 				res->item = &kb->items[top[1].item];
 				res->covered = top[1].covered;
@@ -915,18 +601,14 @@ kb_query(const struct kb *kb, const char *text, size_t len, time_t now,
 		    res->covered * 5 < res->total)
 			res->weak = KB_WEAK_LONG;
 		else if ((top[0].generic || res->covered * 2 < res->total) &&
-		    match_foreign(kb, &m, &top[0]))
+		    kb_match_guard_foreign(kb, &m, &top[0]))
 			res->weak = KB_WEAK_FOREIGN;
 	}
 
-	for (i = 0; res->item != NULL && i < sizeof match_hostile /
-	    sizeof match_hostile[0]; i++) {
-		if (memmem(m.q, m.n, match_hostile[i],
-		    strlen(match_hostile[i])) != NULL)
-			res->weak = KB_WEAK_INTENT;
-	}
+	if (res->item != NULL && kb_match_guard_hostile(m.q, m.n))
+		res->weak = KB_WEAK_INTENT;
 	if (res->item != NULL && res->weak == KB_WEAK_NONE) {
-		year = match_year(res->normalized, n);
+		year = kb_match_guard_year(res->normalized, n);
 		if (year != 0 && res->item->period != NULL &&
 		    (year < res->item->period_from ||
 		    year > res->item->period_to)) {

@@ -1,9 +1,10 @@
 /*
  * admin_int — the inside of the admin API, shared by its files:
- * admin_api.c (requests, answers, the file, writes, routing), admin_kb.c
- * (the knowledge-base routes) and admin_stats.c (query preview and
- * statistics).  Nothing else includes this header; admin_ is the prefix of
- * what it declares.
+ * admin_api.c (the object, routing, answers that come later),
+ * admin_reply.c (requests and answers), admin_file.c (the file and its
+ * writes), admin_kb.c (the knowledge-base routes), admin_stats.c (query
+ * preview and statistics) and the other routes' files.  Nothing else
+ * includes this header; admin_ is the prefix of what it declares.
  */
 #ifndef ADMIN_INT_H
 #define ADMIN_INT_H

@@ -4,9 +4,7 @@
  * anywhere and the next run goes on from there.
  */
 #include <sys/queue.h>
-#include <sys/stat.h>
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -22,48 +20,11 @@
 #include "handlers/wechat/wx_article.h"
 #include "handlers/wechat/wx_errcode.h"
 #include "handlers/wechat/wx_push.h"
+#include "handlers/wechat/wx_push_int.h"
 #include "lib/cache.h"
 #include "lib/cause.h"
-#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/siphash.h"
-
-struct wx_push_job {
-	TAILQ_ENTRY(wx_push_job) j_entry;
-	struct wx_push	*j_push;
-	struct wx_article j_art;
-	struct wx_push_opts j_opts;
-	char		 j_key[WX_PUSH_KEY_LEN + 1];
-	char		*j_path;		/* the record file */
-	json_t		*j_rec;			/* the record */
-	char		 j_preview[SIPHASH_UID_LEN + 1];		/* hash of the preview OpenID */
-	struct wx_api_call *j_call;
-	struct event	*j_timer;		/* poll; deferred end */
-	struct timespec	 j_poll_start;
-	int		 j_polling;
-	int		 j_ended;
-	unsigned	 j_asked, j_done, j_skipped, j_failed;
-	unsigned	 j_step;		/* the step going on */
-	int		 j_err;
-	int		 j_api_err;		/* of the failed call */
-	long		 j_pubstatus;		/* of a failed publish */
-	long		 j_errcode;
-	char		 j_msg[640];
-	wx_push_cb	 j_cb;
-	void		*j_arg;
-};
-
-TAILQ_HEAD(wx_push_jobs, wx_push_job);
-
-struct wx_push {
-	struct wx_api	*p_api;
-	struct event_base *p_base;
-	char		*p_dir;			/* STATE_DIR/push */
-	unsigned char	 p_key[16];
-	unsigned	 p_poll_ms, p_poll_max_ms;
-	struct wx_push_jobs p_jobs;
-	size_t		 p_njobs;
-};
 
 static void	job_run(struct wx_push_job *);
 
@@ -156,28 +117,6 @@ rec_str(const struct wx_push_job *j, const char *key)
 	return json_string_value(json_object_get(j->j_rec, key));
 }
 
-/* Write the record; on failure the job cannot promise anything: stop. */
-static int
-job_save(struct wx_push_job *j)
-{
-	char *text, *why = NULL;
-	int r;
-
-	json_object_set_new(j->j_rec, "updated", json_integer(
-	    (json_int_t)time(NULL)));
-	text = json_dumps(j->j_rec, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (text == NULL)
-		return -1;
-	r = file_write_atomic(j->j_path, text, strlen(text), 0600, &why);
-	free(text);
-	if (r != 0) {
-		j->j_err = WX_PUSH_ERR_STATE;
-		snprintf(j->j_msg, sizeof j->j_msg, "cannot record the push: "
-		    "%s", why != NULL ? why : "write error");
-	}
-	free(why);
-	return r;
-}
 
 static void
 job_report(struct wx_push_job *j, struct wx_push_report *r)
@@ -275,7 +214,7 @@ static void
 job_step_done(struct wx_push_job *j, unsigned step)
 {
 	j->j_done |= step;
-	if (job_save(j) != 0) {
+	if (wx_push_record_save(j) != 0) {
 		j->j_failed = step;
 		job_end(j);
 		return;
@@ -410,7 +349,7 @@ submit_cb(void *arg, const struct wx_api_res *res)
 		    "the answer has no publish_id");
 		return;
 	}
-	if (job_save(j) != 0) {
+	if (wx_push_record_save(j) != 0) {
 		j->j_failed = WX_PUSH_PUBLISH;
 		job_end(j);
 		return;
@@ -482,7 +421,7 @@ poll_cb(void *arg, const struct wx_api_res *res)
 	if (status != 0) {
 		/* A new submit may succeed once the cause is fixed. */
 		json_object_del(j->j_rec, "publish_id");
-		if (job_save(j) != 0) {
+		if (wx_push_record_save(j) != 0) {
 			j->j_failed = WX_PUSH_PUBLISH;
 			job_end(j);
 			return;
@@ -680,45 +619,6 @@ job_run(struct wx_push_job *j)
 	job_end(j);
 }
 
-/* The record of the job's key, or a new one. */
-static int
-job_load_record(struct wx_push_job *j, char **cause)
-{
-	json_error_t jerr;
-	char *buf = NULL, *why = NULL;
-	size_t len = 0;
-	int r;
-
-	if (mkdir(j->j_push->p_dir, 0700) != 0 && errno != EEXIST) {
-		cause_set(cause, "cannot create %s: %s", j->j_push->p_dir,
-		    strerror(errno));
-		return WX_PUSH_ERR_STATE;
-	}
-	r = file_read(j->j_path, 64 * 1024, &buf, &len, &why);
-	if (r != 0 && errno == ENOENT && r == FILE_ERR_IO) {
-		free(why);
-		j->j_rec = json_pack("{s:s,s:s}", "key", j->j_key, "title",
-		    j->j_art.title);
-		return j->j_rec != NULL ? 0 : WX_PUSH_ERR_NOMEM;
-	}
-	if (r != 0) {
-		cause_set(cause, "push record: %s", why != NULL ? why :
-		    "unreadable");
-		free(why);
-		return WX_PUSH_ERR_STATE;
-	}
-	j->j_rec = json_loadb(buf, len, 0, &jerr);
-	free(buf);
-	if (!json_is_object(j->j_rec)) {
-		cause_set(cause, "push record %s is damaged (%s); move it "
-		    "away only if you are sure what was sent", j->j_path,
-		    jerr.text);
-		json_decref(j->j_rec);
-		j->j_rec = NULL;
-		return WX_PUSH_ERR_STATE;
-	}
-	return 0;
-}
 
 int
 wx_push_start(struct wx_push *p, const struct wx_article *a,
@@ -762,7 +662,7 @@ wx_push_start(struct wx_push *p, const struct wx_article *a,
 		job_free(j);
 		return WX_PUSH_ERR_NOMEM;
 	}
-	r = job_load_record(j, cause);
+	r = wx_push_record_load(j, cause);
 	if (r != 0) {
 		job_free(j);
 		return r;
@@ -791,172 +691,5 @@ wx_push_progress(const struct wx_push *p, const char *key)
 			return wx_push_report_json(&r);
 		}
 	}
-	return NULL;
-}
-
-static const struct {
-	unsigned	 step;
-	const char	*name;
-	const char	*zh;
-} push_steps[] = {
-	{ WX_PUSH_THUMB, "thumb", "上传封面图片" },
-	{ WX_PUSH_DRAFT, "draft", "保存草稿" },
-	{ WX_PUSH_PUBLISH, "publish", "发布" },
-	{ WX_PUSH_PREVIEW, "preview", "发送预览" },
-	{ WX_PUSH_MASS, "mass_send", "群发" },
-};
-
-static const char *
-push_step_state(const struct wx_push_report *r, unsigned step)
-{
-	if (r->failed == step)
-		return "failed";
-	if (r->done & step)
-		return "done";
-	if (r->skipped & step)
-		return "skipped";
-	if (r->active && r->running == step)
-		return "running";
-	if (r->active && (r->asked & step))
-		return "waiting";
-	return "-";
-}
-
-/* Why a push stopped, in Chinese for the admin page ("" on success). */
-static void
-push_message_zh(const struct wx_push_report *r, char *buf, size_t size)
-{
-	const char *step = "推送", *why;
-	size_t i;
-
-	*buf = '\0';
-	if (r->active || r->err == WX_PUSH_OK)
-		return;
-	for (i = 0; i < sizeof push_steps / sizeof push_steps[0]; i++)
-		if (push_steps[i].step == r->failed)
-			step = push_steps[i].zh;
-	switch (r->err) {
-	case WX_PUSH_ERR_API:
-		if (r->errcode != 0)
-			why = wx_errcode_text_zh(r->errcode);
-		else if (r->api_err == WX_API_ERR_TOKEN ||
-		    r->api_err == WX_API_ERR_BREAKER)
-			why = "取不到微信接口凭证，请检查 AppSecret 和公众号"
-			    "后台的 IP 白名单";
-		else
-			why = "没有连上微信服务器，或微信的回答不完整，请稍后"
-			    "再试";
-		snprintf(buf, size, "%s失败：%s", step, why);
-		return;
-	case WX_PUSH_ERR_PUBLISH:
-		snprintf(buf, size, "发布失败：文章%s",
-		    wx_errcode_publish_status_zh(r->publish_status));
-		return;
-	case WX_PUSH_ERR_TIMEOUT:
-		snprintf(buf, size, "文章仍在发布中。稍后再点一次同样的按钮，"
-		    "会接着查看发布结果，不会重复发送");
-		return;
-	case WX_PUSH_ERR_STATE:
-		snprintf(buf, size, "%s失败：服务器无法记录推送进度（磁盘已"
-		    "满或目录不可写）", step);
-		return;
-	case WX_PUSH_ERR_NOMEM:
-		snprintf(buf, size, "%s失败：服务器内存不足", step);
-		return;
-	default:
-		snprintf(buf, size, "%s失败", step);
-	}
-}
-
-json_t *
-wx_push_report_json(const struct wx_push_report *r)
-{
-	json_t *steps = json_object(), *j;
-	char zh[512];
-	size_t i;
-
-	if (steps == NULL)
-		return NULL;
-	for (i = 0; i < sizeof push_steps / sizeof push_steps[0]; i++)
-		json_object_set_new(steps, push_steps[i].name, json_string(
-		    push_step_state(r, push_steps[i].step)));
-	push_message_zh(r, zh, sizeof zh);
-	j = json_pack("{s:b,s:s,s:s,s:s,s:s,s:o,s:s*,s:s*,s:s*,s:s*}", "ok",
-	    r->err == WX_PUSH_OK, "state", r->active ? "running" :
-	    r->err == WX_PUSH_OK ? "done" : "failed", "key", r->key,
-	    "message", r->message, "message_zh", zh,
-	    "steps", steps, "thumb_media_id", r->thumb_media_id,
-	    "draft_media_id", r->draft_media_id, "publish_id", r->publish_id,
-	    "article_url", r->article_url);
-	if (j == NULL)
-		return NULL;
-	if (r->err != WX_PUSH_OK)
-		json_object_set_new(j, "error", json_string(
-		    wx_push_strerror(r->err)));
-	if (r->errcode != 0)
-		json_object_set_new(j, "errcode", json_integer(r->errcode));
-	if (r->msg_id != 0)
-		json_object_set_new(j, "msg_id", json_integer(r->msg_id));
-	return j;
-}
-
-char *
-wx_push_report_text(const struct wx_push_report *r)
-{
-	static const char *const words[][3] = {
-		/* done, skipped, failed */
-		{ "cover image uploaded", "cover image already uploaded",
-		    "cover image upload failed" },
-		{ "draft saved", "draft already saved", "draft failed" },
-		{ "published", "already published", "publishing failed" },
-		{ "preview sent", "preview already sent", "preview failed" },
-		{ "sent to all followers", "already sent to all followers",
-		    "sending to all followers failed" },
-	};
-	char *s = NULL, *t;
-	size_t i;
-	int k;
-
-	if (asprintf(&s, "article %s\n", r->key) == -1)
-		return NULL;
-	for (i = 0; i < sizeof push_steps / sizeof push_steps[0]; i++) {
-		if (r->failed == push_steps[i].step)
-			k = 2;
-		else if (r->done & push_steps[i].step)
-			k = 0;
-		else if (r->skipped & push_steps[i].step)
-			k = 1;
-		else
-			continue;
-		if (asprintf(&t, "%s  %s\n", s, words[i][k]) == -1)
-			goto fail;
-		free(s);
-		s = t;
-	}
-	if (r->draft_media_id != NULL) {
-		if (asprintf(&t, "%s  draft media_id: %s\n", s,
-		    r->draft_media_id) == -1)
-			goto fail;
-		free(s);
-		s = t;
-	}
-	if (r->article_url != NULL && *r->article_url != '\0') {
-		if (asprintf(&t, "%s  article URL: %s\n", s,
-		    r->article_url) == -1)
-			goto fail;
-		free(s);
-		s = t;
-	}
-	if (r->err != WX_PUSH_OK) {
-		if ((r->errcode != 0 ? asprintf(&t, "%serror: %s (errcode "
-		    "%ld)\n", s, r->message, r->errcode) : asprintf(&t,
-		    "%serror: %s\n", s, r->message)) == -1)
-			goto fail;
-		free(s);
-		s = t;
-	}
-	return s;
-fail:
-	free(s);
 	return NULL;
 }
