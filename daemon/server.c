@@ -1,6 +1,7 @@
 /*
- * server — the routes of the public and admin listeners, and the
- * knowledge-base generations they serve.
+ * server — the daemon's listeners and the knowledge-base generations they
+ * serve: start and stop, reload, the public routes (the admin listener's
+ * are in server_admin.c).
  */
 #include <sys/stat.h>
 
@@ -28,6 +29,7 @@
 #include "daemon/cluster.h"
 #include "daemon/config.h"
 #include "daemon/server.h"
+#include "daemon/server_int.h"
 #include "daemon/tally.h"
 #include "handlers/admin/admin_api.h"
 #include "handlers/admin/admin_page.h"
@@ -57,39 +59,10 @@
  * limit with a 413 of its own (ADMIN_API_MAX_BODY for the knowledge base,
  * 4 MiB for an article push).
  */
-/* The reason of a failed reload /healthz shows: its first line. */
-#define SERVER_RELOAD_ERROR_MAX	256
 #define SERVER_ADMIN_MAX_BODY	(5 * 1024 * 1024)
 /* Connections of the admin listener at most (WXKB_MAX_CONNECTIONS too). */
 #define SERVER_ADMIN_MAX_CONNS	64
 
-struct server {
-	struct event_base	*base;
-	const struct config	*cfg;
-	struct evhttp		*public;
-	struct evhttp		*admin;
-	struct wx_callback	*callback;
-	struct dispatch		*dispatch;
-	struct kb_unanswered	*unanswered;
-	char			*unanswered_path;
-	struct kb_stats		*stats;
-	char			*stats_path;
-	struct admin_api	*admin_api;
-	struct admin_guard	*guard;		/* admin listener's loop only */
-	struct http_conns_limit	 public_limit;	/* shared with the workers */
-	struct http_conns_limit	 admin_limit;
-	struct http_conns	*public_conns;
-	struct http_conns	*admin_conns;
-	struct active		*active;	/* NULL: API off */
-	struct cluster		*cluster;	/* NULL: one instance */
-	uint64_t		 generation;
-	_Atomic uint64_t	 requests;	/* counted by every worker */
-	time_t			 last_reload;
-	int			 last_reload_ok;
-	/* Why the last reload failed, for /healthz (read by workers). */
-	pthread_mutex_t		 reload_mtx;
-	char			 reload_error[SERVER_RELOAD_ERROR_MAX];
-};
 
 static uint64_t
 server_now_us(void)
@@ -263,7 +236,7 @@ server_method(struct evhttp_request *req)
  * does not show file names and contents), why: the old generation still
  * serves.
  */
-static void
+void
 server_healthz(struct server *s, struct evhttp_request *req,
     int with_reason)
 {
@@ -378,105 +351,6 @@ server_public_cb(struct evhttp_request *req, void *arg)
 	}
 }
 
-/* 1 when the request carries "Authorization: Bearer <want>". */
-static int
-server_bearer(struct evhttp_request *req, const char *want)
-{
-	const char *h;
-	size_t n = strlen(want);
-
-	h = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Authorization");
-	if (n == 0 || h == NULL || strncmp(h, "Bearer ", 7) != 0)
-		return 0;
-	h += 7;
-	return strlen(h) == n && wx_sig_equal(h, want, n);
-}
-
-/*
- * Let the request through when it carries the admin token (or, for
- * /metrics, the metrics token) and its address is not backing off;
- * otherwise answer 429 or 401 and log the address.
- */
-static int
-server_admin_gate(struct server *s, struct evhttp_request *req,
-    const char *path, int metrics)
-{
-	static const char unauthorized[] =
-	    "{\"error\":\"no or wrong admin token\"}\n";
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	char *peer = NULL, body[128], retry[24];
-	const char *addr;
-	ev_uint16_t port = 0;
-	time_t now = time(NULL);
-	unsigned failures;
-	long wait;
-	int n;
-
-	evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer,
-	    &port);
-	addr = peer != NULL ? peer : "?";
-	wait = admin_guard_wait(s->guard, addr, now);
-	if (wait > 0) {
-		n = snprintf(body, sizeof body, "{\"error\":\"too many failed "
-		    "sign-ins from this address; try again in %ld s\"}\n",
-		    wait);
-		snprintf(retry, sizeof retry, "%ld", wait);
-		evhttp_add_header(out, "Retry-After", retry);
-		http_send(req, 429, "application/json; charset=utf-8", body,
-		    (size_t)n);
-		return 0;
-	}
-	if (server_bearer(req, s->cfg->admin_token) ||
-	    (metrics && server_bearer(req, s->cfg->metrics_token))) {
-		admin_guard_succeeded(s->guard, addr);
-		return 1;
-	}
-	failures = admin_guard_failed(s->guard, addr, now);
-	/* A warning: rate-limited per event by the log module. */
-	log_warn("admin_unauthorized", "admin call to %s from %s without a "
-	    "valid token (%u failures in a row)", path, addr, failures);
-	evhttp_add_header(out, "WWW-Authenticate", "Bearer");
-	http_send(req, 401, "application/json; charset=utf-8", unauthorized,
-	    sizeof unauthorized - 1);
-	return 0;
-}
-
-static void
-server_metrics(struct evhttp_request *req)
-{
-	char *text;
-
-	if (server_method(req) != WX_METHOD_GET) {
-		http_send_text(req, 405, "method not allowed\n");
-		return;
-	}
-	text = metrics_render();
-	if (text == NULL) {
-		http_send_text(req, 500, "out of memory\n");
-		return;
-	}
-	http_send(req, 200, METRICS_CONTENT_TYPE, text, strlen(text));
-	free(text);
-}
-
-static enum admin_method
-server_admin_method(struct evhttp_request *req)
-{
-	switch (evhttp_request_get_command(req)) {
-	case EVHTTP_REQ_GET:
-		return ADMIN_GET;
-	case EVHTTP_REQ_POST:
-		return ADMIN_POST;
-	case EVHTTP_REQ_PUT:
-		return ADMIN_PUT;
-	case EVHTTP_REQ_DELETE:
-		return ADMIN_DELETE;
-	default:
-		return ADMIN_OTHER;
-	}
-}
-
 /* The admin API's reload: serve the file as a new generation. */
 static int
 server_admin_reload_cb(void *arg, uint64_t *generation)
@@ -504,135 +378,6 @@ server_cluster_apply(void *arg, const char *doc, size_t len)
 		return -1;
 	}
 	return server_reload(s);
-}
-
-/* Log what an admin API call asks to: an audit line or a failure. */
-static void
-server_admin_log(const struct admin_result *res)
-{
-	char oldrev[24], newrev[24];
-	struct log_kv kv[4];
-	size_t n = 0;
-
-	if (res->event == NULL || res->log == ADMIN_LOG_NONE)
-		return;
-	if (res->log != ADMIN_LOG_NOTICE) {
-		log_msg(res->log == ADMIN_LOG_ERR ? LOG_ERR : LOG_WARNING,
-		    res->event, NULL, 0, "%s", res->message != NULL ?
-		    res->message : "admin API failure");
-		return;
-	}
-	snprintf(oldrev, sizeof oldrev, "%" PRId64, res->old_revision);
-	snprintf(newrev, sizeof newrev, "%" PRId64, res->new_revision);
-	kv[n++] = (struct log_kv){ "ITEM", res->item };
-	kv[n++] = (struct log_kv){ "ACTION", res->action };
-	kv[n++] = (struct log_kv){ "OLD_REVISION", oldrev };
-	kv[n++] = (struct log_kv){ "NEW_REVISION", newrev };
-	log_msg(LOG_NOTICE, res->event, kv, n, "%s", res->message != NULL ?
-	    res->message : "knowledge base changed");
-}
-
-/* admin_api_serve's done: send the answer on the request (arg). */
-static void
-server_admin_done(void *arg, struct admin_result *res)
-{
-	struct evhttp_request *req = arg;
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	size_t i;
-
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-	    NULL, NULL);
-	for (i = 0; i < res->nheaders; i++)
-		evhttp_add_header(out, res->headers[i].name,
-		    res->headers[i].value);
-	http_send(req, res->status, res->content_type, res->body, res->len);
-	server_admin_log(res);
-}
-
-/* The client of an answer that waits for WeChat left. */
-static void
-server_admin_gone_cb(struct evhttp_connection *evcon, void *arg)
-{
-	(void)evcon;
-	admin_pending_cancel(arg);
-}
-
-/* Every /api/ route, through the admin API's one table. */
-static void
-server_admin_api(struct server *s, struct evhttp_request *req,
-    const char *path, const char *query)
-{
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	struct evbuffer *body = evhttp_request_get_input_buffer(req);
-	struct admin_pending *p;
-	struct admin_request ar;
-
-	memset(&ar, 0, sizeof ar);
-	ar.method = server_admin_method(req);
-	/*
-	 * An edit saved while Redis is away would not reach the other
-	 * instances, and could overwrite one of theirs when it returns.
-	 */
-	if (cluster_degraded(s->cluster) && ar.method != ADMIN_GET &&
-	    strncmp(path, "/api/kb", 7) == 0) {
-		static const char away[] = "{\"error\":\"共享存储（Redis）"
-		    "暂时无法连接，为避免各服务器内容不一致，暂停保存修改。"
-		    "请稍后重试；居民的提问照常回答。\"}\n";
-
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Retry-After", "10");
-		http_send(req, 503, "application/json; charset=utf-8", away,
-		    sizeof away - 1);
-		return;
-	}
-	ar.path = path;
-	ar.query = query;
-	ar.if_match = evhttp_find_header(in, "If-Match");
-	ar.content_type = evhttp_find_header(in, "Content-Type");
-	ar.len = evbuffer_get_length(body);
-	ar.body = ar.len > 0 ? (const char *)evbuffer_pullup(body, -1) : "";
-	ar.now = time(NULL);
-	p = admin_api_serve(s->admin_api, &ar, server_admin_done, req);
-	if (p != NULL)
-		evhttp_connection_set_closecb(evhttp_request_get_connection(
-		    req), server_admin_gone_cb, p);
-}
-
-static void
-server_admin_cb(struct evhttp_request *req, void *arg)
-{
-	struct server *s = arg;
-	const char *path, *query;
-
-	/* A browser led here by DNS rebinding names another host. */
-	if (!admin_guard_host_ok(s->guard, evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Host"))) {
-		http_send_text(req, 421, "unknown host\n");
-		return;
-	}
-	path = http_path(req, &query);
-	if (path == NULL) {
-		http_send_text(req, 400, "bad request\n");
-		return;
-	}
-	if (strcmp(path, "/healthz") == 0) {
-		server_healthz(s, req, 1);
-		return;
-	}
-	if (strcmp(path, "/metrics") == 0) {
-		if (server_admin_gate(s, req, path, 1))
-			server_metrics(req);
-		return;
-	}
-	if (admin_page_serve(req, path))
-		return;
-	if (strncmp(path, "/api/", 5) != 0) {
-		http_send_text(req, 404, "not found\n");
-		return;
-	}
-	if (!server_admin_gate(s, req, path, 0))
-		return;
-	server_admin_api(s, req, path, query);
 }
 
 static enum wx_mode
