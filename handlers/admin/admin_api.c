@@ -192,8 +192,9 @@ admin_audit(struct admin_result *res, const char *action, const char *item,
 	res->new_revision = new_rev;
 	free(res->message);
 	if (asprintf(&res->message, "knowledge base %s%s%s: revision %"
-	    PRId64 " -> %" PRId64, action, item != NULL ? " " : "",
-	    item != NULL ? item : "", old_rev, new_rev) == -1)
+	    PRId64 " -> %" PRId64 " by %s", action, item != NULL ? " " : "",
+	    item != NULL ? item : "", old_rev, new_rev,
+	    res->person[0] != '\0' ? res->person : "(unknown)") == -1)
 		res->message = NULL;
 }
 
@@ -500,6 +501,7 @@ admin_commit(struct admin_api *a, json_t *doc,
     const struct kb_history_entry *what, struct admin_result *res,
     uint64_t *generation, json_t **warnings)
 {
+	struct kb_history_entry note;
 	struct kb_diag diag;
 	struct kb *kb = NULL;
 	char *text, *cause = NULL;
@@ -509,6 +511,8 @@ admin_commit(struct admin_api *a, json_t *doc,
 
 	*warnings = NULL;
 	memset(&diag, 0, sizeof diag);
+	note = *what;
+	snprintf(note.by, sizeof note.by, "%s", a->person);
 	if (what->revision > KB_DOC_MAX_REVISION ||
 	    kb_doc_set_revision(doc, what->revision) != 0) {
 		admin_errorf(res, 500, NULL, "no revision left to give");
@@ -528,7 +532,7 @@ admin_commit(struct admin_api *a, json_t *doc,
 	kb_unref(kb);
 	*warnings = admin_diag_details(&diag, 1);
 	if (kb_history_push(a->history, kb_doc_revision(a->cur.doc),
-	    a->cur.buf, a->cur.len, a->cur.st.st_mtime, what, &cause) != 0) {
+	    a->cur.buf, a->cur.len, a->cur.st.st_mtime, &note, &cause) != 0) {
 		admin_errorf(res, 507, admin_detail(cause),
 		    "the change could not be saved: the previous version "
 		    "cannot be kept in the state dir; the knowledge base is "
@@ -628,6 +632,7 @@ static const struct admin_route {
 	const char	*allow;
 	admin_fn	 get, post, put, del;
 	admin_async_fn	 aget, apost;
+	int		 publish;	/* a change needs a publisher */
 } admin_routes[] = {
 	{ "/api/kb", "GET, PUT", .get = admin_kb_get, .put = admin_kb_put },
 	{ "/api/kb/items", "GET, POST", .get = admin_items_get,
@@ -646,10 +651,11 @@ static const struct admin_route {
 	    .post = admin_unanswered_state },
 	{ "/api/stats/items", "GET", .get = admin_stats_items },
 	{ "/api/stats/export", "GET", .get = admin_stats_export },
-	{ "/api/push", "POST", .apost = admin_push },
+	{ "/api/push", "POST", .apost = admin_push, .publish = 1 },
 	{ "/api/push/*", "GET", .get = admin_push_get },
 	{ "/api/menu", "GET", .aget = admin_menu_get },
-	{ "/api/menu/sync", "POST", .apost = admin_menu_sync },
+	{ "/api/menu/sync", "POST", .apost = admin_menu_sync,
+	    .publish = 1 },
 	{ "/api/import-autoreply", "POST", .apost = admin_import },
 };
 
@@ -721,6 +727,13 @@ admin_pick(const struct admin_request *req, char *arg, size_t size,
 		admin_not_allowed(res, rt->allow);
 		return -1;
 	}
+	if (rt->publish && req->method != ADMIN_GET &&
+	    req->role != ADMIN_ROLE_PUBLISHER) {
+		admin_reply(res, 403, json_pack("{ssss}", "error",
+		    "this needs the publisher role", "message_zh",
+		    "只有发布员可以群发文章和同步菜单；请联系管理员"));
+		return -1;
+	}
 	return 0;
 }
 
@@ -735,6 +748,9 @@ admin_api_serve(struct admin_api *a, const struct admin_request *req,
 	admin_fn fn;
 
 	memset(&res, 0, sizeof res);
+	snprintf(a->person, sizeof a->person, "%s",
+	    req->person != NULL ? req->person : "");
+	snprintf(res.person, sizeof res.person, "%s", a->person);
 	if (admin_pick(req, seg, sizeof seg, &fn, &afn, &res) != 0)
 		goto answer;
 	if (fn != NULL) {
@@ -748,6 +764,7 @@ admin_api_serve(struct admin_api *a, const struct admin_request *req,
 	}
 	p->done = done;
 	p->arg = arg;
+	snprintf(p->person, sizeof p->person, "%s", a->person);
 	p->serving = 1;
 	afn(a, req, seg, p);
 	p->serving = 0;
@@ -767,6 +784,7 @@ admin_pending_finish(struct admin_pending *p, int status, json_t *j)
 	struct admin_result res;
 
 	memset(&res, 0, sizeof res);
+	snprintf(res.person, sizeof res.person, "%s", p->person);
 	admin_reply(&res, status, j);
 	if (!p->gone)
 		p->done(p->arg, &res);
