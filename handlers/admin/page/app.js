@@ -15,7 +15,7 @@ const ID_RE = /^[a-z0-9-]{1,64}$/;
 const STATUS_TEXT = {
 	0: '无法连接服务器',
 	400: '请求格式有误',
-	401: '管理口令不正确',
+	401: '未登录或登录已过期',
 	403: '没有权限',
 	404: '找不到（该功能可能尚未开通）',
 	405: '不支持这个操作',
@@ -231,7 +231,10 @@ class ApiError extends Error {
 }
 
 const state = {
-	token: '',
+	token: '',		// the bearer token (advanced sign-in), or ''
+	csrf: '',		// the session's CSRF token, sent on every change
+	person: '',		// who is signed in
+	role: '',
 	items: [],		// every item, for keyword warnings and pickers
 	listed: [],		// the items the search shows
 	kbRevision: null,
@@ -249,7 +252,12 @@ const state = {
 // token; answers the parsed JSON (or the Response when raw), throws
 // ApiError with a Chinese message that includes the server's sentence.
 async function api(method, path, opts = {}) {
-	const headers = { Authorization: `Bearer ${opts.token ?? state.token}` };
+	const headers = {};
+	const token = opts.token ?? state.token;
+	if (token)
+		headers.Authorization = `Bearer ${token}`;
+	else if (method !== 'GET' && state.csrf)
+		headers['X-CSRF-Token'] = state.csrf;
 	if (!opts.raw)
 		headers.Accept = 'application/json';
 	let body;
@@ -265,7 +273,8 @@ async function api(method, path, opts = {}) {
 	try {
 		res = await fetch(path, {
 			method, headers, body, cache: 'no-store',
-			credentials: 'omit', signal: ctl.signal,
+			credentials: token ? 'omit' : 'same-origin',
+			signal: ctl.signal,
 		});
 	} catch (e) {
 		clearTimeout(timer);
@@ -295,11 +304,12 @@ async function api(method, path, opts = {}) {
 		// Staff read Chinese: the server's own sentence goes only
 		// where a translation of it is known (zhDetail).
 		const base = STATUS_TEXT[res.status] ?? `请求失败（HTTP ${res.status}）`;
-		const said = data && typeof data.error === 'string' ? zhDetail(data.error) : null;
+		const said = data && typeof data.message_zh === 'string' ? data.message_zh :
+		    data && typeof data.error === 'string' ? zhDetail(data.error) : null;
 		const err = new ApiError(res.status, data,
 		    said ? `${base}：${said}` : `${base}。`);
 		if (res.status === 401 && !opts.signIn)
-			lockOut('登录已失效或口令已更改，请重新输入管理口令。没有保存的修改仍在，登录后再点“保存”。');
+			lockOut('登录已过期，请重新登录。没有保存的修改仍在，登录后再点“保存”。');
 		throw err;
 	}
 	return data;
@@ -371,16 +381,41 @@ function confirmBox(text, okLabel = '确定') {
 
 // ---------------------------------------------------------------- sign in
 
+// Sign in with the bearer token (the advanced fold, kept per tab).
 async function signIn(token, quiet) {
 	const info = await api('GET', '/api/kb', { token, signIn: true });
 	state.token = token;
+	state.csrf = '';
 	try {
 		sessionStorage.setItem(TOKEN_KEY, token);
 	} catch (e) {
 		// Private mode without storage: stay signed in for this page.
 	}
+	await enterApp(info, '管理口令', quiet);
+}
+
+// Sign in as a person: the server sets the session cookie.
+async function signInPassword(name, password) {
+	const who = await api('POST', '/api/session', {
+		body: { name, password }, signIn: true, token: '',
+	});
+	state.token = '';
+	await enterSession(who, false);
+}
+
+// The session of who ({name, role, csrf}) opens the page.
+async function enterSession(who, quiet) {
+	state.csrf = who.csrf;
+	state.person = who.name;
+	state.role = who.role;
+	const info = await api('GET', '/api/kb', { signIn: true, token: '' });
+	await enterApp(info, `${who.name}（${who.role === 'publisher' ? '发布员' : '编辑'}）`, quiet);
+}
+
+async function enterApp(info, whoText, quiet) {
 	showKbInfo(info);
 	showSynonyms(info.synonyms);
+	$('who-name').textContent = `当前登录：${whoText}`;
 	show($('login'), false);
 	show($('app'));
 	if (!quiet)
@@ -405,6 +440,7 @@ function showKbInfo(info) {
 // progress survives a changed token or a restarted server.
 function lockOut(why) {
 	state.token = '';
+	state.csrf = '';
 	try {
 		sessionStorage.removeItem(TOKEN_KEY);
 	} catch (e) {
@@ -413,12 +449,15 @@ function lockOut(why) {
 	show($('app'), false);
 	show($('login'));
 	$('login-token').value = '';
+	$('login-password').value = '';
 	setMsg($('login-error'), why);
-	$('login-token').focus();
+	$('login-name').focus();
 }
 
 function signOut(why) {
 	state.token = '';
+	state.csrf = '';
+	state.person = '';
 	try {
 		sessionStorage.removeItem(TOKEN_KEY);
 	} catch (e) {
@@ -431,24 +470,31 @@ function signOut(why) {
 	show($('app'), false);
 	show($('login'));
 	$('login-token').value = '';
+	$('login-password').value = '';
 	setMsg($('login-error'), why || '');
-	$('login-token').focus();
+	$('login-name').focus();
 }
 
 $('login-form').addEventListener('submit', async (ev) => {
 	ev.preventDefault();
+	const name = $('login-name').value.trim();
+	const password = $('login-password').value;
 	const token = $('login-token').value.trim();
 	setMsg($('login-error'), '');
-	if (token === '') {
-		setMsg($('login-error'), '请输入管理口令。');
+	if (token === '' && (name === '' || password === '')) {
+		setMsg($('login-error'), '请输入用户名和密码。');
 		return;
 	}
 	$('login-submit').disabled = true;
 	try {
-		await signIn(token, false);
+		if (token !== '' && (name === '' || password === ''))
+			await signIn(token, false);
+		else
+			await signInPassword(name, password);
 	} catch (e) {
 		if (e instanceof ApiError && e.status === 401)
-			setMsg($('login-error'), '管理口令不正确，请检查后重试。');
+			setMsg($('login-error'), token !== '' && name === '' ?
+			    '管理口令不正确，请检查后重试。' : '用户名或密码不对，请检查后重试。');
 		else
 			report(e, $('login-error'));
 	} finally {
@@ -459,6 +505,13 @@ $('login-form').addEventListener('submit', async (ev) => {
 $('logout').addEventListener('click', async () => {
 	if (isDirty() && !await confirmBox('有尚未保存的修改，退出后会丢失。确定退出吗？', '退出'))
 		return;
+	if (!state.token) {
+		try {
+			await api('DELETE', '/api/session', { signIn: true, token: '' });
+		} catch (e) {
+			// Signed out on this side anyway; the session ends idle.
+		}
+	}
 	signOut('');
 });
 
@@ -1816,6 +1869,7 @@ async function loadHistory() {
 		    (ACTION_TEXT[v.action] || '其他修改');
 		tb.append(el('tr', { dataset: { revision: v.revision, item: v.item || '', action: v.action || '' } },
 		    el('td', {}, v.saved ? fmtTime(v.saved) : '—'),
+		    el('td', { class: 'hist-by' }, byText(v.by)),
 		    el('td', {}, how),
 		    el('td', {}, v.item ? (v.title || '（无标题）') : ''),
 		    el('td', {}, v.item ? el('button', {
@@ -1826,6 +1880,13 @@ async function loadHistory() {
 }
 
 // ------------------------------------------------ one item's history
+
+// Who made a version: a staff name; the bearer token is "token".
+function byText(by) {
+	if (!by)
+		return '—';
+	return by === 'token' ? '管理口令' : by;
+}
 
 const ITEM_ACTION_TEXT = {
 	create: '新建', update: '修改', delete: '删除', restore: '恢复',
@@ -1951,7 +2012,7 @@ async function itemHistory(id, refresh = false) {
 			act = `恢复成 ${savedOf(v.restored)} 的样子`;
 		ol.append(el('li', { class: v.current ? 'current' : null, dataset: { revision: v.revision } },
 		    el('div', { class: 'ihist-head' },
-			el('strong', {}, `${v.saved ? fmtTime(v.saved) : '时间不详'} · ${act}`),
+			el('strong', {}, `${v.saved ? fmtTime(v.saved) : '时间不详'} · ${v.by ? `${byText(v.by)} · ` : ''}${act}`),
 			v.current ? el('span', { class: 'badge' }, v.item ? '现在使用的' : '现在已删除') :
 			    (v.item ? el('button', {
 				    type: 'button', class: 'small restore-item',
@@ -2457,6 +2518,14 @@ $('flash-close').addEventListener('click', () => show($('flash'), false));
 }
 
 (async () => {
+	// A session cookie first, then a token kept by this tab.
+	try {
+		const who = await api('GET', '/api/session', { signIn: true, token: '' });
+		await enterSession(who, true);
+		return;
+	} catch (e) {
+		// not signed in as a person
+	}
 	let token = '';
 	try {
 		token = sessionStorage.getItem(TOKEN_KEY) || '';
@@ -2471,6 +2540,6 @@ $('flash-close').addEventListener('click', () => show($('flash'), false));
 		await signIn(token, true);
 	} catch (e) {
 		signOut(e instanceof ApiError && e.status === 401 ?
-		    '登录已失效，请重新输入管理口令。' : e.message);
+		    '登录已失效，请重新登录。' : e.message);
 	}
 })();
