@@ -139,6 +139,7 @@ ctl_user(const struct config *cfg, int argc, char **argv)
 {
 	struct users *u = NULL;
 	struct users_entry *e;
+	struct stat st;
 	enum users_role role = USERS_EDITOR;
 	const char *verb, *name = NULL;
 	char *path = NULL, *cause = NULL;
@@ -232,6 +233,12 @@ ctl_user(const struct config *cfg, int argc, char **argv)
 	}
 	if (users_save(u, path, &cause) != 0) {
 		fprintf(stderr, "wxkbctl: %s\n", cause);
+		goto out;
+	}
+	/* Run as root, the file goes to the daemon's (dynamic) user. */
+	if (stat(cfg->state_dir, &st) == 0 && geteuid() == 0 &&
+	    st.st_uid != 0 && chown(path, st.st_uid, st.st_gid) != 0) {
+		fprintf(stderr, "wxkbctl: %s: %s\n", path, strerror(errno));
 		goto out;
 	}
 	r = 0;
