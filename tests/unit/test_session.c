@@ -65,6 +65,14 @@ test_open_find(void **state)
 	assert_ptr_equal(session_find(&st, t->id, 1001), t);
 }
 
+/* An empty store with idle seconds, and one session opened at now. */
+static struct session *
+fresh(long idle, time_t now)
+{
+	session_init(&st, idle);
+	return session_open(&st, &wang, now);
+}
+
 static void
 test_idle_expiry(void **state)
 {
@@ -72,8 +80,7 @@ test_idle_expiry(void **state)
 	char id[SESSION_TOKEN_LEN + 1];
 
 	(void)state;
-	session_init(&st, 600);
-	s = session_open(&st, &wang, 1000);
+	s = fresh(600, 1000);
 	memcpy(id, s->id, sizeof id);
 	/* Each use moves the deadline. */
 	assert_non_null(session_find(&st, id, 1600));
@@ -94,8 +101,7 @@ test_csrf(void **state)
 	char tok[SESSION_TOKEN_LEN + 2];
 
 	(void)state;
-	session_init(&st, 0);
-	s = session_open(&st, &wang, 1000);
+	s = fresh(0, 1000);
 	assert_true(session_csrf_ok(s, s->csrf));
 	assert_false(session_csrf_ok(s, NULL));
 	assert_false(session_csrf_ok(s, ""));
