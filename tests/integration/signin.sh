@@ -63,6 +63,18 @@ ok $? "failed sign-ins are logged"
 ok $? "without the password tried"
 req POST /api/session 'name=王芳&password=x'
 is "$STATUS" 400 "a body that is not JSON: 400"
+req POST /api/session '{"name":1,"password":"x"}'
+is "$STATUS" 400 "a name that is not a string: 400"
+req POST /api/session '{"name":"王芳","password":"a","password":"b"}'
+is "$STATUS" 400 "a key given twice: 400"
+req POST /api/session "{\"name\":\"王芳\",\"password\":\"$(head -c 5000 /dev/zero | tr '\0' x)\"}"
+is "$STATUS" 400 "a body over 4 KiB: 400"
+req POST /api/session "{\"name\":\"王芳\",\"password\":\"$(head -c 1100 /dev/zero | tr '\0' x)\"}"
+is "$STATUS" 401 "a password over 1 KiB is simply wrong"
+req PUT /api/session '{}'
+is "$STATUS" 405 "PUT /api/session: 405"
+kill -0 "$WXKBD_PID"
+ok $? "wxkbd is still up"
 
 signin 王芳 wangfang-pass-2020
 is "$STATUS" 200 "the right password signs in"
