@@ -975,6 +975,9 @@ async function main() {
 				await page.click('#login-submit');
 				await see('#app');
 				await see('#who-name', `${staff}（编辑）`);
+				await page.click('#tabs [data-tab=push]');
+				await see('#push-role-note', '发布员');
+				await page.click('#tabs [data-tab=items]');
 				const kept = await page.evaluate(() => [sessionStorage.getItem('wxkb.adminToken'), document.cookie]);
 				assert(kept[0] === null, 'no token kept');
 				assert(kept[1] === '', 'the session cookie is out of the page\'s reach (HttpOnly)');

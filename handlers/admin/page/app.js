@@ -386,6 +386,7 @@ async function signIn(token, quiet) {
 	const info = await api('GET', '/api/kb', { token, signIn: true });
 	state.token = token;
 	state.csrf = '';
+	show($('push-role-note'), false);
 	try {
 		sessionStorage.setItem(TOKEN_KEY, token);
 	} catch (e) {
@@ -408,6 +409,7 @@ async function enterSession(who, quiet) {
 	state.csrf = who.csrf;
 	state.person = who.name;
 	state.role = who.role;
+	show($('push-role-note'), who.role !== 'publisher');
 	const info = await api('GET', '/api/kb', { signIn: true, token: '' });
 	await enterApp(info, `${who.name}（${who.role === 'publisher' ? '发布员' : '编辑'}）`, quiet);
 }
@@ -458,6 +460,8 @@ function signOut(why) {
 	state.token = '';
 	state.csrf = '';
 	state.person = '';
+	state.role = '';
+	show($('push-role-note'), false);
 	try {
 		sessionStorage.removeItem(TOKEN_KEY);
 	} catch (e) {
