@@ -63,7 +63,9 @@ DEB_TEST_PKGS := \
 	chromium \
 	fonts-wqy-microhei \
 	prometheus \
-	redis-server
+	redis-server \
+	nginx \
+	openssl
 # The npm packages of the tests (package-lock.json in each directory).
 NPM_DIRS := tests/interop tests/browser
 
@@ -252,7 +254,8 @@ test-deps: test-deps-deb $(NPM_STAMPS)
 run: deps all
 	mkdir -p $(BUILD)/run
 	test -f $(BUILD)/run/kb.json || cp kb/data/wanggezhuang.json $(BUILD)/run/kb.json
-	@sh daemon/run_banner.sh systemd/wxkbd.conf $(BUILD)/wxkbctl
+	@WXKB_STATE_DIR=$(BUILD)/run WXKB_DEMO=yes \
+	  sh daemon/run_banner.sh systemd/wxkbd.conf $(BUILD)/wxkbctl
 	WXKB_KB=$(BUILD)/run/kb.json WXKB_STATE_DIR=$(BUILD)/run \
 	  WXKB_DEMO=yes $(BUILD)/wxkbd --config systemd/wxkbd.conf
 

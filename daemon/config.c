@@ -75,7 +75,8 @@ static const struct config_key config_keys[] = {
 	{ "WXKB_MAX_CONNECTIONS", F(max_connections_text), "512", 0, NULL,
 	  "open connections per listener, 16-65536 (admin: 64 at most)" },
 	{ "WXKB_ADMIN_INSECURE_LISTEN", F(admin_insecure_listen), "no", 0,
-	  NULL, "yes: allow a non-loopback admin listener (TLS in front)" },
+	  NULL, "yes: TLS is in front of the admin listener (it may leave "
+	  "loopback; session cookies are Secure)" },
 	{ "WXKB_ADMIN_HOSTS", F(admin_hosts), "", 0, NULL,
 	  "Host names the admin listener answers besides loopback" },
 	{ "WXKB_METRICS_TOKEN", F(metrics_token), "", CONFIG_SECRET,

@@ -138,3 +138,18 @@ config_check_safety(const struct config *cfg, char **cause)
 	}
 	return 0;
 }
+
+int
+config_admin_over_tls(const struct config *cfg)
+{
+	char *host = NULL;
+	int port, loop;
+
+	if (config_yes(cfg->admin_insecure_listen) == 1)
+		return 1;
+	if (http_split_hostport(cfg->admin_listen, &host, &port) != 0)
+		return 0;
+	loop = config_host_is_loopback(host, strlen(host));
+	free(host);
+	return !loop;
+}

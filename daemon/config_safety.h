@@ -28,4 +28,11 @@ int	config_check_safety(const struct config *, char **cause);
  */
 int	config_host_is_loopback(const char *host, size_t n);
 
+/*
+ * 1 when browsers reach the admin listener over TLS: it listens off
+ * loopback, or WXKB_ADMIN_INSECURE_LISTEN=yes says TLS is in front (the
+ * session cookie is then Secure).
+ */
+int	config_admin_over_tls(const struct config *);
+
 #endif

@@ -15,5 +15,6 @@ int	ctl_stats(const struct config *, int argc, char **argv);
 int	ctl_push(const struct config *, int argc, char **argv);
 int	ctl_menu(const struct config *, int argc, char **argv);
 int	ctl_import(const struct config *, int argc, char **argv);
+int	ctl_user(const struct config *, int argc, char **argv);
 
 #endif

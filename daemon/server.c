@@ -26,8 +26,10 @@
 
 #include "daemon/active.h"
 #include "daemon/admin_guard.h"
+#include "daemon/admin_signin.h"
 #include "daemon/cluster.h"
 #include "daemon/config.h"
+#include "daemon/config_safety.h"
 #include "daemon/server.h"
 #include "daemon/server_int.h"
 #include "daemon/tally.h"
@@ -535,7 +537,9 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 			free(cause2);
 		}
 		s->guard = admin_guard_new(cfg->admin_hosts);
-		if (s->guard == NULL)
+		s->signin = admin_signin_new(cfg->state_dir,
+		    config_admin_over_tls(cfg));
+		if (s->guard == NULL || s->signin == NULL)
 			fatalx("out of memory");
 		s->admin = http_listen(base, cfg->admin_listen, 0,
 		    server_admin_cb, s, cause);
@@ -626,6 +630,7 @@ server_free(struct server *s)
 	free(s->unanswered_path);
 	admin_api_free(s->admin_api);
 	admin_guard_free(s->guard);
+	admin_signin_free(s->signin);
 	kb_stats_free(s->stats);
 	free(s->stats_path);
 	pthread_mutex_destroy(&s->reload_mtx);

@@ -15,9 +15,11 @@
 #include <event2/keyvalq_struct.h>
 
 #include "daemon/admin_guard.h"
+#include "daemon/admin_signin.h"
 #include "daemon/cluster.h"
 #include "daemon/config.h"
 #include "daemon/server_int.h"
+#include "daemon/users.h"
 #include "handlers/admin/admin_api.h"
 #include "handlers/admin/admin_page.h"
 #include "handlers/callback/wx_sig.h"
@@ -40,46 +42,78 @@ server_bearer(struct evhttp_request *req, const char *want)
 	return strlen(h) == n && wx_sig_equal(h, want, n);
 }
 
-/*
- * Let the request through when it carries the admin token (or, for
- * /metrics, the metrics token) and its address is not backing off;
- * otherwise answer 429 or 401 and log the address.
- */
-static int
-server_admin_gate(struct server *s, struct evhttp_request *req,
-    const char *path, int metrics)
+/* The client's address of req into buf. */
+static const char *
+server_peer(struct evhttp_request *req)
 {
-	static const char unauthorized[] =
-	    "{\"error\":\"no or wrong admin token\"}\n";
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	char *peer = NULL, body[128], retry[24];
-	const char *addr;
+	char *peer = NULL;
 	ev_uint16_t port = 0;
-	time_t now = time(NULL);
-	unsigned failures;
-	long wait;
-	int n;
 
 	evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer,
 	    &port);
-	addr = peer != NULL ? peer : "?";
-	wait = admin_guard_wait(s->guard, addr, now);
-	if (wait > 0) {
-		n = snprintf(body, sizeof body, "{\"error\":\"too many failed "
-		    "sign-ins from this address; try again in %ld s\"}\n",
-		    wait);
-		snprintf(retry, sizeof retry, "%ld", wait);
-		evhttp_add_header(out, "Retry-After", retry);
-		http_send(req, 429, "application/json; charset=utf-8", body,
-		    (size_t)n);
+	return peer != NULL ? peer : "?";
+}
+
+/*
+ * 1 when addr must still wait after failed sign-ins: answered 429 with
+ * Retry-After.
+ */
+static int
+server_backing_off(struct server *s, struct evhttp_request *req,
+    const char *addr)
+{
+	char body[192], retry[24];
+	long wait;
+	int n;
+
+	wait = admin_guard_wait(s->guard, addr, time(NULL));
+	if (wait <= 0)
 		return 0;
-	}
+	n = snprintf(body, sizeof body, "{\"error\":\"too many failed "
+	    "sign-ins from this address; try again in %ld s\",\"message_zh"
+	    "\":\"登录失败次数太多，请 %ld 秒后再试\"}\n", wait, wait);
+	snprintf(retry, sizeof retry, "%ld", wait);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Retry-After", retry);
+	http_send(req, 429, "application/json; charset=utf-8", body,
+	    (size_t)n);
+	return 1;
+}
+
+/*
+ * Let the request through when it carries the admin token (or, for
+ * /metrics, the metrics token), or for the API a staff session, and its
+ * address is not backing off; otherwise answer 429, 401 or 403 and log
+ * the address.  *person and *role say who it is ("token" for a token).
+ */
+static int
+server_admin_gate(struct server *s, struct evhttp_request *req,
+    const char *path, int metrics, const char **person,
+    enum admin_role *role)
+{
+	static const char unauthorized[] =
+	    "{\"error\":\"no or wrong admin token\",\"message_zh\":"
+	    "\"请先登录\"}\n";
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	const char *addr = server_peer(req);
+	unsigned failures;
+	int r;
+
+	if (server_backing_off(s, req, addr))
+		return 0;
+	*person = USERS_TOKEN_NAME;
+	*role = ADMIN_ROLE_PUBLISHER;
 	if (server_bearer(req, s->cfg->admin_token) ||
 	    (metrics && server_bearer(req, s->cfg->metrics_token))) {
 		admin_guard_succeeded(s->guard, addr);
 		return 1;
 	}
-	failures = admin_guard_failed(s->guard, addr, now);
+	if (!metrics) {
+		r = admin_signin_who(s->signin, req, person, role);
+		if (r != 0)
+			return r > 0;
+	}
+	failures = admin_guard_failed(s->guard, addr, time(NULL));
 	/* A warning: rate-limited per event by the log module. */
 	log_warn("admin_unauthorized", "admin call to %s from %s without a "
 	    "valid token (%u failures in a row)", path, addr, failures);
@@ -131,7 +165,7 @@ static void
 server_admin_log(const struct admin_result *res)
 {
 	char oldrev[24], newrev[24];
-	struct log_kv kv[4];
+	struct log_kv kv[5];
 	size_t n = 0;
 
 	if (res->event == NULL || res->log == ADMIN_LOG_NONE)
@@ -144,6 +178,7 @@ server_admin_log(const struct admin_result *res)
 	}
 	snprintf(oldrev, sizeof oldrev, "%" PRId64, res->old_revision);
 	snprintf(newrev, sizeof newrev, "%" PRId64, res->new_revision);
+	kv[n++] = (struct log_kv){ "PERSON", res->person };
 	kv[n++] = (struct log_kv){ "ITEM", res->item };
 	kv[n++] = (struct log_kv){ "ACTION", res->action };
 	kv[n++] = (struct log_kv){ "OLD_REVISION", oldrev };
@@ -180,7 +215,8 @@ server_admin_gone_cb(struct evhttp_connection *evcon, void *arg)
 /* Every /api/ route, through the admin API's one table. */
 static void
 server_admin_api(struct server *s, struct evhttp_request *req,
-    const char *path, const char *query)
+    const char *path, const char *query, const char *person,
+    enum admin_role role)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
@@ -212,6 +248,8 @@ server_admin_api(struct server *s, struct evhttp_request *req,
 	ar.len = evbuffer_get_length(body);
 	ar.body = ar.len > 0 ? (const char *)evbuffer_pullup(body, -1) : "";
 	ar.now = time(NULL);
+	ar.person = person;
+	ar.role = role;
 	p = admin_api_serve(s->admin_api, &ar, server_admin_done, req);
 	if (p != NULL)
 		evhttp_connection_set_closecb(evhttp_request_get_connection(
@@ -222,7 +260,8 @@ void
 server_admin_cb(struct evhttp_request *req, void *arg)
 {
 	struct server *s = arg;
-	const char *path, *query;
+	const char *path, *query, *person;
+	enum admin_role role;
 
 	/* A browser led here by DNS rebinding names another host. */
 	if (!admin_guard_host_ok(s->guard, evhttp_find_header(
@@ -240,7 +279,7 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {
-		if (server_admin_gate(s, req, path, 1))
+		if (server_admin_gate(s, req, path, 1, &person, &role))
 			server_metrics(req);
 		return;
 	}
@@ -250,7 +289,13 @@ server_admin_cb(struct evhttp_request *req, void *arg)
 		http_send_text(req, 404, "not found\n");
 		return;
 	}
-	if (!server_admin_gate(s, req, path, 0))
+	if (strcmp(path, "/api/session") == 0) {
+		if (!server_backing_off(s, req, server_peer(req)))
+			admin_signin_serve(s->signin, s->guard, req,
+			    server_peer(req));
 		return;
-	server_admin_api(s, req, path, query);
+	}
+	if (!server_admin_gate(s, req, path, 0, &person, &role))
+		return;
+	server_admin_api(s, req, path, query, person, role);
 }

@@ -31,6 +31,7 @@ struct server {
 	char			*stats_path;
 	struct admin_api	*admin_api;
 	struct admin_guard	*guard;		/* admin listener's loop only */
+	struct admin_signin	*signin;	/* the same */
 	struct http_conns_limit	 public_limit;	/* shared with the workers */
 	struct http_conns_limit	 admin_limit;
 	struct http_conns	*public_conns;

@@ -37,7 +37,11 @@ usage(FILE *fp)
 	    "  menu sync | show           create the menu from the knowledge"
 	    " base,\n                             or show the live one\n"
 	    "  import-autoreply OUT.json  the platform's auto-reply rules as a\n"
-	    "                             knowledge-base file\n\n"
+	    "                             knowledge-base file\n"
+	    "  user add|passwd|del NAME [--role editor|publisher], user list\n"
+	    "                             staff accounts of the admin page;\n"
+	    "                             the password from the terminal or"
+	    " stdin\n\n"
 	    "  --help, --version\n", CONFIG_DEFAULT_PATH,
 	    CONFIG_CREDENTIALS_PATH);
 }
@@ -46,7 +50,8 @@ usage(FILE *fp)
 struct ctl_online {
 	const char	*name;
 	int		(*fn)(const struct config *, int, char **);
-	int		 admin;	/* needs only the admin listener and token */
+	int		 admin;	/* 1: needs only the admin listener and
+				   token; 2: only the state directory */
 };
 static const struct ctl_online online[] = {
 	{ "simulate", ctl_simulate, 0 },
@@ -55,6 +60,7 @@ static const struct ctl_online online[] = {
 	{ "push", ctl_push, 1 },
 	{ "menu", ctl_menu, 1 },
 	{ "import-autoreply", ctl_import, 1 },
+	{ "user", ctl_user, 2 },
 	{ NULL, NULL, 0 },
 };
 
@@ -75,7 +81,7 @@ wxkbctl_config(struct config *cfg, const char *path, const char *creds,
 	if (creds == NULL || *creds == '\0')
 		creds = CONFIG_CREDENTIALS_PATH;
 	r = config_read(cfg, path, creds, &cause);
-	if (r == 0)
+	if (r == 0 && c->admin != 2)
 		r = c->admin ? config_validate_admin(cfg, &cause) :
 		    config_validate(cfg, &cause);
 	if (r != 0) {

@@ -191,6 +191,10 @@ hi_load_index(struct kb_history *h, char **cause)
 		if (json_is_string(j) && json_string_length(j) <= KB_MAX_ID)
 			snprintf(e.item, sizeof e.item, "%s",
 			    json_string_value(j));
+		j = json_object_get(v, "by");
+		if (json_is_string(j) &&
+		    json_string_length(j) <= KB_HISTORY_BY_MAX)
+			snprintf(e.by, sizeof e.by, "%s", json_string_value(j));
 		j = json_object_get(v, "restored");
 		if (json_is_integer(j) && json_integer_value(j) >= 0 &&
 		    json_integer_value(j) <= KB_DOC_MAX_REVISION)
@@ -303,6 +307,8 @@ hi_index_json(const struct kb_history *h)
 		    json_string(e->item)) != 0) || (e->restored != 0 &&
 		    json_object_set_new(v, "restored",
 		    json_integer(e->restored)) != 0) ||
+		    (e->by[0] != '\0' && json_object_set_new(v, "by",
+		    json_string(e->by)) != 0) ||
 		    json_array_append_new(arr, v) != 0)
 			goto fail;
 	}
@@ -415,6 +421,9 @@ hi_version_json(const struct kb_history_entry *e, int64_t rev, time_t saved,
 		goto fail;
 	if (e->restored != 0 && json_object_set_new(v, "restored",
 	    json_integer(e->restored)) != 0)
+		goto fail;
+	if (e->by[0] != '\0' && json_object_set_new(v, "by",
+	    json_string(e->by)) != 0)
 		goto fail;
 	return v;
 fail:

@@ -22,6 +22,9 @@
 #define KB_HISTORY_INDEX_MAX	(1024 * 1024)	/* bytes of index.json */
 
 /* How one revision came to be. */
+/* Bytes of the name of who made a version. */
+#define KB_HISTORY_BY_MAX	64
+
 struct kb_history_entry {
 	int64_t	 revision;
 	time_t	 saved;			/* when it became the live file */
@@ -31,6 +34,8 @@ struct kb_history_entry {
 	char	 item[KB_MAX_ID + 1];	/* the item changed, or "" */
 	int64_t	 restored;		/* "restore": the revision brought
 					   back; otherwise 0 */
+	char	 by[KB_HISTORY_BY_MAX + 1];	/* who made it ("token" for
+					   the bearer token), or "" */
 };
 
 struct kb_history;

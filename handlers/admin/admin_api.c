@@ -81,6 +81,7 @@ static const struct admin_route {
 	const char	*allow;
 	admin_fn	 get, post, put, del;
 	admin_async_fn	 aget, apost;
+	int		 publish;	/* a change needs a publisher */
 } admin_routes[] = {
 	{ "/api/kb", "GET, PUT", .get = admin_kb_get, .put = admin_kb_put },
 	{ "/api/kb/items", "GET, POST", .get = admin_items_get,
@@ -99,10 +100,11 @@ static const struct admin_route {
 	    .post = admin_unanswered_state },
 	{ "/api/stats/items", "GET", .get = admin_stats_items },
 	{ "/api/stats/export", "GET", .get = admin_stats_export },
-	{ "/api/push", "POST", .apost = admin_push },
+	{ "/api/push", "POST", .apost = admin_push, .publish = 1 },
 	{ "/api/push/*", "GET", .get = admin_push_get },
 	{ "/api/menu", "GET", .aget = admin_menu_get },
-	{ "/api/menu/sync", "POST", .apost = admin_menu_sync },
+	{ "/api/menu/sync", "POST", .apost = admin_menu_sync,
+	    .publish = 1 },
 	{ "/api/import-autoreply", "POST", .apost = admin_import },
 };
 
@@ -174,6 +176,13 @@ admin_pick(const struct admin_request *req, char *arg, size_t size,
 		admin_not_allowed(res, rt->allow);
 		return -1;
 	}
+	if (rt->publish && req->method != ADMIN_GET &&
+	    req->role != ADMIN_ROLE_PUBLISHER) {
+		admin_reply(res, 403, json_pack("{ssss}", "error",
+		    "this needs the publisher role", "message_zh",
+		    "只有发布员可以群发文章和同步菜单；请联系管理员"));
+		return -1;
+	}
 	return 0;
 }
 
@@ -188,6 +197,9 @@ admin_api_serve(struct admin_api *a, const struct admin_request *req,
 	admin_fn fn;
 
 	memset(&res, 0, sizeof res);
+	snprintf(a->person, sizeof a->person, "%s",
+	    req->person != NULL ? req->person : "");
+	snprintf(res.person, sizeof res.person, "%s", a->person);
 	if (admin_pick(req, seg, sizeof seg, &fn, &afn, &res) != 0)
 		goto answer;
 	if (fn != NULL) {
@@ -201,6 +213,7 @@ admin_api_serve(struct admin_api *a, const struct admin_request *req,
 	}
 	p->done = done;
 	p->arg = arg;
+	snprintf(p->person, sizeof p->person, "%s", a->person);
 	p->serving = 1;
 	afn(a, req, seg, p);
 	p->serving = 0;
@@ -220,6 +233,7 @@ admin_pending_finish(struct admin_pending *p, int status, json_t *j)
 	struct admin_result res;
 
 	memset(&res, 0, sizeof res);
+	snprintf(res.person, sizeof res.person, "%s", p->person);
 	admin_reply(&res, status, j);
 	if (!p->gone)
 		p->done(p->arg, &res);

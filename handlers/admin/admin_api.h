@@ -55,6 +55,16 @@ struct admin_api_cfg {
 	struct wx_push	*push;		/* with api */
 };
 
+/* Who may do what: the bearer token (and a caller that says nothing) may
+ * do all; an editor changes answers but may not push or sync the menu. */
+enum admin_role {
+	ADMIN_ROLE_PUBLISHER = 0,
+	ADMIN_ROLE_EDITOR,
+};
+
+/* Bytes of the name of the person behind a request. */
+#define ADMIN_PERSON_MAX	64
+
 /* One request; every pointer is borrowed for the call. */
 struct admin_request {
 	enum admin_method method;
@@ -65,6 +75,9 @@ struct admin_request {
 	const char	*body;
 	size_t		 len;
 	time_t		 now;
+	const char	*person;	/* who asks, from the transport: a
+					   staff name or "token"; NULL: "" */
+	enum admin_role	 role;
 };
 
 enum admin_log {
@@ -101,6 +114,7 @@ struct admin_result {
 	int64_t		 old_revision;
 	int64_t		 new_revision;
 	char		*message;	/* malloc'ed line to log, or NULL */
+	char		 person[ADMIN_PERSON_MAX + 1];	/* the request's */
 };
 
 /*

@@ -172,6 +172,7 @@ admin_commit(struct admin_api *a, json_t *doc,
     const struct kb_history_entry *what, struct admin_result *res,
     uint64_t *generation, json_t **warnings)
 {
+	struct kb_history_entry note;
 	struct kb_diag diag;
 	struct kb *kb = NULL;
 	char *text, *cause = NULL;
@@ -181,6 +182,8 @@ admin_commit(struct admin_api *a, json_t *doc,
 
 	*warnings = NULL;
 	memset(&diag, 0, sizeof diag);
+	note = *what;
+	snprintf(note.by, sizeof note.by, "%s", a->person);
 	if (what->revision > KB_DOC_MAX_REVISION ||
 	    kb_doc_set_revision(doc, what->revision) != 0) {
 		admin_errorf(res, 500, NULL, "no revision left to give");
@@ -200,7 +203,7 @@ admin_commit(struct admin_api *a, json_t *doc,
 	kb_unref(kb);
 	*warnings = admin_diag_details(&diag, 1);
 	if (kb_history_push(a->history, kb_doc_revision(a->cur.doc),
-	    a->cur.buf, a->cur.len, a->cur.st.st_mtime, what, &cause) != 0) {
+	    a->cur.buf, a->cur.len, a->cur.st.st_mtime, &note, &cause) != 0) {
 		admin_errorf(res, 507, admin_detail(cause),
 		    "the change could not be saved: the previous version "
 		    "cannot be kept in the state dir; the knowledge base is "

@@ -52,6 +52,8 @@ struct admin_api {
 	}		 ended[ADMIN_PUSHES];
 	size_t		 next_ended;
 	struct admin_file	 cur;
+	/* The person of the request being served, for the history. */
+	char		 person[ADMIN_PERSON_MAX + 1];
 };
 
 /* One route for one method; arg is the path segment matched by '*'. */
@@ -65,6 +67,7 @@ struct admin_pending {
 	int		 gone;		/* the client left: no done */
 	int		 serving;	/* still inside admin_api_serve */
 	int		 finished;
+	char		 person[ADMIN_PERSON_MAX + 1];
 };
 
 /* A route that answers later: it calls admin_pending_finish() once. */

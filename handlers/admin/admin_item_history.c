@@ -77,6 +77,8 @@ ih_add(json_t *out, json_t *list, int64_t rev, const char *action,
 	if (v != NULL && e != NULL &&
 	    json_object_get(e, "restored") != NULL)
 		json_object_set(v, "restored", json_object_get(e, "restored"));
+	if (v != NULL && e != NULL && json_object_get(e, "by") != NULL)
+		json_object_set(v, "by", json_object_get(e, "by"));
 	json_array_append_new(out, v);
 }
 

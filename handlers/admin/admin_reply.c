@@ -120,8 +120,9 @@ admin_audit(struct admin_result *res, const char *action, const char *item,
 	res->new_revision = new_rev;
 	free(res->message);
 	if (asprintf(&res->message, "knowledge base %s%s%s: revision %"
-	    PRId64 " -> %" PRId64, action, item != NULL ? " " : "",
-	    item != NULL ? item : "", old_rev, new_rev) == -1)
+	    PRId64 " -> %" PRId64 " by %s", action, item != NULL ? " " : "",
+	    item != NULL ? item : "", old_rev, new_rev,
+	    res->person[0] != '\0' ? res->person : "(unknown)") == -1)
 		res->message = NULL;
 }
 

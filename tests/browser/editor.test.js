@@ -184,6 +184,11 @@ async function main() {
 			await page.locator('#confirm[open]').waitFor({ state: 'detached', timeout: WAIT })
 				.catch(() => page.waitForFunction(() => !document.getElementById('confirm').open, null, { timeout: WAIT }));
 		};
+		// The token field sits in the sign-in form's "advanced" fold.
+		const openAdvanced = async () => {
+			if (!await page.$eval('#login-advanced', (d) => d.open))
+				await page.click('#login-advanced summary');
+		};
 		const chips = () => page.$$eval('#chips .chip', (cs) => cs.map((c) => c.dataset.kw));
 		const openItem = async (id, word) => {
 			await page.click('#tabs [data-tab=items]');
@@ -231,6 +236,10 @@ async function main() {
 		}
 
 		await t('a wrong token is refused with a clear error, nothing stored', async () => {
+			assert(await page.isVisible('#login-name') && await page.isVisible('#login-password'),
+			    'the form asks for a name and a password');
+			assert(await page.isHidden('#login-token'), 'the token waits in the advanced fold');
+			await openAdvanced();
 			await page.fill('#login-token', 'not-the-admin-token');
 			await page.click('#login-submit');
 			await see('#login-error', '口令不正确');
@@ -240,10 +249,12 @@ async function main() {
 		});
 
 		await t('signs in with the admin token (kept in sessionStorage only)', async () => {
+			await openAdvanced();
 			await page.fill('#login-token', token);
 			await page.click('#login-submit');
 			await see('#app');
 			await see('#kb-info', '个条目');
+			await see('#who-name', '管理口令');
 			assert(!/版本/.test(await page.textContent('#kb-info')), 'no revision numbers for staff');
 			const kept = await page.evaluate(() => [sessionStorage.getItem('wxkb.adminToken'),
 				localStorage.length, document.cookie]);
@@ -884,6 +895,7 @@ async function main() {
 			}), { times: 1 });
 			await page.click('#save');
 			await see('#login-error', '没有保存的修改仍在');
+			await openAdvanced();
 			await page.fill('#login-token', token);
 			await page.click('#login-submit');
 			await see('#app');
@@ -947,6 +959,54 @@ async function main() {
 			await see('#login-form');
 			assert(await page.isHidden('#app'), 'still signed out');
 		});
+
+		if (ctl && conf) {
+			const staff = '王芳';
+			const pw = 'wangfang-browser-2020';
+			await t('a member of staff signs in by name and password, and is shown', async () => {
+				const r = spawnSync(ctl, ['--config', conf, 'user', 'add', staff],
+				    { input: `${pw}\n`, encoding: 'utf8', timeout: 20000 });
+				assert(r.status === 0, `wxkbctl user add: ${r.stderr}`);
+				await page.fill('#login-name', staff);
+				await page.fill('#login-password', 'not-her-password');
+				await page.click('#login-submit');
+				await see('#login-error', '用户名或密码不对');
+				await page.fill('#login-password', pw);
+				await page.click('#login-submit');
+				await see('#app');
+				await see('#who-name', `${staff}（编辑）`);
+				await page.click('#tabs [data-tab=push]');
+				await see('#push-role-note', '发布员');
+				await page.click('#tabs [data-tab=items]');
+				const kept = await page.evaluate(() => [sessionStorage.getItem('wxkb.adminToken'), document.cookie]);
+				assert(kept[0] === null, 'no token kept');
+				assert(kept[1] === '', 'the session cookie is out of the page\'s reach (HttpOnly)');
+			});
+
+			await t('her change is saved and the history names her', async () => {
+				await openItem('contact', '电话');
+				await addChip('党政办座机');
+				await page.click('#save');
+				await see('#save-status', '已保存');
+				assert((await getItem('contact')).keywords.includes('党政办座机'), 'saved');
+				await page.click('#tabs [data-tab=history]');
+				await see('#history-body tr[data-item="contact"] .hist-by', staff);
+				await page.locator('#history-body tr[data-item="contact"] .item-history').first().click();
+				await see('#ihist[open]');
+				await see('#ihist-list li', staff);
+				await page.click('#ihist-close');
+			});
+
+			await t('a reload keeps her signed in; sign out ends the session', async () => {
+				await page.reload({ waitUntil: 'load' });
+				await see('#who-name', staff);
+				await page.click('#logout');
+				await see('#login');
+				await page.reload({ waitUntil: 'load' });
+				await see('#login-form');
+				assert(await page.isHidden('#app'), 'still signed out');
+			});
+		}
 
 		await t('no script error or CSP violation, no request beyond 127.0.0.1', async () => {
 			const bad = pageErrors.filter((e) => !expectErrors.test(e));

@@ -195,6 +195,10 @@ call_cleanup(struct call *c)
 	c->j = NULL;
 }
 
+/* Who the next requests come from (the transport's say). */
+static const char *call_person;
+static enum admin_role call_role;
+
 /* Make one request; body NULL means none. */
 static void
 call(struct fixture *f, struct call *c, enum admin_method m,
@@ -213,6 +217,8 @@ call(struct fixture *f, struct call *c, enum admin_method m,
 	req.body = body;
 	req.len = body != NULL ? strlen(body) : 0;
 	req.now = NOW;
+	req.person = call_person;
+	req.role = call_role;
 	admin_api_handle(f->api, &req, &c->res);
 	assert_non_null(c->res.content_type);
 	if (strncmp(c->res.content_type, "application/json", 16) == 0) {
@@ -508,6 +514,67 @@ test_create(void **state)
 	assert_string_equal(c.res.item, "item-2");
 	call_cleanup(&c);
 	assert_true(served_has(f, "item-2", "社区医院"));
+}
+
+/* The person the transport names goes into the audit and the history;
+ * an editor is refused what needs a publisher. */
+static void
+test_person_and_role(void **state)
+{
+	struct fixture *f = *state;
+	struct call c;
+	json_t *v;
+	size_t i;
+	int found = 0;
+
+	call_person = "王芳";
+	call_role = ADMIN_ROLE_EDITOR;
+	call(f, &c, ADMIN_POST, "/api/kb/items", NULL, "0", new_item);
+	assert_int_equal(c.res.status, 201);
+	assert_string_equal(c.res.person, "王芳");
+	assert_non_null(strstr(c.res.message, "by 王芳"));
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/kb/history", NULL, NULL, NULL);
+	assert_int_equal(c.res.status, 200);
+	json_array_foreach(json_object_get(c.j, "versions"), i, v)
+		if (jint(v, "revision") == 1) {
+			assert_string_equal(jstr(v, "by"), "王芳");
+			found = 1;
+		}
+	assert_true(found);
+	call_cleanup(&c);
+
+	call(f, &c, ADMIN_POST, "/api/menu/sync", NULL, NULL, "{}");
+	assert_int_equal(c.res.status, 403);
+	assert_non_null(strstr(jstr(c.j, "message_zh"), "发布员"));
+	call_cleanup(&c);
+	call(f, &c, ADMIN_POST, "/api/push", NULL, NULL, "{}");
+	assert_int_equal(c.res.status, 403);
+	call_cleanup(&c);
+	/* Reading the menu preview is no change: an editor may. */
+	call(f, &c, ADMIN_GET, "/api/menu/preview", NULL, NULL, NULL);
+	assert_int_not_equal(c.res.status, 403);
+	call_cleanup(&c);
+
+	call_person = "token";
+	call_role = ADMIN_ROLE_PUBLISHER;
+	call(f, &c, ADMIN_POST, "/api/menu/sync", NULL, NULL, "{}");
+	assert_int_not_equal(c.res.status, 403);
+	call_cleanup(&c);
+	call(f, &c, ADMIN_PUT, "/api/kb/items/garbage", NULL, "1",
+	    "{\"id\": \"garbage\", \"title\": \"垃圾分类\", \"keywords\":"
+	    " [\"垃圾分类\"], \"reply\": {\"type\": \"text\","
+	    " \"content\": \"每周三收。\"}}");
+	assert_int_equal(c.res.status, 200);
+	assert_string_equal(c.res.person, "token");
+	call_cleanup(&c);
+	call(f, &c, ADMIN_GET, "/api/kb/items/garbage/history", NULL, NULL,
+	    NULL);
+	assert_int_equal(c.res.status, 200);
+	assert_string_equal(jstr(json_array_get(json_object_get(c.j,
+	    "versions"), 0), "by"), "token");
+	call_cleanup(&c);
+	call_person = NULL;
 }
 
 /* Refusals that leave the file, the generation and the history alone. */
@@ -1757,6 +1824,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_fails, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_person_and_role, setup,
+		    teardown),
 		cmocka_unit_test(test_doc_dump),
 	};
 

@@ -23,7 +23,7 @@ const ID_RE = /^[a-z0-9-]{1,64}$/;
 const STATUS_TEXT = {
 	0: '无法连接服务器',
 	400: '请求格式有误',
-	401: '管理口令不正确',
+	401: '未登录或登录已过期',
 	403: '没有权限',
 	404: '找不到（该功能可能尚未开通）',
 	405: '不支持这个操作',
@@ -239,7 +239,10 @@ class ApiError extends Error {
 }
 
 const state = {
-	token: '',
+	token: '',		// the bearer token (advanced sign-in), or ''
+	csrf: '',		// the session's CSRF token, sent on every change
+	person: '',		// who is signed in
+	role: '',
 	items: [],		// every item, for keyword warnings and pickers
 	listed: [],		// the items the search shows
 	kbRevision: null,
@@ -257,7 +260,12 @@ const state = {
 // token; answers the parsed JSON (or the Response when raw), throws
 // ApiError with a Chinese message that includes the server's sentence.
 async function api(method, path, opts = {}) {
-	const headers = { Authorization: `Bearer ${opts.token ?? state.token}` };
+	const headers = {};
+	const token = opts.token ?? state.token;
+	if (token)
+		headers.Authorization = `Bearer ${token}`;
+	else if (method !== 'GET' && state.csrf)
+		headers['X-CSRF-Token'] = state.csrf;
 	if (!opts.raw)
 		headers.Accept = 'application/json';
 	let body;
@@ -273,7 +281,8 @@ async function api(method, path, opts = {}) {
 	try {
 		res = await fetch(path, {
 			method, headers, body, cache: 'no-store',
-			credentials: 'omit', signal: ctl.signal,
+			credentials: token ? 'omit' : 'same-origin',
+			signal: ctl.signal,
 		});
 	} catch (e) {
 		clearTimeout(timer);
@@ -303,11 +312,12 @@ async function api(method, path, opts = {}) {
 		// Staff read Chinese: the server's own sentence goes only
 		// where a translation of it is known (zhDetail).
 		const base = STATUS_TEXT[res.status] ?? `请求失败（HTTP ${res.status}）`;
-		const said = data && typeof data.error === 'string' ? zhDetail(data.error) : null;
+		const said = data && typeof data.message_zh === 'string' ? data.message_zh :
+		    data && typeof data.error === 'string' ? zhDetail(data.error) : null;
 		const err = new ApiError(res.status, data,
 		    said ? `${base}：${said}` : `${base}。`);
 		if (res.status === 401 && !opts.signIn)
-			lockOut('登录已失效或口令已更改，请重新输入管理口令。没有保存的修改仍在，登录后再点“保存”。');
+			lockOut('登录已过期，请重新登录。没有保存的修改仍在，登录后再点“保存”。');
 		throw err;
 	}
 	return data;
@@ -379,16 +389,43 @@ function confirmBox(text, okLabel = '确定') {
 
 // ---------------------------------------------------------------- sign in
 
+// Sign in with the bearer token (the advanced fold, kept per tab).
 async function signIn(token, quiet) {
 	const info = await api('GET', '/api/kb', { token, signIn: true });
 	state.token = token;
+	state.csrf = '';
+	show($('push-role-note'), false);
 	try {
 		sessionStorage.setItem(TOKEN_KEY, token);
 	} catch (e) {
 		// Private mode without storage: stay signed in for this page.
 	}
+	await enterApp(info, '管理口令', quiet);
+}
+
+// Sign in as a person: the server sets the session cookie.
+async function signInPassword(name, password) {
+	const who = await api('POST', '/api/session', {
+		body: { name, password }, signIn: true, token: '',
+	});
+	state.token = '';
+	await enterSession(who, false);
+}
+
+// The session of who ({name, role, csrf}) opens the page.
+async function enterSession(who, quiet) {
+	state.csrf = who.csrf;
+	state.person = who.name;
+	state.role = who.role;
+	show($('push-role-note'), who.role !== 'publisher');
+	const info = await api('GET', '/api/kb', { signIn: true, token: '' });
+	await enterApp(info, `${who.name}（${who.role === 'publisher' ? '发布员' : '编辑'}）`, quiet);
+}
+
+async function enterApp(info, whoText, quiet) {
 	showKbInfo(info);
 	showSynonyms(info.synonyms);
+	$('who-name').textContent = `当前登录：${whoText}`;
 	show($('login'), false);
 	show($('app'));
 	if (!quiet)
@@ -413,6 +450,7 @@ function showKbInfo(info) {
 // progress survives a changed token or a restarted server.
 function lockOut(why) {
 	state.token = '';
+	state.csrf = '';
 	try {
 		sessionStorage.removeItem(TOKEN_KEY);
 	} catch (e) {
@@ -421,12 +459,17 @@ function lockOut(why) {
 	show($('app'), false);
 	show($('login'));
 	$('login-token').value = '';
+	$('login-password').value = '';
 	setMsg($('login-error'), why);
-	$('login-token').focus();
+	$('login-name').focus();
 }
 
 function signOut(why) {
 	state.token = '';
+	state.csrf = '';
+	state.person = '';
+	state.role = '';
+	show($('push-role-note'), false);
 	try {
 		sessionStorage.removeItem(TOKEN_KEY);
 	} catch (e) {
@@ -439,24 +482,31 @@ function signOut(why) {
 	show($('app'), false);
 	show($('login'));
 	$('login-token').value = '';
+	$('login-password').value = '';
 	setMsg($('login-error'), why || '');
-	$('login-token').focus();
+	$('login-name').focus();
 }
 
 $('login-form').addEventListener('submit', async (ev) => {
 	ev.preventDefault();
+	const name = $('login-name').value.trim();
+	const password = $('login-password').value;
 	const token = $('login-token').value.trim();
 	setMsg($('login-error'), '');
-	if (token === '') {
-		setMsg($('login-error'), '请输入管理口令。');
+	if (token === '' && (name === '' || password === '')) {
+		setMsg($('login-error'), '请输入用户名和密码。');
 		return;
 	}
 	$('login-submit').disabled = true;
 	try {
-		await signIn(token, false);
+		if (token !== '' && (name === '' || password === ''))
+			await signIn(token, false);
+		else
+			await signInPassword(name, password);
 	} catch (e) {
 		if (e instanceof ApiError && e.status === 401)
-			setMsg($('login-error'), '管理口令不正确，请检查后重试。');
+			setMsg($('login-error'), token !== '' && name === '' ?
+			    '管理口令不正确，请检查后重试。' : '用户名或密码不对，请检查后重试。');
 		else
 			report(e, $('login-error'));
 	} finally {
@@ -467,6 +517,13 @@ $('login-form').addEventListener('submit', async (ev) => {
 $('logout').addEventListener('click', async () => {
 	if (isDirty() && !await confirmBox('有尚未保存的修改，退出后会丢失。确定退出吗？', '退出'))
 		return;
+	if (!state.token) {
+		try {
+			await api('DELETE', '/api/session', { signIn: true, token: '' });
+		} catch (e) {
+			// Signed out on this side anyway; the session ends idle.
+		}
+	}
 	signOut('');
 });
 

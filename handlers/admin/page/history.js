@@ -24,6 +24,7 @@ async function loadHistory() {
 		    (ACTION_TEXT[v.action] || '其他修改');
 		tb.append(el('tr', { dataset: { revision: v.revision, item: v.item || '', action: v.action || '' } },
 		    el('td', {}, v.saved ? fmtTime(v.saved) : '—'),
+		    el('td', { class: 'hist-by' }, byText(v.by)),
 		    el('td', {}, how),
 		    el('td', {}, v.item ? (v.title || '（无标题）') : ''),
 		    el('td', {}, v.item ? el('button', {
@@ -34,6 +35,13 @@ async function loadHistory() {
 }
 
 // ------------------------------------------------ one item's history
+
+// Who made a version: a staff name; the bearer token is "token".
+function byText(by) {
+	if (!by)
+		return '—';
+	return by === 'token' ? '管理口令' : by;
+}
 
 const ITEM_ACTION_TEXT = {
 	create: '新建', update: '修改', delete: '删除', restore: '恢复',
@@ -159,7 +167,7 @@ async function itemHistory(id, refresh = false) {
 			act = `恢复成 ${savedOf(v.restored)} 的样子`;
 		ol.append(el('li', { class: v.current ? 'current' : null, dataset: { revision: v.revision } },
 		    el('div', { class: 'ihist-head' },
-			el('strong', {}, `${v.saved ? fmtTime(v.saved) : '时间不详'} · ${act}`),
+			el('strong', {}, `${v.saved ? fmtTime(v.saved) : '时间不详'} · ${v.by ? `${byText(v.by)} · ` : ''}${act}`),
 			v.current ? el('span', { class: 'badge' }, v.item ? '现在使用的' : '现在已删除') :
 			    (v.item ? el('button', {
 				    type: 'button', class: 'small restore-item',

@@ -1,5 +1,5 @@
-// Runs last: wire what is left and sign in with the token kept in this
-// tab, if any.
+// Runs last: wire what is left and sign in with the session cookie or
+// the token kept in this tab, if any.
 // One of the admin page's scripts; index.html loads them in order and
 // they share one scope (see app.js).
 'use strict';
@@ -14,6 +14,14 @@ $('flash-close').addEventListener('click', () => show($('flash'), false));
 }
 
 (async () => {
+	// A session cookie first, then a token kept by this tab.
+	try {
+		const who = await api('GET', '/api/session', { signIn: true, token: '' });
+		await enterSession(who, true);
+		return;
+	} catch (e) {
+		// not signed in as a person
+	}
 	let token = '';
 	try {
 		token = sessionStorage.getItem(TOKEN_KEY) || '';
@@ -28,6 +36,6 @@ $('flash-close').addEventListener('click', () => show($('flash'), false));
 		await signIn(token, true);
 	} catch (e) {
 		signOut(e instanceof ApiError && e.status === 401 ?
-		    '登录已失效，请重新输入管理口令。' : e.message);
+		    '登录已失效，请重新登录。' : e.message);
 	}
 })();
