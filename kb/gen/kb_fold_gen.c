@@ -63,6 +63,40 @@ gen_open(const char *name)
 	return t;
 }
 
+/*
+ * Fold to a fixed point, so that folding twice is folding once: ICU maps
+ * a few characters in chains or in pairs (苎 to 苧 and 苧 to 苎).  A chain
+ * ends at its last character, a cycle at its smallest one.
+ */
+static void
+gen_close(void)
+{
+	static uint16_t closed[GEN_N];
+	size_t path[64], i, j, k, n, end;
+
+	for (i = 0; i < GEN_N; i++) {
+		n = 0;
+		j = i;
+		end = GEN_N;
+		while (gen_t2s[j] != 0 && n < sizeof path / sizeof path[0]) {
+			for (k = 0; k < n && path[k] != j; k++)
+				;
+			if (k < n) {	/* back at path[k]: a cycle */
+				for (end = j; k < n; k++)
+					if (path[k] < end)
+						end = path[k];
+				break;
+			}
+			path[n++] = j;
+			j = gen_t2s[j] - 1u;
+		}
+		if (end == GEN_N)
+			end = j;
+		closed[i] = end == i ? 0 : (uint16_t)(end + 1);
+	}
+	memcpy(gen_t2s, closed, sizeof gen_t2s);
+}
+
 int
 main(void)
 {
@@ -95,6 +129,7 @@ main(void)
 	}
 	utrans_close(ts);
 	utrans_close(py);
+	gen_close();
 
 	/* The distinct readings, sorted: a syllable's id is its index + 1. */
 	memcpy(gen_sorted, gen_raw, sizeof gen_sorted);
