@@ -78,8 +78,17 @@ check_item(const struct kb *kb, size_t i, struct kb_result *res)
 		return;
 	for (k = 0; k < it->nkeywords && k < MAX_KEYWORDS_QUERIED; k++) {
 		query(kb, it->keywords[k], strlen(it->keywords[k]), NOW, res);
-		CHECK(res->kind == KB_RESULT_HIT);
-		if (it->match == KB_MATCH_EXACT)
+		/*
+		 * A keyword alone is answered, unless a guard of
+		 * docs/matching.md holds the answer back: a year outside
+		 * the item's period, another place named, an intent to
+		 * attack, a long keyword barely covered.
+		 */
+		CHECK(res->kind == KB_RESULT_HIT ||
+		    res->kind == KB_RESULT_PERIOD ||
+		    (res->kind == KB_RESULT_SUGGEST &&
+		    res->weak != KB_WEAK_NONE));
+		if (it->match == KB_MATCH_EXACT && res->kind == KB_RESULT_HIT)
 			CHECK(res->item == it && res->exact);
 	}
 }
