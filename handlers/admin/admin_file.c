@@ -292,3 +292,20 @@ admin_written_item(int64_t rev, uint64_t generation, json_t *warnings,
 	}
 	return j;
 }
+
+int
+admin_commit_item(struct admin_api *a, json_t *doc,
+    const struct kb_history_entry *what, const char *action, int64_t rev,
+    time_t now, int status, struct admin_result *res)
+{
+	json_t *warnings;
+	uint64_t gen;
+
+	if (admin_commit(a, doc, what, res, &gen, &warnings) != 0)
+		return -1;
+	admin_etag(res, what->revision);
+	admin_reply(res, status, admin_written_item(what->revision, gen,
+	    warnings, admin_item(kb_doc_find(doc, what->item, NULL), now)));
+	admin_audit(res, action, what->item, rev, what->revision);
+	return 0;
+}

@@ -165,6 +165,15 @@ int	admin_commit(struct admin_api *, json_t *doc,
 	    const struct kb_history_entry *what, struct admin_result *,
 	    uint64_t *generation, json_t **warnings);
 
+/*
+ * admin_commit() of a change to the item what->item, answered with status
+ * and the item as written, and audited as action from revision rev.
+ * Returns 0, or -1 with the answer filled.
+ */
+int	admin_commit_item(struct admin_api *, json_t *doc,
+	    const struct kb_history_entry *what, const char *action,
+	    int64_t rev, time_t now, int status, struct admin_result *);
+
 /* A note for the history: action (on item, or NULL) made rev at now. */
 void	admin_entry(struct kb_history_entry *, int64_t rev, time_t now,
 	    const char *action, const char *item);

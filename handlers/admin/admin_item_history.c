@@ -165,9 +165,7 @@ admin_item_restore(struct admin_api *a, const struct admin_request *req,
 {
 	struct kb_history_entry what;
 	json_t *body, *vs = NULL, *v, *from = NULL, *doc = NULL, *cur, *item;
-	json_t *warnings;
 	json_int_t want_item;
-	uint64_t gen;
 	int64_t want, rev, have;
 	size_t i;
 
@@ -230,13 +228,8 @@ admin_item_restore(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
-		goto out;
-	item = kb_doc_find(doc, id, NULL);
-	admin_etag(res, what.revision);
-	admin_reply(res, 200, admin_written_item(what.revision, gen, warnings,
-	    admin_item(item, req->now)));
-	admin_audit(res, "restore", id, rev, what.revision);
+	(void)admin_commit_item(a, doc, &what, "restore", rev, req->now, 200,
+	    res);
 out:
 	json_decref(doc);
 	json_decref(vs);

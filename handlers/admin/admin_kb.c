@@ -382,9 +382,8 @@ admin_items_post(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	struct kb_history_entry what;
-	json_t *body, *doc = NULL, *idj, *cur, *warnings;
+	json_t *body, *doc = NULL, *idj, *cur;
 	const char *id;
-	uint64_t gen;
 	int64_t want, rev;
 
 	(void)arg;
@@ -412,12 +411,8 @@ admin_items_post(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
-		goto out;
-	admin_etag(res, what.revision);
-	admin_reply(res, 201, admin_written_item(what.revision, gen, warnings,
-	    admin_item(body, req->now)));
-	admin_audit(res, "create", id, rev, what.revision);
+	(void)admin_commit_item(a, doc, &what, "create", rev, req->now, 201,
+	    res);
 out:
 	json_decref(doc);
 	json_decref(body);
@@ -481,8 +476,7 @@ admin_item_put(struct admin_api *a, const struct admin_request *req,
     const char *id, struct admin_result *res)
 {
 	struct kb_history_entry what;
-	json_t *body, *doc = NULL, *idj, *cur, *warnings;
-	uint64_t gen;
+	json_t *body, *doc = NULL, *idj, *cur;
 	int64_t want, rev;
 
 	body = admin_body(req, res);
@@ -521,12 +515,8 @@ admin_item_put(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
-		goto out;
-	admin_etag(res, what.revision);
-	admin_reply(res, 200, admin_written_item(what.revision, gen, warnings,
-	    admin_item(body, req->now)));
-	admin_audit(res, "update", id, rev, what.revision);
+	(void)admin_commit_item(a, doc, &what, "update", rev, req->now, 200,
+	    res);
 out:
 	json_decref(doc);
 	json_decref(body);
