@@ -233,6 +233,23 @@ job_call(struct wx_push_job *j, const struct wx_api_req *req, wx_api_cb cb,
 		    "be started");
 }
 
+/* POST body (JSON, stolen) to path with the token, as job_call(). */
+static void
+job_post(struct wx_push_job *j, const char *path, json_t *body,
+    int idempotent, wx_api_cb cb, unsigned step)
+{
+	struct wx_api_req req;
+
+	memset(&req, 0, sizeof req);
+	req.method = WX_API_POST;
+	req.path = path;
+	req.auth = 1;
+	req.body = body;
+	req.idempotent = idempotent;
+	job_call(j, &req, cb, step);
+	json_decref(body);
+}
+
 static void
 thumb_cb(void *arg, const struct wx_api_res *res)
 {
@@ -299,7 +316,6 @@ static void
 job_draft(struct wx_push_job *j)
 {
 	const struct wx_article *a = &j->j_art;
-	struct wx_api_req req;
 	json_t *art, *body;
 
 	art = json_pack("{s:s,s:s,s:s*,s:s*,s:s,s:s*,s:s,s:i,s:i}",
@@ -314,13 +330,7 @@ job_draft(struct wx_push_job *j)
 		    "memory");
 		return;
 	}
-	memset(&req, 0, sizeof req);
-	req.method = WX_API_POST;
-	req.path = "/cgi-bin/draft/add";
-	req.auth = 1;
-	req.body = body;
-	job_call(j, &req, draft_cb, WX_PUSH_DRAFT);
-	json_decref(body);
+	job_post(j, "/cgi-bin/draft/add", body, 0, draft_cb, WX_PUSH_DRAFT);
 }
 
 static void	job_poll(struct wx_push_job *);
@@ -360,17 +370,11 @@ submit_cb(void *arg, const struct wx_api_res *res)
 static void
 job_submit(struct wx_push_job *j)
 {
-	struct wx_api_req req;
 	json_t *body;
 
 	body = json_pack("{s:s}", "media_id", rec_str(j, "draft_media_id"));
-	memset(&req, 0, sizeof req);
-	req.method = WX_API_POST;
-	req.path = "/cgi-bin/freepublish/submit";
-	req.auth = 1;
-	req.body = body;
-	job_call(j, &req, submit_cb, WX_PUSH_PUBLISH);
-	json_decref(body);
+	job_post(j, "/cgi-bin/freepublish/submit", body, 0, submit_cb,
+	    WX_PUSH_PUBLISH);
 }
 
 static long
@@ -448,18 +452,11 @@ poll_cb(void *arg, const struct wx_api_res *res)
 static void
 job_poll_now(struct wx_push_job *j)
 {
-	struct wx_api_req req;
 	json_t *body;
 
 	body = json_pack("{s:s}", "publish_id", rec_str(j, "publish_id"));
-	memset(&req, 0, sizeof req);
-	req.method = WX_API_POST;
-	req.path = "/cgi-bin/freepublish/get";
-	req.auth = 1;
-	req.body = body;
-	req.idempotent = 1;
-	job_call(j, &req, poll_cb, WX_PUSH_PUBLISH);
-	json_decref(body);
+	job_post(j, "/cgi-bin/freepublish/get", body, 1, poll_cb,
+	    WX_PUSH_PUBLISH);
 }
 
 static void
@@ -509,20 +506,14 @@ preview_cb(void *arg, const struct wx_api_res *res)
 static void
 job_preview(struct wx_push_job *j)
 {
-	struct wx_api_req req;
 	json_t *body;
 
 	body = json_pack("{s:s,s:{s:s},s:s}", j->j_opts.preview_wxname ?
 	    "towxname" : "touser", j->j_opts.preview,
 	    "mpnews", "media_id", rec_str(j, "draft_media_id"), "msgtype",
 	    "mpnews");
-	memset(&req, 0, sizeof req);
-	req.method = WX_API_POST;
-	req.path = "/cgi-bin/message/mass/preview";
-	req.auth = 1;
-	req.body = body;
-	job_call(j, &req, preview_cb, WX_PUSH_PREVIEW);
-	json_decref(body);
+	job_post(j, "/cgi-bin/message/mass/preview", body, 0, preview_cb,
+	    WX_PUSH_PREVIEW);
 }
 
 static void
@@ -547,22 +538,15 @@ mass_cb(void *arg, const struct wx_api_res *res)
 static void
 job_mass(struct wx_push_job *j)
 {
-	struct wx_api_req req;
 	json_t *body;
 
 	body = json_pack("{s:{s:b},s:{s:s},s:s,s:i,s:s}", "filter",
 	    "is_to_all", 1, "mpnews", "media_id", rec_str(j,
 	    "draft_media_id"), "msgtype", "mpnews", "send_ignore_reprint", 0,
 	    "clientmsgid", j->j_key);
-	memset(&req, 0, sizeof req);
-	req.method = WX_API_POST;
-	req.path = "/cgi-bin/message/mass/sendall";
-	req.auth = 1;
-	req.body = body;
 	/* The clientmsgid makes a repeat harmless (45065). */
-	req.idempotent = 1;
-	job_call(j, &req, mass_cb, WX_PUSH_MASS);
-	json_decref(body);
+	job_post(j, "/cgi-bin/message/mass/sendall", body, 1, mass_cb,
+	    WX_PUSH_MASS);
 }
 
 /* The step was done by an earlier run. */
