@@ -537,7 +537,7 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 			free(cause2);
 		}
 		s->guard = admin_guard_new(cfg->admin_hosts);
-		s->signin = admin_signin_new(cfg->state_dir,
+		s->signin = admin_signin_new(base, cfg->state_dir,
 		    config_admin_over_tls(cfg));
 		if (s->guard == NULL || s->signin == NULL)
 			fatalx("out of memory");
