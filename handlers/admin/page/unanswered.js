@@ -57,6 +57,7 @@ async function loadUnanswered() {
 		report(e, $('unanswered-error'));
 		return;
 	}
+	show($('unanswered-degraded'), r.cluster === 'degraded');
 	const want = $('unanswered-filter').value;
 	const all = (Array.isArray(r.questions) ? r.questions : [])
 		.slice().sort((a, b) => (b.count || 0) - (a.count || 0));
