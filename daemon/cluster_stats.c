@@ -41,6 +41,7 @@
 #define CS_KEY_MAX	256
 #define CS_ID_LEN	32	/* hex digits of an instance id */
 #define CS_VER_MAX	48	/* bytes of a snapshot's version */
+#define CS_EVAL_MAX	8	/* keys and arguments of a script */
 
 /* KEYS snapshot, instances; ARGV id, snapshot, its version. */
 static const char cs_publish_lua[] =
@@ -205,6 +206,61 @@ cs_up(const struct cluster_stats *cs)
 	return cs->state != NULL && redis_is_up(cs->state);
 }
 
+/*
+ * EVAL script over n strings (its nkeys keys, then its arguments), the
+ * length of each from len (0: strlen).  As redis_command().
+ */
+static int
+cs_eval(struct cluster_stats *cs, redis_reply_fn fn, void *arg,
+    const char *script, int nkeys, int n, const char **v, const size_t *len)
+{
+	const char *argv[3 + CS_EVAL_MAX];
+	size_t argvlen[3 + CS_EVAL_MAX];
+	char nk[16];
+	int i;
+
+	if (n > CS_EVAL_MAX)
+		return -1;
+	snprintf(nk, sizeof nk, "%d", nkeys);
+	argv[0] = "EVAL";
+	argv[1] = script;
+	argv[2] = nk;
+	for (i = 0; i < n; i++) {
+		argv[3 + i] = v[i];
+		argvlen[3 + i] = len != NULL && len[i] != 0 ? len[i] :
+		    strlen(v[i]);
+	}
+	for (i = 0; i < 3; i++)
+		argvlen[i] = strlen(argv[i]);
+	return redis_command(cs->state, fn, arg, 3 + n, argv, argvlen);
+}
+
+/*
+ * cmd key (GET, HGETALL) for fn with a struct cs_fetch of id and version
+ * (fn frees it).  0 when sent.
+ */
+static int
+cs_get(struct cluster_stats *cs, const char *cmd, const char *key,
+    const char *id, const char *version, redis_reply_fn fn)
+{
+	const char *argv[2];
+	struct cs_fetch *f;
+
+	f = calloc(1, sizeof *f);
+	if (f == NULL)
+		return -1;
+	f->cs = cs;
+	snprintf(f->id, sizeof f->id, "%s", id);
+	snprintf(f->version, sizeof f->version, "%s", version);
+	argv[0] = cmd;
+	argv[1] = key;
+	if (redis_command(cs->state, fn, f, 2, argv, NULL) != 0) {
+		free(f);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- publishing this instance's counts ---- */
 
 static void
@@ -225,8 +281,8 @@ cs_publish_cb(void *arg, const redisReply *reply)
 static void
 cs_publish(struct cluster_stats *cs)
 {
-	const char *argv[8];
-	size_t argvlen[8], len = 0, i;
+	const char *v[5];
+	size_t vlen[5] = { 0, 0, 0, 0, 0 }, len = 0;
 	struct timeval tv;
 	json_t *st, *un;
 	char *buf = NULL;
@@ -250,19 +306,14 @@ cs_publish(struct cluster_stats *cs)
 	snprintf(cs->sending_version, sizeof cs->sending_version,
 	    "%lld.%03ld-%s", (long long)tv.tv_sec, (long)tv.tv_usec / 1000,
 	    cs->nonce);
-	argv[0] = "EVAL";
-	argv[1] = cs_publish_lua;
-	argv[2] = "2";
-	argv[3] = cs->snap_key;
-	argv[4] = cs->instances_key;
-	argv[5] = cs->id;
-	argv[6] = buf;
-	argv[7] = cs->sending_version;
-	for (i = 0; i < 8; i++)
-		argvlen[i] = strlen(argv[i]);
-	argvlen[6] = len;
-	if (redis_command(cs->state, cs_publish_cb, cs, 8, argv,
-	    argvlen) != 0) {
+	v[0] = cs->snap_key;
+	v[1] = cs->instances_key;
+	v[2] = cs->id;
+	v[3] = buf;
+	v[4] = cs->sending_version;
+	vlen[3] = len;
+	if (cs_eval(cs, cs_publish_cb, cs, cs_publish_lua, 2, 5, v,
+	    vlen) != 0) {
 		free(buf);
 		return;
 	}
@@ -335,24 +386,11 @@ out:
 static void
 cs_fetch(struct cluster_stats *cs, struct cs_peer *p, const char *version)
 {
-	const char *argv[2];
-	struct cs_fetch *f;
 	char key[CS_KEY_MAX + CS_ID_LEN];
 
-	f = calloc(1, sizeof *f);
-	if (f == NULL)
-		return;
-	f->cs = cs;
-	memcpy(f->id, p->id, sizeof f->id);
-	snprintf(f->version, sizeof f->version, "%s", version);
 	snprintf(key, sizeof key, "%s%s", cs->snap_prefix, p->id);
-	argv[0] = "GET";
-	argv[1] = key;
-	if (redis_command(cs->state, cs_fetch_cb, f, 2, argv, NULL) != 0) {
-		free(f);
-		return;
-	}
-	p->fetching = 1;
+	if (cs_get(cs, "GET", key, p->id, version, cs_fetch_cb) == 0)
+		p->fetching = 1;
 }
 
 static int
@@ -437,23 +475,10 @@ out:
 static void
 cs_read_states(struct cluster_stats *cs, const char *seq)
 {
-	const char *argv[2];
-	struct cs_fetch *f;
-
 	if (cs->reading_states || strcmp(seq, cs->seq) == 0)
 		return;
-	f = calloc(1, sizeof *f);
-	if (f == NULL)
-		return;
-	f->cs = cs;
-	snprintf(f->version, sizeof f->version, "%s", seq);
-	argv[0] = "HGETALL";
-	argv[1] = cs->state_key;
-	if (redis_command(cs->state, cs_states_cb, f, 2, argv, NULL) != 0) {
-		free(f);
-		return;
-	}
-	cs->reading_states = 1;
+	if (cs_get(cs, "HGETALL", cs->state_key, "", seq, cs_states_cb) == 0)
+		cs->reading_states = 1;
 }
 
 /* Our own entry: gone (Redis lost it) or another process's. */
@@ -566,20 +591,17 @@ cs_poll_cb(void *arg, const redisReply *reply)
 static void
 cs_poll(struct cluster_stats *cs)
 {
-	const char *argv[7];
+	const char *v[4];
 	char max[16];
 
 	if (cs->polling)
 		return;
 	snprintf(max, sizeof max, "%d", CLUSTER_STATS_PEERS + 1);
-	argv[0] = "EVAL";
-	argv[1] = cs_poll_lua;
-	argv[2] = "2";
-	argv[3] = cs->instances_key;
-	argv[4] = cs->seq_key;
-	argv[5] = cs->snap_prefix;
-	argv[6] = max;
-	if (redis_command(cs->state, cs_poll_cb, cs, 7, argv, NULL) == 0)
+	v[0] = cs->instances_key;
+	v[1] = cs->seq_key;
+	v[2] = cs->snap_prefix;
+	v[3] = max;
+	if (cs_eval(cs, cs_poll_cb, cs, cs_poll_lua, 2, 4, v, NULL) == 0)
 		cs->polling = 1;
 }
 
@@ -634,7 +656,7 @@ cs_push_cb(void *arg, const redisReply *reply)
 static void
 cs_push(struct cluster_stats *cs)
 {
-	const char *argv[10];
+	const char *v[7];
 	char at[24], max[16];
 	const struct cs_state *c;
 
@@ -643,18 +665,14 @@ cs_push(struct cluster_stats *cs)
 	c = &cs->pending[0];
 	snprintf(at, sizeof at, "%lld", (long long)c->at);
 	snprintf(max, sizeof max, "%d", CLUSTER_STATS_STATES);
-	argv[0] = "EVAL";
-	argv[1] = cs_state_lua;
-	argv[2] = "3";
-	argv[3] = cs->state_key;
-	argv[4] = cs->state_at_key;
-	argv[5] = cs->seq_key;
-	argv[6] = c->text;
-	argv[7] = at;
-	argv[8] = kb_unanswered_state_name((enum kb_unanswered_state)
-	    c->state);
-	argv[9] = max;
-	if (redis_command(cs->state, cs_push_cb, cs, 10, argv, NULL) == 0)
+	v[0] = cs->state_key;
+	v[1] = cs->state_at_key;
+	v[2] = cs->seq_key;
+	v[3] = c->text;
+	v[4] = at;
+	v[5] = kb_unanswered_state_name((enum kb_unanswered_state)c->state);
+	v[6] = max;
+	if (cs_eval(cs, cs_push_cb, cs, cs_state_lua, 3, 7, v, NULL) == 0)
 		cs->pushing = 1;
 }
 

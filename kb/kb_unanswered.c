@@ -220,18 +220,29 @@ kb_unanswered_state_parse(const char *s)
 	return -1;
 }
 
-int
-kb_unanswered_set_state(struct kb_unanswered *u, const char *text,
-    enum kb_unanswered_state state, time_t now)
+/* The entry of text, or NULL with errno ENOENT. */
+static struct kb_unanswered_entry *
+un_held(struct kb_unanswered *u, const char *text)
 {
 	size_t i = un_find(u, text);
 
 	if (strlen(text) > KB_UNANSWERED_TEXT || u->slot[i] == UN_EMPTY) {
 		errno = ENOENT;
-		return KB_ERR_IO;
+		return NULL;
 	}
-	u->e[u->slot[i]].state = state;
-	u->e[u->slot[i]].state_at = now;
+	return &u->e[u->slot[i]];
+}
+
+int
+kb_unanswered_set_state(struct kb_unanswered *u, const char *text,
+    enum kb_unanswered_state state, time_t now)
+{
+	struct kb_unanswered_entry *e = un_held(u, text);
+
+	if (e == NULL)
+		return KB_ERR_IO;
+	e->state = state;
+	e->state_at = now;
 	return 0;
 }
 
@@ -468,13 +479,11 @@ int
 kb_unanswered_merge_state(struct kb_unanswered *u, const char *text,
     enum kb_unanswered_state state, time_t at)
 {
-	size_t i = un_find(u, text);
+	struct kb_unanswered_entry *e = un_held(u, text);
 
-	if (strlen(text) > KB_UNANSWERED_TEXT || u->slot[i] == UN_EMPTY) {
-		errno = ENOENT;
+	if (e == NULL)
 		return KB_ERR_IO;
-	}
-	un_take_state(&u->e[u->slot[i]], state, at);
+	un_take_state(e, state, at);
 	return 0;
 }
 
