@@ -42,6 +42,12 @@
 #define CS_ID_LEN	32	/* hex digits of an instance id */
 #define CS_VER_MAX	48	/* bytes of a snapshot's version */
 #define CS_EVAL_MAX	8	/* keys and arguments of a script */
+/*
+ * The main loop also answers callbacks: after making or reading a large
+ * snapshot, wait this many times as long before the next, so that the
+ * statistics never take more than 2 % of it.
+ */
+#define CS_PACE		50
 
 /* KEYS snapshot, instances; ARGV id, snapshot, its version. */
 static const char cs_publish_lua[] =
@@ -117,6 +123,8 @@ struct cluster_stats {
 	size_t			 sending_len;
 	char			 sending_version[CS_VER_MAX + 1];
 	int			 polling, reading_states, pushing;
+	double			 publish_after;	/* monotonic seconds */
+	double			 poll_after;
 	int			 warned_many, warned_shared, warned_bad;
 	struct cs_peer		 peers[CLUSTER_STATS_PEERS];
 	size_t			 npeers;
@@ -198,6 +206,24 @@ cs_instance_id(const char *dir, char id[CS_ID_LEN + 1], char **cause)
 		return -1;
 	log_notice("cluster", "statistics shared as instance %s", id);
 	return 0;
+}
+
+static double
+cs_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The earliest time work begun at start may be done again. */
+static double
+cs_pace(double start)
+{
+	double end = cs_now();
+
+	return end + (end - start) * CS_PACE;
 }
 
 static int
@@ -286,15 +312,18 @@ cs_publish(struct cluster_stats *cs)
 	struct timeval tv;
 	json_t *st, *un;
 	char *buf = NULL;
+	double start;
 
-	if (cs->sending != NULL)
+	if (cs->sending != NULL || cs_now() < cs->publish_after)
 		return;
+	start = cs_now();
 	st = dispatch_stats_json(cs->dispatch);
 	un = dispatch_unanswered_json(cs->dispatch, 0);
 	if (st != NULL && un != NULL)
 		buf = kb_snapshot_dump(st, un, &len);
 	json_decref(st);
 	json_decref(un);
+	cs->publish_after = cs_pace(start);
 	if (buf == NULL)
 		return;
 	if (cs->published != NULL && len == cs->published_len &&
@@ -351,6 +380,8 @@ cs_fetch_cb(void *arg, const redisReply *reply)
 	struct kb_stats *st;
 	struct cs_peer *p;
 	char name[64], *cause = NULL;
+	double start;
+	int r;
 
 	p = cs_peer_find(cs, f->id);
 	if (p == NULL)			/* retired meanwhile */
@@ -367,8 +398,10 @@ cs_fetch_cb(void *arg, const redisReply *reply)
 		log_warn("stats_refused", "%s: not a string", name);
 		goto out;
 	}
-	if (kb_snapshot_parse(reply->str, reply->len, name, &st, &un,
-	    &cause) != 0) {
+	start = cs_now();
+	r = kb_snapshot_parse(reply->str, reply->len, name, &st, &un, &cause);
+	cs->poll_after = cs_pace(start);
+	if (r != 0) {
 		/* Its last good counts stay in the view. */
 		log_warn("stats_refused", "%s", cause != NULL ? cause :
 		    "out of memory");
@@ -594,7 +627,7 @@ cs_poll(struct cluster_stats *cs)
 	const char *v[4];
 	char max[16];
 
-	if (cs->polling)
+	if (cs->polling || cs_now() < cs->poll_after)
 		return;
 	snprintf(max, sizeof max, "%d", CLUSTER_STATS_PEERS + 1);
 	v[0] = cs->instances_key;
