@@ -56,13 +56,15 @@ static const char cs_publish_lua[] =
     "return 1\n";
 
 /*
- * KEYS instances, state seq; ARGV the snapshots' key prefix, the most
- * instances to list.  {seq, instances, then id, version, bytes of its
- * snapshot for each}: the sizes, so that an oversized one is not read.
+ * KEYS instances, state seq, state; ARGV the snapshots' key prefix, the
+ * most instances to list.  {seq, instances, states, then id, version,
+ * bytes of its snapshot for each}: the sizes, so that what is over its
+ * limit is not read.
  */
 static const char cs_poll_lua[] =
     "local all = redis.call('HGETALL', KEYS[1])\n"
-    "local out = {redis.call('GET', KEYS[2]) or '0', tostring(#all / 2)}\n"
+    "local out = {redis.call('GET', KEYS[2]) or '0', tostring(#all / 2),\n"
+    "  tostring(redis.call('HLEN', KEYS[3]))}\n"
     "for i = 1, math.min(#all, 2 * tonumber(ARGV[2])), 2 do\n"
     "  out[#out + 1] = all[i]\n"
     "  out[#out + 1] = all[i + 1]\n"
@@ -126,6 +128,7 @@ struct cluster_stats {
 	double			 publish_after;	/* monotonic seconds */
 	double			 poll_after;
 	int			 warned_many, warned_shared, warned_bad;
+	int			 warned_states;
 	struct cs_peer		 peers[CLUSTER_STATS_PEERS];
 	size_t			 npeers;
 	char			 seq[CS_VER_MAX + 1];	/* of the states held */
@@ -552,7 +555,7 @@ cs_poll_cb(void *arg, const redisReply *reply)
 
 	cs->polling = 0;
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
-	    reply->elements < 2 || (reply->elements - 2) % 3 != 0)
+	    reply->elements < 3 || (reply->elements - 3) % 3 != 0)
 		return;
 	for (i = 0; i < reply->elements; i++)
 		if (reply->element[i]->type != REDIS_REPLY_STRING)
@@ -566,7 +569,7 @@ cs_poll_cb(void *arg, const redisReply *reply)
 	}
 	for (i = 0; i < cs->npeers; i++)
 		cs->peers[i].listed = 0;
-	for (i = 2; i + 2 < reply->elements; i += 3) {
+	for (i = 3; i + 2 < reply->elements; i += 3) {
 		id = reply->element[i];
 		ver = reply->element[i + 1];
 		len = reply->element[i + 2];
@@ -618,13 +621,19 @@ cs_poll_cb(void *arg, const redisReply *reply)
 		j++;
 	}
 	cs->npeers = j;
-	cs_read_states(cs, reply->element[0]->str);
+	if (strtoll(reply->element[2]->str, NULL, 10) <= CLUSTER_STATS_STATES)
+		cs_read_states(cs, reply->element[0]->str);
+	else if (!cs->warned_states) {
+		cs->warned_states = 1;
+		log_warn("stats_refused", "question states in Redis: more "
+		    "than %d, not read", CLUSTER_STATS_STATES);
+	}
 }
 
 static void
 cs_poll(struct cluster_stats *cs)
 {
-	const char *v[4];
+	const char *v[5];
 	char max[16];
 
 	if (cs->polling || cs_now() < cs->poll_after)
@@ -632,9 +641,10 @@ cs_poll(struct cluster_stats *cs)
 	snprintf(max, sizeof max, "%d", CLUSTER_STATS_PEERS + 1);
 	v[0] = cs->instances_key;
 	v[1] = cs->seq_key;
-	v[2] = cs->snap_prefix;
-	v[3] = max;
-	if (cs_eval(cs, cs_poll_cb, cs, cs_poll_lua, 2, 4, v, NULL) == 0)
+	v[2] = cs->state_key;
+	v[3] = cs->snap_prefix;
+	v[4] = max;
+	if (cs_eval(cs, cs_poll_cb, cs, cs_poll_lua, 3, 5, v, NULL) == 0)
 		cs->polling = 1;
 }
 
