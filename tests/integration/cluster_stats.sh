@@ -160,6 +160,15 @@ items() {
 	    "$(printf '%s' "$j" | pick cluster)"
 }
 
+# logged NAME PATTERN: NAME's log has a line matching PATTERN within 5 s.
+logged() {
+	for _ in $(seq 1 50); do
+		grep -q "$2" "$WORK/$1/wxkbd.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # items_within NAME WANT DESCRIPTION: items NAME says WANT within 8 s.
 items_within() {
 	local got
@@ -277,20 +286,12 @@ bad=ffffffffffffffffffffffffffffffff
 rcli set "${PREFIX}stats:inst:$bad" '{"version":1,"stats":{"version":1,"items":[{"id":"x","hits":-5}],"days":[]},"unanswered":{"version":1,"questions":[]}}' >/dev/null
 rcli hset "${PREFIX}stats:instances" "$bad" 1-x >/dev/null
 rcli hset "${PREFIX}stats:instances" '../evil' 1-x >/dev/null
-for _ in $(seq 1 50); do
-	grep -q 'stats_refused.*ffffffff' "$WORK/A/wxkbd.log" && break
-	sleep 0.1
-done
-grep -q 'stats_refused.*snapshot of instance ffff.*items\[0\]' "$WORK/A/wxkbd.log"
+logged A 'stats_refused.*snapshot of instance ffff.*items\[0\]'
 ok $? "a malformed snapshot is refused with its reason in the log"
 items_within A "3 3 11 2 ok" "the figures are unchanged, the process alive"
 rcli hset "${PREFIX}stats:state" '一个问题' 'not a time' >/dev/null
 rcli incr "${PREFIX}stats:state:seq" >/dev/null
-for _ in $(seq 1 50); do
-	grep -q 'stats_refused.*1 malformed' "$WORK/B/wxkbd.log" && break
-	sleep 0.1
-done
-grep -q 'stats_refused.*question states.*1 malformed, left out' "$WORK/B/wxkbd.log"
+logged B 'stats_refused.*question states.*1 malformed, left out'
 ok $? "a malformed question state in Redis is left out, with a log line"
 within B 10 '外星人签证' state handled
 ok $? "the well-formed states still apply"
