@@ -244,8 +244,9 @@ grep -q '^火星移民怎么办理,3,' "$WORK/export.csv" &&
     grep -q '^外星人签证,1,.*已处理' "$WORK/export.csv"
 ok $? "B's CSV export lists the merged questions with their state"
 "$WXKBCTL" --config "$WORK/B/wxkbd.conf" stats >"$WORK/ctl.out" 2>&1
-grep -q '3.*火星移民怎么办理' "$WORK/ctl.out" && grep -q '外星人签证' "$WORK/ctl.out"
-ok $? "wxkbctl stats on B shows the merged questions"
+grep -q '3.*火星移民怎么办理' "$WORK/ctl.out" && grep -q '外星人签证' "$WORK/ctl.out" &&
+    grep -q '^(2 instances; cluster ok)$' "$WORK/ctl.out"
+ok $? "wxkbctl stats on B shows the merged questions, of 2 instances"
 
 # --- Redis away: counted locally, shared when it returns ---
 sleep 1
