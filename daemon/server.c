@@ -487,6 +487,11 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 		memset(cc.uid_key, 0, sizeof cc.uid_key);
 		goto fail;
 	}
+	if (s->cluster != NULL && cluster_share_stats(s->cluster, base, cfg,
+	    s->dispatch, cause) != 0) {
+		memset(cc.uid_key, 0, sizeof cc.uid_key);
+		goto fail;
+	}
 	cc.import_state = dispatch_import_state;
 	cc.import_arg = s->dispatch;
 	dispatch_set_share(s->dispatch, cc.share);
@@ -528,6 +533,7 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 		ac.reload_arg = s;
 		ac.api = active_api(s->active);
 		ac.push = active_pusher(s->active);
+		ac.stats_share = cluster_admin_stats(s->cluster);
 		s->admin_api = admin_api_new(&ac, cause, &cause2);
 		if (s->admin_api == NULL)
 			goto fail;

@@ -36,6 +36,7 @@ admin_api_new(const struct admin_api_cfg *cfg, char **cause, char **warning)
 	a->reload_arg = cfg->reload_arg;
 	a->api = cfg->api;
 	a->push = cfg->push;
+	a->stats_share = cfg->stats_share;
 	return a;
 nomem:
 	admin_api_free(a);

@@ -29,6 +29,7 @@ struct admin_api;
 struct admin_pending;
 struct wx_api;
 struct wx_push;
+struct admin_stats_share;
 
 enum admin_method {
 	ADMIN_GET = 0,
@@ -53,6 +54,8 @@ struct admin_api_cfg {
 	void		*reload_arg;
 	struct wx_api	*api;		/* NULL: the WeChat API is off */
 	struct wx_push	*push;		/* with api */
+	/* NULL: statistics are this instance's (admin_stats_share.h) */
+	const struct admin_stats_share *stats_share;
 };
 
 /* Who may do what: the bearer token (and a caller that says nothing) may

@@ -64,6 +64,8 @@ async function loadUnanswered() {
 	const want = $('unanswered-filter').value;
 	const all = (Array.isArray(r.questions) ? r.questions : [])
 		.slice().sort((a, b) => (b.count || 0) - (a.count || 0));
+	// With several servers: the others' questions may be old.
+	show($('unanswered-degraded'), r.cluster === 'degraded');
 	// An answered question is done, whatever its mark.
 	const stateOf = (q) => (q.answered_by && (q.state || 'open') === 'open' ? 'handled' : q.state || 'open');
 	const qs = all.filter((q) => want === 'all' || stateOf(q) === want);
