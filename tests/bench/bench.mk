@@ -5,6 +5,8 @@
 #                         (release) flags, then run tests/bench/run.sh:
 #                         wrk against the evhttp baseline and wxkbd
 #   make bench-build      only build $(BUILD)/bench/*
+#   make bench-failover   Redis, then one of two instances killed under
+#                         load behind nginx (tests/bench/failover.sh)
 #   make bench-stages     the per-stage cost of one safe-mode message, with
 #                         the shipped and with a generated 10,000-item
 #                         knowledge base
@@ -24,9 +26,10 @@ BENCH_CG_PASSES ?= 20
 export BENCH_DURATION BENCH_CONNECTIONS BENCH_THREADS BENCH_WORKERS \
        BENCH_PIN BENCH_REQUESTS BENCH_ROUNDS BENCH_PACED_MS BENCH_TARGETS \
        BENCH_LOG_LEVEL BENCH_KB_ITEMS BENCH_WXKBD \
-       BENCH_RETRY_PCT BENCH_NICE
+       BENCH_RETRY_PCT BENCH_NICE BENCH_FAILOVER_SECONDS \
+       BENCH_FAILOVER_MS BENCH_FAILOVER_REQUESTS
 
-.PHONY: bench-build bench-stages bench-callgrind
+.PHONY: bench-build bench-stages bench-callgrind bench-failover
 
 bench-build: $(BENCH_BINS)
 
@@ -59,6 +62,9 @@ bench: $(BUILD)/wxkbd $(BENCH_BINS)
 	  echo "bench: SAN is set; the figures need a build without" \
 	    "sanitizers" >&2; exit 1; fi
 	@BUILD=$(BUILD) tests/bench/run.sh
+
+bench-failover: $(BUILD)/wxkbd $(BENCH_BINS)
+	@BUILD=$(BUILD) BENCH_TARGETS=failover tests/bench/run.sh
 
 bench-stages: $(BENCH_BINS)
 	$(BENCH_DIR)/stages

@@ -41,7 +41,10 @@
 #                      needs root) so that other work on a busy machine
 #                      disturbs the figures less [unset: not changed]
 #   BENCH_RETRY_PCT    percent of requests that repeat one sent just
-#                      before, byte for byte, as WeChat's retries do [0]
+#                      before, byte for byte, as WeChat's retries do [0;
+#                      10 for failover]
+#   BENCH_FAILOVER_SECONDS, BENCH_FAILOVER_MS, BENCH_FAILOVER_REQUESTS
+#                      the failover phases: see tests/bench/failover.sh
 
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -595,12 +598,20 @@ echo "bench: wrk $THREADS threads, $CONNS connections, ${DURATION} s per" \
     "run, $ROUNDS round(s); $WORKERS worker(s); wxkbd log level $LOG_LEVEL;" \
     "$NREQ distinct requests per mode, ${RETRY_PCT}% retries"
 
+ROWS=0
 for r in $(seq 1 "$ROUNDS"); do
 	for t in $TARGETS; do
 		skipped "$t" && continue
 		run "$t" "$r"
+		ROWS=1
 	done
 done
+
+if wanted failover; then
+	. tests/bench/failover.sh
+	failover_bench
+fi
+[ "$ROWS" = 1 ] || exit 0
 
 # --- the table -----------------------------------------------------------
 
