@@ -17,7 +17,10 @@
 #   BENCH_WORKERS      WXKB_WORKERS of wxkbd, and the baseline's loops [1]
 #   BENCH_PIN          1: server on CPU 0, wrk on CPU 1 (taskset) [1 with
 #                      one worker, 0 otherwise]
-#   BENCH_REQUESTS     distinct requests generated per mode [70000]
+#   BENCH_REQUESTS     distinct requests generated per mode: more than
+#                      a run sends, or the rest are repeats, which the
+#                      daemon answers without dispatching
+#                      [25000 per second of BENCH_DURATION]
 #   BENCH_ROUNDS       runs of every target, interleaved; the median run
 #                      (by requests/s) is reported [1]
 #   BENCH_PACED_MS     also run safe mode, and the baseline, with each
@@ -54,7 +57,7 @@ DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-50}
 THREADS=${BENCH_THREADS:-2}
 WORKERS=${BENCH_WORKERS:-1}
-NREQ=${BENCH_REQUESTS:-70000}
+NREQ=${BENCH_REQUESTS:-$((25000 * DURATION))}
 ROUNDS=${BENCH_ROUNDS:-1}
 PACED_MS=${BENCH_PACED_MS:-10}
 TARGETS=${BENCH_TARGETS:-baseline plain safe safe10k basepaced paced saferedis
@@ -564,6 +567,11 @@ run() {
 		    c / 1024, h / 1024 }')
 	fi
 	R_NOTE[$t,$2]="$note; sent $sent, $distinct distinct"
+	if [ "$sent" -gt "$distinct" ]; then
+		R_NOTE[$t,$2]="${R_NOTE[$t,$2]}
+    WARNING: wrk sent more than the distinct requests; the rest were
+    repeats, answered without dispatch: raise BENCH_REQUESTS"
+	fi
 	# Who spent the servers' CPU, per request (Redis, nginx if any).
 	R_ROLES[$t,$2]=$(echo "$t0 $t1" | awk -v t="$TICKS" -v n="$requests" '
 	    function us(a, b) { return n > 0 ? 1e6 * (b - a) / t / n : 0 }
