@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # failover.sh — what a resident sees when Redis or an instance dies
 # under load; sourced by tests/bench/run.sh for BENCH_TARGETS=failover
 # (uses its start_redis, start_wxkbd, launch_wxkbd, start_nginx, gen).

@@ -60,9 +60,9 @@ WORKERS=${BENCH_WORKERS:-1}
 NREQ=${BENCH_REQUESTS:-$((25000 * DURATION))}
 ROUNDS=${BENCH_ROUNDS:-1}
 PACED_MS=${BENCH_PACED_MS:-10}
-TARGETS=${BENCH_TARGETS:-baseline plain safe safe10k basepaced paced saferedis
-    nginxsafe saferedis2}
-TARGETS=$(echo $TARGETS)
+ALL_TARGETS="baseline plain safe safe10k basepaced paced saferedis"
+ALL_TARGETS="$ALL_TARGETS nginxsafe saferedis2"
+TARGETS=${BENCH_TARGETS:-$ALL_TARGETS}
 LOG_LEVEL=${BENCH_LOG_LEVEL:-info}
 KB_ITEMS=${BENCH_KB_ITEMS:-10000}
 RETRY_PCT=${BENCH_RETRY_PCT:-0}
@@ -316,7 +316,7 @@ launch_wxkbd() {
 # port.  With NGINX_LOG set, each request is logged with the instances
 # it went to ($upstream_addr) and their statuses.
 start_nginx() {
-	local dir=$WORK/nginx p servers= log="access_log off;"
+	local dir=$WORK/nginx p servers='' log="access_log off;"
 	mkdir -p "$dir/temp"
 	for p in "$@"; do
 		servers="$servers    server 127.0.0.1:$p max_fails=2 fail_timeout=5s;
@@ -363,10 +363,10 @@ start_nginx() {
 	}
 	CONF
 	"${SERVER_RUN[@]}" "$NGINX" -e "$dir/error.log" -p "$dir" \
-	    -c "$dir/nginx.conf" -g 'daemon off;' >>"$dir/error.log" 2>&1 &
+	    -c "$dir/nginx.conf" -g 'daemon off;' >>"$dir/stderr.log" 2>&1 &
 	NGINX_PID=$!
 	if ! wait_http "$PORT"; then
-		sed 's/^/  | /' "$dir/error.log" >&2
+		cat "$dir/error.log" "$dir/stderr.log" | sed 's/^/  | /' >&2
 		die "nginx did not start"
 	fi
 }
