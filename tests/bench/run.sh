@@ -13,14 +13,18 @@
 #   BUILD              build directory holding wxkbd and bench/ [build]
 #   BENCH_DURATION     seconds of each wrk run [10]
 #   BENCH_CONNECTIONS  wrk connections [50]
-#   BENCH_THREADS      wrk threads [2]
+#   BENCH_THREADS      wrk threads [1 when pinned, 2 otherwise: wrk
+#                      loads its threads' requests one after the other,
+#                      and the first thread runs while the second loads,
+#                      before wrk's clock starts; on one CPU a second
+#                      thread adds nothing else]
 #   BENCH_WORKERS      WXKB_WORKERS of wxkbd, and the baseline's loops [1]
 #   BENCH_PIN          1: server on CPU 0, wrk on CPU 1 (taskset) [1 with
 #                      one worker, 0 otherwise]
 #   BENCH_REQUESTS     distinct requests generated per mode: more than
 #                      a run sends, or the rest are repeats, which the
 #                      daemon answers without dispatching
-#                      [25000 per second of BENCH_DURATION]
+#                      [20000 per second of BENCH_DURATION]
 #   BENCH_ROUNDS       runs of every target, interleaved; the median run
 #                      (by requests/s) is reported [1]
 #   BENCH_PACED_MS     also run safe mode, and the baseline, with each
@@ -55,9 +59,8 @@ cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-50}
-THREADS=${BENCH_THREADS:-2}
 WORKERS=${BENCH_WORKERS:-1}
-NREQ=${BENCH_REQUESTS:-$((25000 * DURATION))}
+NREQ=${BENCH_REQUESTS:-$((20000 * DURATION))}
 ROUNDS=${BENCH_ROUNDS:-1}
 PACED_MS=${BENCH_PACED_MS:-10}
 ALL_TARGETS="baseline plain safe safe10k basepaced paced saferedis"
@@ -67,6 +70,8 @@ LOG_LEVEL=${BENCH_LOG_LEVEL:-info}
 KB_ITEMS=${BENCH_KB_ITEMS:-10000}
 RETRY_PCT=${BENCH_RETRY_PCT:-0}
 if [ "$WORKERS" -gt 1 ]; then PIN=${BENCH_PIN:-0}; else PIN=${BENCH_PIN:-1}; fi
+if [ "$PIN" = 1 ]; then THREADS=${BENCH_THREADS:-1}; else
+	THREADS=${BENCH_THREADS:-2}; fi
 
 BENCH=$BUILD/bench
 WXKBD=${BENCH_WXKBD:-$BUILD/wxkbd}
