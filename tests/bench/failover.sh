@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # failover.sh — what a resident sees when Redis or an instance dies
 # under load; sourced by tests/bench/run.sh for BENCH_TARGETS=failover
-# (uses its start_redis, start_wxkbd, launch_wxkbd, start_nginx, gen).
+# (uses its start_redis, start_wxkbd, launch_wxkbd, start_nginx, die).
 #
 # A private nginx in front of two plain-mode wxkbd sharing one private
 # redis-server (append-only file on, as docs/high-availability.md asks),
