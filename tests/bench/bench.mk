@@ -5,6 +5,8 @@
 #                         (release) flags, then run tests/bench/run.sh:
 #                         wrk against the evhttp baseline and wxkbd
 #   make bench-build      only build $(BUILD)/bench/*
+#   make bench-failover   Redis, then one of two instances killed under
+#                         load behind nginx (tests/bench/failover.sh)
 #   make bench-stages     the per-stage cost of one safe-mode message, with
 #                         the shipped and with a generated 10,000-item
 #                         knowledge base
@@ -24,20 +26,22 @@ BENCH_CG_PASSES ?= 20
 export BENCH_DURATION BENCH_CONNECTIONS BENCH_THREADS BENCH_WORKERS \
        BENCH_PIN BENCH_REQUESTS BENCH_ROUNDS BENCH_PACED_MS BENCH_TARGETS \
        BENCH_LOG_LEVEL BENCH_KB_ITEMS BENCH_WXKBD \
-       BENCH_RETRY_PCT BENCH_NICE
+       BENCH_RETRY_PCT BENCH_NICE BENCH_FAILOVER_SECONDS \
+       BENCH_FAILOVER_MS BENCH_FAILOVER_REQUESTS
 
-.PHONY: bench-build bench-stages bench-callgrind
+.PHONY: bench-build bench-stages bench-callgrind bench-failover
 
 bench-build: $(BENCH_BINS)
 
-# The baseline is libevent alone; gen_kb is plain C.
+# The baseline is libevent alone; gen_kb picks its ideographs with the
+# knowledge base's normalization.
 $(BENCH_DIR)/baseline: $(BENCH_OBJ)/baseline.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-$(BENCH_DIR)/gen_kb: $(BENCH_OBJ)/gen_kb.o
+$(BENCH_DIR)/gen_kb: $(BENCH_OBJ)/gen_kb.o $(LIBKB) $(LIBLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBKB) $(LIBLIB) $(ALL_LDLIBS)
 
 # The generators sign and encrypt with the handlers' own modules; stages
 # runs the callback path, so it takes the knowledge base too.  Neither
@@ -59,6 +63,9 @@ bench: $(BUILD)/wxkbd $(BENCH_BINS)
 	  echo "bench: SAN is set; the figures need a build without" \
 	    "sanitizers" >&2; exit 1; fi
 	@BUILD=$(BUILD) tests/bench/run.sh
+
+bench-failover: $(BUILD)/wxkbd $(BENCH_BINS)
+	@BUILD=$(BUILD) BENCH_TARGETS=failover tests/bench/run.sh
 
 bench-stages: $(BENCH_BINS)
 	$(BENCH_DIR)/stages

@@ -116,7 +116,7 @@ bench_gen_new(const struct bench_gen_cfg *cfg, const char *path,
 		goto fail;
 	}
 	g->safe = cfg->safe;
-	g->users = cfg->users > 0 ? cfg->users : 1;
+	g->users = cfg->users;
 	g->salt = bench_gen_mix(cfg->seed + 1);
 	g->rng = bench_gen_mix(cfg->seed + 2) | 1;
 	if (g->safe && wx_crypto_new(&g->crypto, cfg->aes_key,
@@ -247,7 +247,11 @@ bench_gen_request(struct bench_gen *g, size_t i, time_t ts,
 	    ((unsigned long long)(i + g->salt % 1000000000ULL) *
 	    2654435761ULL) % 1000000000ULL);
 	msgid = 24000000000000000ULL + g->salt % 1000000000000ULL + i;
-	u = (size_t)(bench_gen_rand(g) % g->users);
+	/*
+	 * With a sender per request, the reply's ToUserName names the
+	 * message: the failover bench tallies answers by it.
+	 */
+	u = g->users > 0 ? (size_t)(bench_gen_rand(g) % g->users) : i;
 	bench_gen_openid(g, u, openid);
 	req->question = g->questions[bench_gen_rand(g) % g->nquestions];
 	snprintf(tsbuf, sizeof tsbuf, "%lld", (long long)ts);

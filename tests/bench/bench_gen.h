@@ -17,7 +17,8 @@ struct bench_gen_cfg {
 	const char	*aes_key;	/* safe mode only */
 	const char	*to_user;	/* the account's gh_ id */
 	int		 safe;		/* 1: encrypt (safe mode), 0: plain */
-	size_t		 users;		/* distinct senders (OpenIDs) */
+	size_t		 users;		/* distinct senders (OpenIDs); 0: a
+					   sender of its own per request */
 	unsigned long long seed;	/* varies nonces, MsgIds, choices */
 };
 

@@ -13,12 +13,46 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kb/kb_norm.h"
+
 #define GEN_KB_MAX_ITEMS	20000	/* KB_MAX_ITEMS */
 #define GEN_KB_KEYWORDS		5
 #define GEN_KB_ALPHABET		3000	/* CJK ideographs used */
 #define GEN_KB_QUESTIONS	1000
 
 static uint64_t gen_kb_state = 0x9e3779b97f4a7c15ULL;
+
+/*
+ * The ideographs used: the first GEN_KB_ALPHABET from U+4E00 on that
+ * normalization leaves as they are.  A traditional character folds to
+ * its simplified one, so two keywords spelled with the two would be one
+ * keyword, which the loader refuses.
+ */
+static uint32_t gen_kb_alphabet[GEN_KB_ALPHABET];
+
+static void
+gen_kb_utf8(uint32_t cp, char out[3])
+{
+	out[0] = (char)(0xe0 | (cp >> 12));
+	out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[2] = (char)(0x80 | (cp & 0x3f));
+}
+
+static int
+gen_kb_alphabet_init(void)
+{
+	char in[3], out[8];
+	uint32_t cp = 0x4e00;
+	size_t n = 0;
+
+	for (; n < GEN_KB_ALPHABET && cp <= 0x9fff; cp++) {
+		gen_kb_utf8(cp, in);
+		if (kb_norm(in, sizeof in, out, sizeof out) == sizeof in &&
+		    memcmp(in, out, sizeof in) == 0)
+			gen_kb_alphabet[n++] = cp;
+	}
+	return n == GEN_KB_ALPHABET ? 0 : -1;
+}
 
 static uint32_t
 gen_kb_rand(void)
@@ -33,11 +67,10 @@ gen_kb_rand(void)
 static void
 gen_kb_cp(FILE *fp, uint32_t n)
 {
-	uint32_t cp = 0x4e00 + n;
+	char u[3];
 
-	fputc((int)(0xe0 | (cp >> 12)), fp);
-	fputc((int)(0x80 | ((cp >> 6) & 0x3f)), fp);
-	fputc((int)(0x80 | (cp & 0x3f)), fp);
+	gen_kb_utf8(gen_kb_alphabet[n], u);
+	fwrite(u, 1, sizeof u, fp);
 }
 
 static void
@@ -108,6 +141,11 @@ main(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		goto usage;
+	if (gen_kb_alphabet_init() != 0) {
+		fprintf(stderr, "gen_kb: too few ideographs normalize to "
+		    "themselves\n");
+		return 1;
+	}
 	kb = fopen(argv[optind], "w");
 	qs = fopen(argv[optind + 1], "w");
 	if (kb == NULL || qs == NULL) {

@@ -12,6 +12,8 @@
  * names of the daemon's configuration.  Each file evaluates to a table
  * whose data field holds complete HTTP requests separated by NUL bytes;
  * tests/bench/callback.lua splits it and sends the requests in turn.
+ * -u 0 gives every request a sender of its own, so that an answer names
+ * its message.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -144,7 +146,7 @@ main(int argc, char **argv)
 			pct = gen_number(optarg, 0, 100, "-r");
 			break;
 		case 'u':
-			cfg.users = (size_t)gen_number(optarg, 1, 10000000,
+			cfg.users = (size_t)gen_number(optarg, 0, 10000000,
 			    "-u");
 			break;
 		case 's':
