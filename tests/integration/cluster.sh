@@ -261,14 +261,14 @@ for kw in 并发测试甲 并发测试乙; do
 done
 is "$same" 2 "two edits saved at once on A and B: both serve one version"
 # A revision stored in Redis behind A's back (as if another instance had
-# saved just before A): A's edit loses the compare-and-set, A says so
-# and serves the cluster's version.
+# saved just before A): A's edit loses the compare-and-set, is refused
+# with 409, and A serves the cluster's version.
 write_kb "$WORK/other.json"
 sed -i 's/^{"version":1,/{"version":1,"revision":900,/' "$WORK/other.json"
 rcli set "${PREFIX}kb:doc" "$(cat "$WORK/other.json")" >/dev/null
 rcli set "${PREFIX}kb:rev" 900 >/dev/null
 add_item A kb-lost 丢失测试 测试条目戊
-is "$STATUS" 201 "A saves an edit while Redis holds a newer revision"
+is "$STATUS" 409 "A refuses an edit while Redis holds a newer revision"
 served_within A 20 新增测试一 没有找到答案
 ok $? "A gives way to the cluster's version"
 grep -q 'event=kb_conflict' "$WORK/A/wxkbd.log"
