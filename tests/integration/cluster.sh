@@ -10,11 +10,9 @@
 # one instance is served by the other; while Redis is away edits get 503.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
+. tests/integration/redis_lib.sh
 
-REDIS_DIR=$WORK/redis
-SOCK=$REDIS_DIR/redis.sock
 PREFIX=wxkbt:
-REDIS_PID=
 FAKE_PID=
 PID_A=
 PID_B=
@@ -29,35 +27,10 @@ cleanup_cluster() {
 }
 trap cleanup_cluster EXIT
 
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null
-then
+if ! redis_installed; then
 	ok 1 "redis-server and redis-cli are installed (make deps)"
 	finish
 fi
-
-rcli() {
-	redis-cli -s "$SOCK" "$@"
-}
-
-start_redis() {
-	mkdir -p "$REDIS_DIR"
-	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
-	    --dir "$REDIS_DIR" --save '' --appendonly no \
-	    --maxmemory-policy noeviction >>"$REDIS_DIR/log" 2>&1 &
-	REDIS_PID=$!
-	for _ in $(seq 1 50); do
-		[ "$(rcli ping 2>/dev/null)" = PONG ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-kill_redis() {
-	kill -9 "$REDIS_PID" 2>/dev/null
-	wait "$REDIS_PID" 2>/dev/null
-	REDIS_PID=
-	rm -f "$SOCK"
-}
 
 # A knowledge base with one item of 8 random replies (the most an item
 # holds): two dispatches of one message would most likely differ; and two
