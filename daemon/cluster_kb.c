@@ -473,10 +473,20 @@ cluster_kb_check(struct cluster_kb *ck, int force)
 static void
 cluster_kb_message_cb(void *arg, const char *msg, size_t len)
 {
-	(void)msg;
-	(void)len;
+	struct cluster_kb *ck = arg;
+	char buf[24];
+	int64_t rev;
+
+	/* The revision of this instance's own save, or one it has. */
+	if (msg != NULL && len > 0 && len < sizeof buf) {
+		memcpy(buf, msg, len);
+		buf[len] = '\0';
+		rev = strtoll(buf, NULL, 10);
+		if (rev > 0 && (rev <= ck->seen || rev == ck->saving))
+			return;
+	}
 	/* A new revision, or a (re)subscription: messages may be lost. */
-	cluster_kb_check(arg, 0);
+	cluster_kb_check(ck, 0);
 }
 
 static void
