@@ -27,6 +27,7 @@
 
 #define CLUSTER_KB_CHECK_S	30
 #define CLUSTER_KB_KEY_MAX	256
+#define CLUSTER_KB_ARGS_MAX	5	/* ARGV of a script */
 
 /*
  * Every script has KEYS rev, doc, channel, history.  since(): what an
@@ -242,6 +243,34 @@ cluster_kb_take(struct cluster_kb *ck, const redisReply *reply, int64_t r)
 }
 
 /*
+ * EVAL script over the four keys with nargs arguments (lens NULL: they
+ * are strings); fn gets the answer.  0, or -1 when Redis is away.
+ */
+static int
+cluster_kb_eval(struct cluster_kb *ck, const char *script, int nargs,
+    const char **args, const size_t *lens, redis_reply_fn fn)
+{
+	const char *argv[7 + CLUSTER_KB_ARGS_MAX];
+	size_t argvlen[7 + CLUSTER_KB_ARGS_MAX];
+	int i;
+
+	argv[0] = "EVAL";
+	argv[1] = script;
+	argv[2] = "4";
+	argv[3] = ck->rev_key;
+	argv[4] = ck->doc_key;
+	argv[5] = ck->channel;
+	argv[6] = ck->hist_key;
+	for (i = 0; i < 7; i++)
+		argvlen[i] = strlen(argv[i]);
+	for (i = 0; i < nargs && i < CLUSTER_KB_ARGS_MAX; i++) {
+		argv[7 + i] = args[i];
+		argvlen[7 + i] = lens != NULL ? lens[i] : strlen(args[i]);
+	}
+	return redis_command(ck->state, fn, ck, 7 + i, argv, argvlen);
+}
+
+/*
  * Send the save script for doc (revision note->revision, made from base);
  * fn gets the answer.  0, or -1 when Redis is away or out of memory.
  */
@@ -249,34 +278,27 @@ static int
 cluster_kb_send(struct cluster_kb *ck, int64_t base, const char *doc,
     size_t len, const struct kb_history_entry *note, redis_reply_fn fn)
 {
-	const char *argv[12];
-	size_t argvlen[12], notelen, i;
+	const char *args[5];
+	size_t lens[5];
 	char bases[24], revs[24], cap[24], *notes;
 	int r;
 
-	notes = cluster_kb_log_note(note, base, &notelen);
+	notes = cluster_kb_log_note(note, base, &lens[3]);
 	if (notes == NULL)
 		return -1;
 	snprintf(bases, sizeof bases, "%" PRId64, base);
 	snprintf(revs, sizeof revs, "%" PRId64, note->revision);
 	snprintf(cap, sizeof cap, "%d", KB_HISTORY_KEEP);
-	argv[0] = "EVAL";
-	argv[1] = cluster_kb_save_lua;
-	argv[2] = "4";
-	argv[3] = ck->rev_key;
-	argv[4] = ck->doc_key;
-	argv[5] = ck->channel;
-	argv[6] = ck->hist_key;
-	argv[7] = bases;
-	argv[8] = revs;
-	argv[9] = doc;
-	argv[10] = notes;
-	argv[11] = cap;
-	for (i = 0; i < 12; i++)
-		argvlen[i] = strlen(argv[i]);
-	argvlen[9] = len;
-	argvlen[10] = notelen;
-	r = redis_command(ck->state, fn, ck, 12, argv, argvlen);
+	args[0] = bases;
+	args[1] = revs;
+	args[2] = doc;
+	args[3] = notes;
+	args[4] = cap;
+	lens[0] = strlen(bases);
+	lens[1] = strlen(revs);
+	lens[2] = len;
+	lens[4] = strlen(cap);
+	r = cluster_kb_eval(ck, cluster_kb_save_lua, 5, args, lens, fn);
 	free(notes);
 	return r;
 }
@@ -441,7 +463,7 @@ cluster_kb_check_cb(void *arg, const redisReply *reply)
 static void
 cluster_kb_check(struct cluster_kb *ck, int force)
 {
-	const char *argv[9];
+	const char *args[2];
 	char *buf, above[24], mine[24];
 	size_t len;
 	int64_t rev = 0;
@@ -456,17 +478,10 @@ cluster_kb_check(struct cluster_kb *ck, int force)
 	ck->asked = rev;
 	snprintf(above, sizeof above, "%" PRId64, force ? -1 : rev);
 	snprintf(mine, sizeof mine, "%" PRId64, rev);
-	argv[0] = "EVAL";
-	argv[1] = cluster_kb_check_lua;
-	argv[2] = "4";
-	argv[3] = ck->rev_key;
-	argv[4] = ck->doc_key;
-	argv[5] = ck->channel;
-	argv[6] = ck->hist_key;
-	argv[7] = above;
-	argv[8] = mine;
-	if (redis_command(ck->state, cluster_kb_check_cb, ck, 9, argv,
-	    NULL) == 0)
+	args[0] = above;
+	args[1] = mine;
+	if (cluster_kb_eval(ck, cluster_kb_check_lua, 2, args, NULL,
+	    cluster_kb_check_cb) == 0)
 		ck->checking = 1;
 }
 

@@ -17,15 +17,7 @@ FAKE_PID=
 PID_A=
 PID_B=
 
-cleanup_cluster() {
-	local p
-	for p in $PID_A $PID_B $REDIS_PID $FAKE_PID; do
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	cleanup
-}
-trap cleanup_cluster EXIT
+trap 'stop_all $PID_A $PID_B $REDIS_PID $FAKE_PID' EXIT
 
 if ! redis_installed; then
 	ok 1 "redis-server and redis-cli are installed (make deps)"

@@ -36,3 +36,14 @@ kill_redis() {
 	REDIS_PID=
 	rm -f "$SOCK"
 }
+
+# stop_all PID...: kill -9 and reap each (instances, Redis, fakes), then
+# lib.sh's cleanup; for the EXIT trap.
+stop_all() {
+	local p
+	for p in "$@"; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	cleanup
+}
