@@ -182,7 +182,8 @@ typedef void (*admin_done_fn)(void *arg, struct admin_result *res);
 /*
  * Answer req through the one route table of /api/: done(arg, res) is
  * called once, before this returns for most routes and later for those
- * that wait for WeChat (push, menu, import).  Returns NULL when answered,
+ * that wait for WeChat (push, menu, import) and, with cfg->cas, for the
+ * knowledge-base writes.  Returns NULL when answered,
  * else the pending answer, to be cancelled with admin_pending_cancel() if
  * the client leaves first (done is then never called).
  */

@@ -7,7 +7,9 @@
 # and its return is noticed; an instance killed with -9 leaves the other
 # serving its retries.  Against the fake WeChat API, the cluster fetches
 # one access_token, and one more when WeChat refuses it.  An edit saved on
-# one instance is served by the other; while Redis is away edits get 503.
+# one instance is served by the other; one that loses the compare-and-set
+# is refused with 409; while Redis is away edits get 503 (more on the
+# knowledge base in cluster_kb.sh).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
 . tests/integration/redis_lib.sh
