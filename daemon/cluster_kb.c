@@ -56,13 +56,17 @@
  * first), "lost" and since(base).  Else the version replaced goes into the
  * history with the note (at most cap kept), the document is set and the
  * revision published: "won".  An empty Redis (restarted without its
- * data) takes any revision; one already at or past it answers "old".
+ * data: no kb:rev) takes any revision, 0 too; one already at or past it
+ * answers "old".
  */
 static const char cluster_kb_save_lua[] = CLUSTER_KB_SINCE_LUA
-    "local cur = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "local have = redis.call('GET', KEYS[1])\n"
+    "local cur = tonumber(have or '0')\n"
     "local base = tonumber(ARGV[1])\n"
-    "if cur ~= 0 and cur ~= base then return since('lost', cur, base) end\n"
-    "if tonumber(ARGV[2]) <= cur then return {'old', tostring(cur)} end\n"
+    "if have and cur ~= base then return since('lost', cur, base) end\n"
+    "if have and tonumber(ARGV[2]) <= cur then\n"
+    "  return {'old', tostring(cur)}\n"
+    "end\n"
     "local old = redis.call('GET', KEYS[2])\n"
     "if old then\n"
     "  redis.call('LPUSH', KEYS[4], ARGV[4] .. '\\n' .. old)\n"
@@ -73,9 +77,14 @@ static const char cluster_kb_save_lua[] = CLUSTER_KB_SINCE_LUA
     "redis.call('PUBLISH', KEYS[3], ARGV[2])\n"
     "return {'won', ARGV[2]}\n";
 
-/* ARGV above, mine: newer than above, "newer" and since(mine). */
+/*
+ * ARGV above, mine: newer than above, "newer" and since(mine); no
+ * knowledge base in Redis, "empty".
+ */
 static const char cluster_kb_check_lua[] = CLUSTER_KB_SINCE_LUA
-    "local cur = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "local have = redis.call('GET', KEYS[1])\n"
+    "if not have then return {'empty', '0'} end\n"
+    "local cur = tonumber(have)\n"
     "if cur > tonumber(ARGV[1]) then\n"
     "  return since('newer', cur, tonumber(ARGV[2]))\n"
     "end\n"
@@ -95,7 +104,8 @@ struct cluster_kb {
 	int64_t			 seen;		/* revision last applied from or
 						   saved to Redis */
 	int64_t			 asked;		/* local revision of the check */
-	int64_t			 publishing;	/* revision in flight, or 0 */
+	int64_t			 publishing;	/* revision in flight (-1: 0),
+						   or 0 */
 	int64_t			 saving;	/* an admin's, in flight, or 0 */
 	admin_cas_done_fn	 saved;		/* its answer */
 	void			*saved_arg;
@@ -328,17 +338,22 @@ cluster_kb_publish_cb(void *arg, const redisReply *reply)
 	if (status == NULL)
 		return;		/* Redis away: the next check publishes */
 	if (strcmp(status, "won") == 0)
-		ck->seen = rev;
+		ck->seen = rev > 0 ? rev : 0;
 	else if (strcmp(status, "lost") == 0) {
 		log_warn("kb_conflict", "knowledge base revision %" PRId64
 		    " of the file here lost to an edit saved meanwhile on "
-		    "another instance; serving that one", rev);
+		    "another instance; serving that one", rev > 0 ? rev : 0);
 		(void)cluster_kb_take(ck, reply, r);
 	}
 }
 
-void
-cluster_kb_publish(struct cluster_kb *ck)
+/*
+ * Offer the local file to the cluster when it is newer than what this
+ * instance last saw there, or (empty) when Redis has none: so that the
+ * first edit's version is kept there even at revision 0.
+ */
+static void
+cluster_kb_offer(struct cluster_kb *ck, int empty)
 {
 	struct kb_history_entry note;
 	char *buf;
@@ -349,16 +364,22 @@ cluster_kb_publish(struct cluster_kb *ck)
 	    cluster_kb_local(ck, &buf, &len, &rev) != 0)
 		return;
 	/* An admin's edit is in Redis already; the file was not changed. */
-	if (rev > ck->seen) {
+	if (rev > ck->seen || empty) {
 		memset(&note, 0, sizeof note);
 		note.revision = rev;
 		note.saved = time(NULL);
 		snprintf(note.action, sizeof note.action, "file");
 		if (cluster_kb_send(ck, ck->seen, buf, len, &note,
 		    cluster_kb_publish_cb) == 0)
-			ck->publishing = rev;
+			ck->publishing = rev > 0 ? rev : -1;
 	}
 	free(buf);
+}
+
+void
+cluster_kb_publish(struct cluster_kb *ck)
+{
+	cluster_kb_offer(ck, 0);
 }
 
 static void
@@ -437,6 +458,10 @@ cluster_kb_check_cb(void *arg, const redisReply *reply)
 	status = cluster_kb_status(reply, &r);
 	if (status == NULL)
 		return;
+	if (strcmp(status, "empty") == 0) {
+		cluster_kb_offer(ck, 1);
+		return;
+	}
 	if (strcmp(status, "same") == 0) {
 		/*
 		 * The same number as ours but not one we took or gave: the

@@ -23,13 +23,14 @@ if ! redis_installed; then
 fi
 
 # node NAME: a wxkbd on the shared Redis with its own state dir and
-# knowledge base (kept across restarts); sets PID_NAME and ADMIN_NAME.
+# knowledge base (kept across restarts; no "revision" yet, as a file
+# never edited); sets PID_NAME and ADMIN_NAME.
 node() {
 	local name=$1 saved=$WORK rc
 	WORK=$saved/$name
 	mkdir -p "$WORK/state"
 	[ -f "$WORK/state/kb.json" ] || cat >"$WORK/state/kb.json" <<-KB
-	{"version":1,"revision":1,"account":"测试",
+	{"version":1,"account":"测试",
 	 "welcome":{"type":"text","content":"欢迎"},
 	 "fallback":{"type":"text","content":"没有找到答案"},
 	 "items":[
@@ -191,6 +192,15 @@ is "$TOLD" "$ROUNDS" "the 409 says so in Chinese and gives the winning item as c
 is "$SERVED" "$ROUNDS" "after each round both serve the winner, file and items byte for byte"
 n=$(cat "$WORK/A/wxkbd.log" "$WORK/B/wxkbd.log" | grep -c 'event=kb_conflict')
 is "$n" "$C409" "each 409 is logged once as kb_conflict"
+# The very first change (from revision 0, a file never edited) is in
+# both histories too: Redis was seeded with that file before it.
+first=0
+for x in A B; do
+	api "$x" GET /api/kb/history
+	echo "$BODY" | grep -q '"revision":1,"action":"update",[^}]*"by":"token"' &&
+	    echo "$BODY" | grep -q '"revision":0,' && first=$((first + 1))
+done
+is "$first" 2 "both histories hold the first change and the file it replaced"
 race "$ROUNDS" free
 echo "# refusals without a pause:$REFUSED"
 is "$GOOD:$TOLD:$SERVED" "$ROUNDS:$ROUNDS:$ROUNDS" "$ROUNDS rounds launched together without a pause: one 200, one 409 or 412, one version served"
