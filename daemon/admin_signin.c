@@ -17,6 +17,7 @@
 #include "daemon/admin_guard.h"
 #include "daemon/admin_signin.h"
 #include "daemon/passwd.h"
+#include "daemon/passwd_check.h"
 #include "daemon/session.h"
 #include "daemon/users.h"
 #include "lib/http.h"
@@ -31,17 +32,32 @@ struct admin_signin {
 	struct stat	 st;		/* of the accounts read; ino 0: none */
 	struct users	 users;
 	struct session_store sessions;
+	struct passwd_check *check;
+};
+
+/* A sign-in whose password is being checked. */
+struct signin_wait {
+	struct admin_signin *g;
+	struct admin_guard *guard;
+	struct evhttp_request *req;	/* NULL: the client left */
+	char		 name[USERS_NAME_MAX + 1];
+	char		 hash[PASSWD_HASH_SIZE];	/* as checked */
+	char		 addr[64];
+	int		 known;		/* name is an account */
 };
 
 struct admin_signin *
-admin_signin_new(const char *state_dir, int secure)
+admin_signin_new(struct event_base *base, const char *state_dir, int secure)
 {
 	struct admin_signin *g = calloc(1, sizeof *g);
 
 	if (g == NULL)
 		return NULL;
 	g->path = users_path(state_dir);
-	if (g->path == NULL) {
+	g->check = passwd_check_new(base);
+	if (g->path == NULL || g->check == NULL) {
+		passwd_check_free(g->check);
+		free(g->path);
 		free(g);
 		return NULL;
 	}
@@ -55,6 +71,7 @@ admin_signin_free(struct admin_signin *g)
 {
 	if (g == NULL)
 		return;
+	passwd_check_free(g->check);
 	free(g->path);
 	/* The hashes and session ids do not outlive the daemon's memory. */
 	memset(g, 0, sizeof *g);
@@ -187,18 +204,80 @@ signin_body(struct evhttp_request *req, json_t **root, const char **name,
 	return 0;
 }
 
-/* POST /api/session: sign in. */
+/* The client of a sign-in being checked left: keep counting it. */
+static void
+signin_gone_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct signin_wait *w = arg;
+
+	(void)evcon;
+	w->req = NULL;
+}
+
+/* The password of w was checked (ok 1 or 0), or never (-1: shutdown). */
+static void
+signin_checked(void *arg, int ok)
+{
+	struct signin_wait *w = arg;
+	struct evhttp_request *req = w->req;
+	struct admin_signin *g = w->g;
+	struct users_entry *u = NULL;
+	struct session *s;
+	unsigned failures;
+
+	if (req != NULL)
+		evhttp_connection_set_closecb(evhttp_request_get_connection(
+		    req), NULL, NULL);
+	if (ok < 0)
+		goto out;
+	/* The accounts may have changed while the password was checked. */
+	if (ok && w->known) {
+		signin_users(g);
+		u = users_find(&g->users, w->name);
+		if (u != NULL && strcmp(u->hash, w->hash) != 0)
+			u = NULL;
+	}
+	if (u == NULL) {
+		/* Counted even when the client left without waiting. */
+		failures = admin_guard_failed(w->guard, w->addr, time(NULL));
+		log_warn("admin_signin_failed", "failed sign-in from %s (%u "
+		    "failures in a row)", w->addr, failures);
+		if (req != NULL)
+			signin_error(req, 401, "wrong name or password",
+			    "用户名或密码不对");
+		goto out;
+	}
+	admin_guard_succeeded(w->guard, w->addr);
+	if (req == NULL)
+		goto out;
+	s = session_open(&g->sessions, u, time(NULL));
+	if (s == NULL) {
+		signin_error(req, 500, "no random bytes for a session",
+		    "服务器暂时无法登录，请稍后再试");
+		goto out;
+	}
+	log_msg(LOG_NOTICE, "admin_signin", (struct log_kv[]){
+	    { "PERSON", s->name } }, 1, "%s signed in from %s", s->name,
+	    w->addr);
+	signin_cookie(g, req, s->id);
+	signin_whoami(g, req, s);
+out:
+	free(w);
+}
+
+/*
+ * POST /api/session: sign in.  The password is checked on passwd_check's
+ * thread; the answer comes when it is done.
+ */
 static void
 signin_post(struct admin_signin *g, struct admin_guard *guard,
     struct evhttp_request *req, const char *addr)
 {
 	const char *name, *pw;
 	struct users_entry *u;
-	struct session *s;
+	struct signin_wait *w;
 	json_t *root;
 	size_t pwlen;
-	unsigned failures;
-	int ok;
 
 	if (signin_body(req, &root, &name, &pw, &pwlen) != 0) {
 		json_decref(root);
@@ -206,31 +285,37 @@ signin_post(struct admin_signin *g, struct admin_guard *guard,
 		    "请填写用户名和密码");
 		return;
 	}
-	signin_users(g);
-	u = users_find(&g->users, name);
-	ok = passwd_verify(pw, pwlen, u != NULL ? u->hash :
-	    PASSWD_DUMMY) && u != NULL;
-	json_decref(root);
-	if (!ok) {
-		failures = admin_guard_failed(guard, addr, time(NULL));
-		log_warn("admin_signin_failed", "failed sign-in from %s (%u "
-		    "failures in a row)", addr, failures);
-		signin_error(req, 401, "wrong name or password",
-		    "用户名或密码不对");
-		return;
-	}
-	admin_guard_succeeded(guard, addr);
-	s = session_open(&g->sessions, u, time(NULL));
-	if (s == NULL) {
-		signin_error(req, 500, "no random bytes for a session",
+	w = calloc(1, sizeof *w);
+	if (w == NULL) {
+		json_decref(root);
+		signin_error(req, 500, "out of memory",
 		    "服务器暂时无法登录，请稍后再试");
 		return;
 	}
-	log_msg(LOG_NOTICE, "admin_signin", (struct log_kv[]){
-	    { "PERSON", s->name } }, 1, "%s signed in from %s", s->name,
-	    addr);
-	signin_cookie(g, req, s->id);
-	signin_whoami(g, req, s);
+	signin_users(g);
+	u = users_find(&g->users, name);
+	w->g = g;
+	w->guard = guard;
+	w->req = req;
+	w->known = u != NULL;
+	snprintf(w->name, sizeof w->name, "%s", name);
+	/* An unknown name takes as long as a known one. */
+	snprintf(w->hash, sizeof w->hash, "%s", u != NULL ? u->hash :
+	    PASSWD_DUMMY);
+	snprintf(w->addr, sizeof w->addr, "%s", addr);
+	if (passwd_check_start(g->check, pw, pwlen, w->hash, signin_checked,
+	    w) != 0) {
+		json_decref(root);
+		free(w);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "2");
+		signin_error(req, 503, "too many sign-ins at once; try again",
+		    "同时登录的人太多，请稍后再试");
+		return;
+	}
+	json_decref(root);
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	    signin_gone_cb, w);
 }
 
 void

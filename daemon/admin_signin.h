@@ -16,18 +16,22 @@
 
 struct admin_signin;
 struct admin_guard;
+struct event_base;
 struct evhttp_request;
 
 /*
  * Accounts in state_dir/users.json; secure: the cookie carries Secure
- * (the page is reached over TLS).  NULL when out of memory.
+ * (the page is reached over TLS).  Passwords are checked on a thread of
+ * their own that reports on base.  NULL when out of memory or no thread.
  */
-struct admin_signin *admin_signin_new(const char *state_dir, int secure);
+struct admin_signin *admin_signin_new(struct event_base *base,
+	    const char *state_dir, int secure);
 void	admin_signin_free(struct admin_signin *);
 
 /*
- * Answer a request for /api/session; addr is the client's address, whose
- * failed sign-ins go through guard's back-off.
+ * Answer a request for /api/session (a sign-in later, when its password
+ * is checked; 503 when PASSWD_CHECK_QUEUE are being checked); addr is the
+ * client's address, whose failed sign-ins go through guard's back-off.
  */
 void	admin_signin_serve(struct admin_signin *, struct admin_guard *,
 	    struct evhttp_request *req, const char *addr);

@@ -6,6 +6,7 @@
 
 #include "daemon/cluster.h"
 #include "daemon/cluster_kb.h"
+#include "daemon/cluster_stats.h"
 #include "daemon/config.h"
 #include "handlers/admin/admin_api.h"
 #include "handlers/callback/wx_share_redis.h"
@@ -22,6 +23,7 @@ struct cluster {
 	struct wx_share	*share;
 	struct wx_token_share *token;
 	struct cluster_kb *kb;		/* NULL until followed */
+	struct cluster_stats *stats;	/* NULL until shared */
 };
 
 static void
@@ -88,6 +90,20 @@ cluster_follow_kb(struct cluster *c, struct event_base *base,
 	return c->kb != NULL ? 0 : -1;
 }
 
+int
+cluster_share_stats(struct cluster *c, struct event_base *base,
+    const struct config *cfg, struct dispatch *d, char **cause)
+{
+	c->stats = cluster_stats_new(base, cfg, c->redis, d, cause);
+	return c->stats != NULL ? 0 : -1;
+}
+
+const struct admin_stats_share *
+cluster_admin_stats(const struct cluster *c)
+{
+	return c != NULL ? cluster_stats_share(c->stats) : NULL;
+}
+
 void
 cluster_kb_changed(struct cluster *c)
 {
@@ -129,6 +145,7 @@ cluster_stop(struct cluster *c)
 	c->redis = NULL;
 	cluster_kb_free(c->kb);
 	c->kb = NULL;
+	cluster_stats_stop(c->stats);
 }
 
 void
@@ -137,6 +154,7 @@ cluster_free(struct cluster *c)
 	if (c == NULL)
 		return;
 	cluster_stop(c);
+	cluster_stats_free(c->stats);
 	wx_token_redis_free(c->token);
 	free(c);
 }

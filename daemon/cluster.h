@@ -13,6 +13,7 @@ struct event_base;
 struct cluster;
 struct wx_share;
 struct wx_token_share;
+struct admin_stats_share;
 
 /*
  * Connect to WXKB_REDIS (in the background: the first callbacks may be
@@ -41,6 +42,18 @@ void	cluster_kb_changed(struct cluster *);
  */
 void	cluster_admin_cfg(struct cluster *, struct admin_api_cfg *cfg);
 void	cluster_admin_attach(struct cluster *, struct admin_api *);
+
+/*
+ * Share the statistics and unanswered questions of dispatch (borrowed)
+ * with the other instances (cluster_stats.h).  Returns 0, or -1 with
+ * *cause (malloc'ed).
+ */
+struct dispatch;
+int	cluster_share_stats(struct cluster *, struct event_base *,
+	    const struct config *, struct dispatch *, char **cause);
+
+/* The cluster's merged statistics for the admin API, or NULL. */
+const struct admin_stats_share *cluster_admin_stats(const struct cluster *);
 
 /* The shared retry cache for wx_callback, or NULL without a cluster. */
 const struct wx_share *cluster_share(const struct cluster *);

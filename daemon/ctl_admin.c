@@ -110,6 +110,12 @@ ctl_stats(const struct config *cfg, int argc, char **argv)
 	q = json_object_get(j, "questions");
 	printf("%zu unanswered questions (count, question):\n",
 	    json_array_size(q));
+	/* WXKB_REDIS: the cluster's, or those last read while it is away. */
+	if (json_is_string(json_object_get(j, "cluster")))
+		printf("(%lld instances; cluster %s)\n",
+		    (long long)json_integer_value(json_object_get(j,
+		    "instances")), json_string_value(json_object_get(j,
+		    "cluster")));
 	json_array_foreach(q, i, item) {
 		const char *t = json_string_value(json_object_get(item,
 		    "text"));

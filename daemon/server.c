@@ -487,6 +487,11 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 		memset(cc.uid_key, 0, sizeof cc.uid_key);
 		goto fail;
 	}
+	if (s->cluster != NULL && cluster_share_stats(s->cluster, base, cfg,
+	    s->dispatch, cause) != 0) {
+		memset(cc.uid_key, 0, sizeof cc.uid_key);
+		goto fail;
+	}
 	cc.import_state = dispatch_import_state;
 	cc.import_arg = s->dispatch;
 	dispatch_set_share(s->dispatch, cc.share);
@@ -529,6 +534,7 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 		ac.api = active_api(s->active);
 		ac.push = active_pusher(s->active);
 		cluster_admin_cfg(s->cluster, &ac);
+		ac.stats_share = cluster_admin_stats(s->cluster);
 		s->admin_api = admin_api_new(&ac, cause, &cause2);
 		if (s->admin_api == NULL)
 			goto fail;
@@ -539,7 +545,7 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 			free(cause2);
 		}
 		s->guard = admin_guard_new(cfg->admin_hosts);
-		s->signin = admin_signin_new(cfg->state_dir,
+		s->signin = admin_signin_new(base, cfg->state_dir,
 		    config_admin_over_tls(cfg));
 		if (s->guard == NULL || s->signin == NULL)
 			fatalx("out of memory");

@@ -181,7 +181,14 @@ kb_stats_question(struct kb_stats *s, enum kb_stats_outcome o, time_t now)
 	}
 }
 
-/* Add n hits to id. */
+/* a + b, held at INT64_MAX so that it stays a JSON integer. */
+static uint64_t
+st_sum(uint64_t a, uint64_t b)
+{
+	return a > (uint64_t)INT64_MAX - b ? (uint64_t)INT64_MAX : a + b;
+}
+
+/* Add n (at most INT64_MAX) hits to id. */
 static int
 st_add(struct kb_stats *s, const char *id, uint64_t n)
 {
@@ -192,7 +199,8 @@ st_add(struct kb_stats *s, const char *id, uint64_t n)
 		return KB_ERR_SCHEMA;
 	i = st_slot(s, id);
 	if (s->slot[i] != 0) {
-		s->items[s->slot[i] - 1].hits += n;
+		s->items[s->slot[i] - 1].hits = st_sum(
+		    s->items[s->slot[i] - 1].hits, n);
 		return 0;
 	}
 	if (s->nitems == KB_STATS_ITEMS) {
@@ -344,38 +352,41 @@ st_date_shape(const char *s)
 }
 
 int
-kb_stats_load(struct kb_stats *s, const char *path, char **cause)
+kb_stats_from_json(struct kb_stats *s, const json_t *root, const char *name,
+    char **cause)
 {
 	struct kb_stats_day nd, seen, *d;
-	json_t *root = NULL, *arr, *v, *j;
+	json_t *arr, *v, *j;
 	uint64_t hits;
 	size_t i;
-	int r;
+	int r = KB_ERR_SCHEMA;
 
 	if (cause != NULL)
 		*cause = NULL;
 	st_clear(s);
-	r = file_read_json(path, KB_STATS_FILE_MAX, &root, cause);
-	if (r != KB_OK || root == NULL)
-		goto out;
-	r = KB_ERR_SCHEMA;
-	if (!json_is_integer(json_object_get(root, "version")) ||
+	if (!json_is_object(root) ||
+	    !json_is_integer(json_object_get(root, "version")) ||
 	    json_integer_value(json_object_get(root, "version")) != 1) {
-		cause_set(cause, "%s: not a statistics file (version 1)", path);
+		cause_set(cause, "%s: not a statistics file (version 1)", name);
 		goto out;
 	}
 	arr = json_object_get(root, "items");
+	if (json_array_size(arr) > KB_STATS_ITEMS ||
+	    json_array_size(json_object_get(root, "days")) > KB_STATS_DAYS) {
+		cause_set(cause, "%s: more items or days than are kept", name);
+		goto out;
+	}
 	json_array_foreach(arr, i, v) {
 		j = json_object_get(v, "id");
 		if (!json_is_string(j) || !st_valid_id(json_string_value(j),
 		    json_string_length(j)) || !st_count(v, "hits", &hits) ||
 		    kb_stats_hits(s, json_string_value(j)) != 0) {
-			cause_set(cause, "%s: items[%zu] is malformed", path, i);
+			cause_set(cause, "%s: items[%zu] is malformed", name, i);
 			goto out;
 		}
 		if (st_add(s, json_string_value(j), hits) != 0) {
 			r = KB_ERR_NOMEM;
-			cause_set(cause, "%s: out of memory", path);
+			cause_set(cause, "%s: out of memory", name);
 			goto out;
 		}
 	}
@@ -389,7 +400,7 @@ kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 		    !st_count(v, "unanswered", &nd.unanswered) ||
 		    kb_stats_day(s, json_string_value(j), &seen) != 0) {
 			cause_set(cause, "%s: days[%zu] is malformed or "
-			    "repeated", path, i);
+			    "repeated", name, i);
 			goto out;
 		}
 		d = st_day(s, json_string_value(j));
@@ -403,8 +414,47 @@ kb_stats_load(struct kb_stats *s, const char *path, char **cause)
 out:
 	if (r != 0)
 		st_clear(s);
+	return r;
+}
+
+int
+kb_stats_load(struct kb_stats *s, const char *path, char **cause)
+{
+	json_t *root = NULL;
+	int r;
+
+	if (cause != NULL)
+		*cause = NULL;
+	st_clear(s);
+	r = file_read_json(path, KB_STATS_FILE_MAX, &root, cause);
+	if (r == KB_OK && root != NULL)
+		r = kb_stats_from_json(s, root, path, cause);
 	json_decref(root);
 	return r;
+}
+
+int
+kb_stats_add(struct kb_stats *dst, const struct kb_stats *src)
+{
+	struct kb_stats_day *d;
+	size_t i;
+	int r;
+
+	for (i = 0; i < src->nitems; i++) {
+		r = st_add(dst, src->items[i].id, src->items[i].hits);
+		if (r != 0)
+			return r;
+	}
+	for (i = 0; i < src->ndays; i++) {
+		d = st_day(dst, src->days[i].date);
+		if (d == NULL)
+			continue;	/* older than all the days kept */
+		d->answered = st_sum(d->answered, src->days[i].answered);
+		d->suggested = st_sum(d->suggested, src->days[i].suggested);
+		d->unanswered = st_sum(d->unanswered,
+		    src->days[i].unanswered);
+	}
+	return 0;
 }
 
 struct kb_stats *

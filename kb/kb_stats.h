@@ -86,6 +86,21 @@ json_t	*kb_stats_json(const struct kb_stats *);
  */
 int	kb_stats_load(struct kb_stats *, const char *path, char **cause);
 
+/*
+ * Replace the contents with the document root (as kb_stats_json() makes
+ * it), checked as a file is: for one from another instance.  Returns 0,
+ * or a kb_err with *cause (malloc'ed; name says where root came from)
+ * and the statistics empty.
+ */
+int	kb_stats_from_json(struct kb_stats *, const json_t *root,
+	    const char *name, char **cause);
+
+/*
+ * Add the hits and day counts of src to dst (the merged view of several
+ * instances).  Returns 0 or KB_ERR_NOMEM.
+ */
+int	kb_stats_add(struct kb_stats *dst, const struct kb_stats *src);
+
 /* Write to path atomically, mode 0600.  Returns 0 or a kb_err + *cause. */
 int	kb_stats_save(const struct kb_stats *, const char *path, char **cause);
 

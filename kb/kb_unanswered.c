@@ -220,18 +220,29 @@ kb_unanswered_state_parse(const char *s)
 	return -1;
 }
 
-int
-kb_unanswered_set_state(struct kb_unanswered *u, const char *text,
-    enum kb_unanswered_state state, time_t now)
+/* The entry of text, or NULL with errno ENOENT. */
+static struct kb_unanswered_entry *
+un_held(struct kb_unanswered *u, const char *text)
 {
 	size_t i = un_find(u, text);
 
 	if (strlen(text) > KB_UNANSWERED_TEXT || u->slot[i] == UN_EMPTY) {
 		errno = ENOENT;
-		return KB_ERR_IO;
+		return NULL;
 	}
-	u->e[u->slot[i]].state = state;
-	u->e[u->slot[i]].state_at = now;
+	return &u->e[u->slot[i]];
+}
+
+int
+kb_unanswered_set_state(struct kb_unanswered *u, const char *text,
+    enum kb_unanswered_state state, time_t now)
+{
+	struct kb_unanswered_entry *e = un_held(u, text);
+
+	if (e == NULL)
+		return KB_ERR_IO;
+	e->state = state;
+	e->state_at = now;
 	return 0;
 }
 
@@ -324,10 +335,11 @@ un_int(json_t *q, const char *key, json_int_t min, json_int_t max,
 }
 
 int
-kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
+kb_unanswered_from_json(struct kb_unanswered *u, const json_t *root,
+    const char *name, char **cause)
 {
 	struct kb_unanswered_entry ne;
-	json_t *root = NULL, *arr, *q, *t;
+	json_t *arr, *q, *t;
 	json_int_t count, first, last, at;
 	size_t i, n;
 	int r, st;
@@ -335,20 +347,17 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 	if (cause != NULL)
 		*cause = NULL;
 	kb_unanswered_clear(u);
-	r = file_read_json(path, KB_UNANSWERED_FILE_MAX, &root, cause);
-	if (r != KB_OK || root == NULL)
-		goto out;
 	r = KB_ERR_SCHEMA;
 	if (!json_is_object(root) ||
 	    !json_is_integer(json_object_get(root, "version")) ||
 	    json_integer_value(json_object_get(root, "version")) != 1) {
 		cause_set(cause, "%s: not an unanswered-questions file "
-		    "(version 1)", path);
+		    "(version 1)", name);
 		goto out;
 	}
 	arr = json_object_get(root, "questions");
 	if (!json_is_array(arr)) {
-		cause_set(cause, "%s: \"questions\" must be an array", path);
+		cause_set(cause, "%s: \"questions\" must be an array", name);
 		goto out;
 	}
 	n = json_array_size(arr);
@@ -363,7 +372,7 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 		    json_string_length(t) > KB_UNANSWERED_TEXT ||
 		    strlen(json_string_value(t)) != json_string_length(t)) {
 			cause_set(cause, "%s: questions[%zu]: bad \"text\"",
-			    path, i);
+			    name, i);
 			goto out;
 		}
 		if (!un_int(q, "count", 1, UINT32_MAX, &count) ||
@@ -371,13 +380,13 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 		    !un_int(q, "last_seen", first, INT64_MAX, &last)) {
 			cause_set(cause, "%s: questions[%zu]: \"count\", "
 			    "\"first_seen\" and \"last_seen\" must be "
-			    "integers, count >= 1, first <= last", path, i);
+			    "integers, count >= 1, first <= last", name, i);
 			goto out;
 		}
 		un_copy(ne.text, json_string_value(t), json_string_length(t));
 		if (u->slot[un_find(u, ne.text)] != UN_EMPTY) {
 			cause_set(cause, "%s: questions[%zu]: repeated text",
-			    path, i);
+			    name, i);
 			goto out;
 		}
 		/* "state" and "state_at" are optional: older files lack them. */
@@ -389,7 +398,7 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 		    !un_int(q, "state_at", 0, INT64_MAX, &at))) {
 			cause_set(cause, "%s: questions[%zu]: \"state\" must "
 			    "be open, ignored or handled, \"state_at\" an "
-			    "integer", path, i);
+			    "integer", name, i);
 			goto out;
 		}
 		ne.count = (uint32_t)count;
@@ -403,8 +412,79 @@ kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
 out:
 	if (r != 0)
 		kb_unanswered_clear(u);
+	return r;
+}
+
+int
+kb_unanswered_load(struct kb_unanswered *u, const char *path, char **cause)
+{
+	json_t *root = NULL;
+	int r;
+
+	if (cause != NULL)
+		*cause = NULL;
+	kb_unanswered_clear(u);
+	r = file_read_json(path, KB_UNANSWERED_FILE_MAX, &root, cause);
+	if (r == KB_OK && root != NULL)
+		r = kb_unanswered_from_json(u, root, path, cause);
 	json_decref(root);
 	return r;
+}
+
+/*
+ * Take the state change (state, at) when it is the later one; a reopened
+ * question (open since the handled mark of the same second) stays open.
+ * A handled question asked again after its mark is open again.
+ */
+static void
+un_take_state(struct kb_unanswered_entry *e, enum kb_unanswered_state state,
+    time_t at)
+{
+	if (at > e->state_at || (at == e->state_at &&
+	    state == KB_UNANSWERED_OPEN)) {
+		e->state = state;
+		e->state_at = at;
+	}
+	if (e->state == KB_UNANSWERED_HANDLED && e->last_seen > e->state_at)
+		e->state = KB_UNANSWERED_OPEN;
+}
+
+void
+kb_unanswered_merge(struct kb_unanswered *dst,
+    const struct kb_unanswered *src)
+{
+	const struct kb_unanswered_entry *se;
+	struct kb_unanswered_entry *e;
+	size_t i, k;
+
+	for (i = 0; i < src->n; i++) {
+		se = &src->e[i];
+		k = un_find(dst, se->text);
+		if (dst->slot[k] == UN_EMPTY) {
+			un_insert(dst, se);
+			continue;
+		}
+		e = &dst->e[dst->slot[k]];
+		e->count = se->count > UINT32_MAX - e->count ? UINT32_MAX :
+		    e->count + se->count;
+		if (se->first_seen < e->first_seen)
+			e->first_seen = se->first_seen;
+		if (se->last_seen > e->last_seen)
+			e->last_seen = se->last_seen;
+		un_take_state(e, se->state, se->state_at);
+	}
+}
+
+int
+kb_unanswered_merge_state(struct kb_unanswered *u, const char *text,
+    enum kb_unanswered_state state, time_t at)
+{
+	struct kb_unanswered_entry *e = un_held(u, text);
+
+	if (e == NULL)
+		return KB_ERR_IO;
+	un_take_state(e, state, at);
+	return 0;
 }
 
 struct kb_unanswered *

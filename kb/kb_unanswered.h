@@ -107,6 +107,32 @@ int	kb_unanswered_load(struct kb_unanswered *, const char *path,
 	    char **cause);
 
 /*
+ * Replace the store's contents with the document root (as
+ * kb_unanswered_json() makes it), checked as a file is: for one from
+ * another instance.  Returns 0, or a kb_err with *cause (malloc'ed; name
+ * says where root came from) and the store empty.
+ */
+int	kb_unanswered_from_json(struct kb_unanswered *, const json_t *root,
+	    const char *name, char **cause);
+
+/*
+ * Merge the questions of src into dst (the view of several instances):
+ * by text, counts summed (saturating), the earliest first_seen, the
+ * latest last_seen, the latest state change; a handled question asked
+ * after its mark is open.  A full dst gives up its least-asked entries.
+ */
+void	kb_unanswered_merge(struct kb_unanswered *dst,
+	    const struct kb_unanswered *src);
+
+/*
+ * Take the state change (state at time at) of the question text when it
+ * is later than the one held.  Returns 0, or KB_ERR_IO with errno ENOENT
+ * when text is not held.
+ */
+int	kb_unanswered_merge_state(struct kb_unanswered *, const char *text,
+	    enum kb_unanswered_state state, time_t at);
+
+/*
  * Write the store to path atomically, mode 0600.  Returns 0 or a kb_err
  * with *cause (malloc'ed, caller frees).
  */

@@ -38,6 +38,7 @@ admin_api_new(const struct admin_api_cfg *cfg, char **cause, char **warning)
 	a->push = cfg->push;
 	a->cas = cfg->cas;
 	a->cas_arg = cfg->cas_arg;
+	a->stats_share = cfg->stats_share;
 	return a;
 nomem:
 	admin_api_free(a);

@@ -30,6 +30,7 @@ struct admin_api;
 struct admin_pending;
 struct wx_api;
 struct wx_push;
+struct admin_stats_share;
 
 enum admin_method {
 	ADMIN_GET = 0,
@@ -89,6 +90,8 @@ struct admin_api_cfg {
 	struct wx_push	*push;		/* with api */
 	admin_cas_fn	 cas;		/* NULL: one instance */
 	void		*cas_arg;
+	/* NULL: statistics are this instance's (admin_stats_share.h) */
+	const struct admin_stats_share *stats_share;
 };
 
 /* Who may do what: the bearer token (and a caller that says nothing) may

@@ -47,6 +47,7 @@ struct admin_api {
 	struct wx_api	*api;
 	struct wx_push	*push;
 	struct kb_history *history;
+	const struct admin_stats_share *stats_share;	/* or NULL */
 	/* Reports of ended pushes nobody waited for, for GET /api/push/KEY. */
 	struct admin_ended {
 		char		 key[ADMIN_PUSH_KEY_MAX + 1];

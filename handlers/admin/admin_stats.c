@@ -13,6 +13,7 @@
 
 #include "handlers/admin/admin_api.h"
 #include "handlers/admin/admin_int.h"
+#include "handlers/admin/admin_stats_share.h"
 #include "handlers/callback/dispatch.h"
 #include "kb/kb.h"
 #include "kb/kb_doc.h"
@@ -140,6 +141,24 @@ out:
 	kb_unref(kb);
 }
 
+/* The statistics shown: the cluster's when shared, else this instance's. */
+static json_t *
+admin_stats_view(struct admin_api *a)
+{
+	if (a->stats_share != NULL)
+		return a->stats_share->stats(a->stats_share->arg);
+	return dispatch_stats_json(a->dispatch);
+}
+
+/* The unanswered questions shown, as admin_stats_view(). */
+static json_t *
+admin_unanswered_view(struct admin_api *a)
+{
+	if (a->stats_share != NULL)
+		return a->stats_share->unanswered(a->stats_share->arg);
+	return dispatch_unanswered_json(a->dispatch, 0);
+}
+
 /*
  * GET /api/stats/unanswered: the questions, each a question the served
  * knowledge base now answers marked with "answered_by": {"id", "title"}.
@@ -155,7 +174,7 @@ admin_unanswered(struct admin_api *a, const struct admin_request *req,
 	size_t i;
 
 	(void)arg;
-	j = dispatch_unanswered_json(a->dispatch, 0);
+	j = admin_unanswered_view(a);
 	if (j == NULL)
 		j = json_pack("{sis[]}", "version", 1, "questions");
 	json_array_foreach(json_object_get(j, "questions"), i, q) {
@@ -180,7 +199,7 @@ admin_unanswered_state(struct admin_api *a, const struct admin_request *req,
 {
 	json_t *body = admin_body(req, res);
 	const char *text, *name;
-	int st;
+	int st, r;
 
 	(void)arg;
 	if (body == NULL)
@@ -192,8 +211,13 @@ admin_unanswered_state(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 400, admin_detail("state: open, ignored or "
 		    "handled"), "the body must be {\"text\": the question "
 		    "as listed, \"state\": ...}");
-	} else if (dispatch_unanswered_set_state(a->dispatch, text, st,
-	    req->now) != 0) {
+	} else if ((r = a->stats_share != NULL ?
+	    a->stats_share->set_state(a->stats_share->arg, text, st,
+	    req->now) : dispatch_unanswered_set_state(a->dispatch, text, st,
+	    req->now)) == -2) {
+		admin_errorf(res, 503, NULL, "too many changes wait for the "
+		    "cluster's shared store (Redis): try again later");
+	} else if (r != 0) {
 		admin_errorf(res, 404, NULL, "no such question in the list");
 	} else {
 		admin_reply(res, 200, json_pack("{ssss}", "text", text, "state",
@@ -231,7 +255,7 @@ admin_stats_items(struct admin_api *a, const struct admin_request *req,
 	(void)arg;
 	if (admin_current(a, res) != 0)
 		return;
-	stats = dispatch_stats_json(a->dispatch);
+	stats = admin_stats_view(a);
 	if (stats == NULL)
 		stats = json_pack("{s[]s[]}", "items", "days");
 	byid = json_object();
@@ -259,8 +283,10 @@ admin_stats_items(struct admin_api *a, const struct admin_request *req,
 		    json_object_get(it, "id"), "title", json_object_get(it,
 		    "title"), "hits", order[i].hits));
 	}
-	admin_reply(res, 200, json_pack("{sOsO}", "items", items, "days",
-	    json_object_get(stats, "days")));
+	admin_reply(res, 200, json_pack("{sOsOsO*sO*}", "items", items,
+	    "days", json_object_get(stats, "days"), "cluster",
+	    json_object_get(stats, "cluster"), "instances",
+	    json_object_get(stats, "instances")));
 out:
 	free(order);
 	json_decref(items);
@@ -406,8 +432,8 @@ admin_stats_export(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 400, NULL, "month: must be YYYY-MM");
 		return;
 	}
-	stats = dispatch_stats_json(a->dispatch);
-	un = dispatch_unanswered_json(a->dispatch, 0);
+	stats = admin_stats_view(a);
+	un = admin_unanswered_view(a);
 	f = open_memstream(&buf, &size);
 	if (f == NULL) {
 		admin_errorf(res, 500, NULL, "out of memory");

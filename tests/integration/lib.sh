@@ -52,10 +52,15 @@ finish() {
 	exit $?
 }
 
+# A free loopback port below the kernel's range of outgoing local ports:
+# there, a busy machine's own connections cannot take it between our
+# probe and the bind.
 free_port() {
-	local p
+	local p low=32768
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	[ "$low" -gt 12000 ] 2>/dev/null || low=32768
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % (low - 10000)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return

@@ -91,6 +91,17 @@ function el(tag, attrs, ...kids) {
 	return n;
 }
 
+// Loads of one view may overlap (a filter changed while the last one is
+// on its way): ticket('name') before the request, and after it fill the
+// view only while the ticket is still current, or an older answer would
+// overwrite a newer one or add its rows twice.
+const ticketSeq = {};
+function ticket(name) {
+	const n = (ticketSeq[name] || 0) + 1;
+	ticketSeq[name] = n;
+	return () => ticketSeq[name] === n;
+}
+
 function clear(n) {
 	n.replaceChildren();
 	return n;

@@ -6,15 +6,19 @@
 // ---------------------------------------------------------------- history
 
 async function loadHistory() {
+	const current = ticket('history');
 	setMsg($('history-error'), '');
-	const tb = clear($('history-body'));
 	let r;
 	try {
 		r = await api('GET', '/api/kb/history');
 	} catch (e) {
-		report(e, $('history-error'));
+		if (current())
+			report(e, $('history-error'));
 		return;
 	}
+	if (!current())
+		return;
+	const tb = clear($('history-body'));
 	const vs = Array.isArray(r.versions) ? r.versions : [];
 	if (r.revision !== undefined)
 		state.kbRevision = r.revision;

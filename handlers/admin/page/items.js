@@ -15,6 +15,7 @@ async function loadItems() {
 }
 
 async function search() {
+	const current = ticket('search');
 	const q = $('search').value.trim();
 	setMsg($('list-error'), '');
 	let items = state.items;
@@ -24,10 +25,13 @@ async function search() {
 			    `/api/kb/items?q=${encodeURIComponent(q)}`);
 			items = Array.isArray(r.items) ? r.items : [];
 		} catch (e) {
-			report(e, $('list-error'));
+			if (current())
+				report(e, $('list-error'));
 			items = [];
 		}
 	}
+	if (!current())
+		return;
 	state.listed = items;
 	renderList();
 }

@@ -127,6 +127,8 @@ async function loadStats() {
 		report(e, $('stats-error'));
 		return;
 	}
+	// With several servers: the figures of the others may be old.
+	show($('stats-degraded'), r.cluster === 'degraded');
 	statsData = {
 		items: Array.isArray(r.items) ? r.items : [],
 		days: Array.isArray(r.days) ? r.days : [],

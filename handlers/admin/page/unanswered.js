@@ -48,18 +48,24 @@ async function setQuestionState(text, st) {
 }
 
 async function loadUnanswered() {
+	const current = ticket('unanswered');
 	setMsg($('unanswered-error'), '');
-	const tb = clear($('unanswered-body'));
 	let r;
 	try {
 		r = await api('GET', '/api/stats/unanswered');
 	} catch (e) {
-		report(e, $('unanswered-error'));
+		if (current())
+			report(e, $('unanswered-error'));
 		return;
 	}
+	if (!current())
+		return;
+	const tb = clear($('unanswered-body'));
 	const want = $('unanswered-filter').value;
 	const all = (Array.isArray(r.questions) ? r.questions : [])
 		.slice().sort((a, b) => (b.count || 0) - (a.count || 0));
+	// With several servers: the others' questions may be old.
+	show($('unanswered-degraded'), r.cluster === 'degraded');
 	// An answered question is done, whatever its mark.
 	const stateOf = (q) => (q.answered_by && (q.state || 'open') === 'open' ? 'handled' : q.state || 'open');
 	const qs = all.filter((q) => want === 'all' || stateOf(q) === want);
