@@ -1,4 +1,4 @@
-# Shared by the tests of several instances (cluster.sh, cluster_kb.sh),
+# Shared by the tests of several instances (cluster*.sh),
 # after lib.sh: a private redis-server on a unix socket in the test's own
 # directory, never the system's, never a TCP port.  Sets REDIS_DIR, SOCK
 # and REDIS_PID; the caller kills REDIS_PID on exit.
@@ -16,12 +16,13 @@ rcli() {
 	redis-cli -s "$SOCK" "$@"
 }
 
-# start_redis: until it answers PING (bounded: 5 s).
+# start_redis [OPTION VALUE...]: until it answers PING (bounded: 5 s);
+# the options are added to (and override) redis-server's below.
 start_redis() {
 	mkdir -p "$REDIS_DIR"
 	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
 	    --dir "$REDIS_DIR" --save '' --appendonly no \
-	    --maxmemory-policy noeviction >>"$REDIS_DIR/log" 2>&1 &
+	    --maxmemory-policy noeviction "$@" >>"$REDIS_DIR/log" 2>&1 &
 	REDIS_PID=$!
 	for _ in $(seq 1 50); do
 		[ "$(rcli ping 2>/dev/null)" = PONG ] && return 0
