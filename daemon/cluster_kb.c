@@ -57,18 +57,20 @@
  * history with the note (at most cap kept), the document is set and the
  * revision published: "won".  An empty Redis (restarted without its
  * data: no kb:rev) takes any revision, 0 too; one already at or past it
- * answers "old".
+ * answers "old".  Base -1 seeds: the newer revision wins, no history.
  */
 static const char cluster_kb_save_lua[] = CLUSTER_KB_SINCE_LUA
     "local have = redis.call('GET', KEYS[1])\n"
     "local cur = tonumber(have or '0')\n"
     "local base = tonumber(ARGV[1])\n"
-    "if have and cur ~= base then return since('lost', cur, base) end\n"
+    "if have and base >= 0 and cur ~= base then\n"
+    "  return since('lost', cur, base)\n"
+    "end\n"
     "if have and tonumber(ARGV[2]) <= cur then\n"
     "  return {'old', tostring(cur)}\n"
     "end\n"
     "local old = redis.call('GET', KEYS[2])\n"
-    "if old then\n"
+    "if old and base >= 0 then\n"
     "  redis.call('LPUSH', KEYS[4], ARGV[4] .. '\\n' .. old)\n"
     "  redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[5]) - 1)\n"
     "end\n"
@@ -349,11 +351,13 @@ cluster_kb_publish_cb(void *arg, const redisReply *reply)
 
 /*
  * Offer the local file to the cluster when it is newer than what this
- * instance last saw there, or (empty) when Redis has none: so that the
- * first edit's version is kept there even at revision 0.
+ * instance last saw there (compare-and-set on that), or seed it: when
+ * Redis has none (so that the first edit's version is kept there even at
+ * revision 0), or one older than this instance saw (Redis lost its data
+ * and another instance seeded it first), the newer wins.
  */
 static void
-cluster_kb_offer(struct cluster_kb *ck, int empty)
+cluster_kb_offer(struct cluster_kb *ck, int seed)
 {
 	struct kb_history_entry note;
 	char *buf;
@@ -364,13 +368,13 @@ cluster_kb_offer(struct cluster_kb *ck, int empty)
 	    cluster_kb_local(ck, &buf, &len, &rev) != 0)
 		return;
 	/* An admin's edit is in Redis already; the file was not changed. */
-	if (rev > ck->seen || empty) {
+	if (rev > ck->seen || seed) {
 		memset(&note, 0, sizeof note);
 		note.revision = rev;
 		note.saved = time(NULL);
 		snprintf(note.action, sizeof note.action, "file");
-		if (cluster_kb_send(ck, ck->seen, buf, len, &note,
-		    cluster_kb_publish_cb) == 0)
+		if (cluster_kb_send(ck, seed ? -1 : ck->seen, buf, len,
+		    &note, cluster_kb_publish_cb) == 0)
 			ck->publishing = rev > 0 ? rev : -1;
 	}
 	free(buf);
@@ -472,8 +476,11 @@ cluster_kb_check_cb(void *arg, const redisReply *reply)
 			cluster_kb_check(ck, 1);
 			return;
 		}
-		/* Ours is newer: the cluster should have it. */
-		cluster_kb_publish(ck);
+		/*
+		 * Ours is newer: the cluster should have it; seeded when the
+		 * cluster went back behind what this instance saw there.
+		 */
+		cluster_kb_offer(ck, r < ck->seen);
 		return;
 	}
 	if (strcmp(status, "newer") == 0)

@@ -274,6 +274,21 @@ is "$STATUS" 503 "on either instance"
 is "$(cat "$WORK/A/state/kb.json" "$WORK/B/state/kb.json" | md5sum)" "$sum" "the file is unchanged on both"
 start_redis
 ok $? "Redis restarts (empty)"
+# An older knowledge base seeded there first (as by an instance that was
+# behind): the instances put back their newer one, never take it.
+rcli set "${PREFIX}kb:doc" '{"version":1,"revision":1,"items":[{"id":"hours","title":"办公时间","keywords":["办公时间"],"reply":{"type":"text","content":"旧的种子"}}]}' >/dev/null
+rcli set "${PREFIX}kb:rev" 1 >/dev/null
+newest=1
+for _ in $(seq 1 100); do
+	[ "$(rcli get "${PREFIX}kb:rev")" = "$(kb_rev A)" ] &&
+	    [ "$(kb_rev A)" = "$(kb_rev B)" ] && [ "$(kb_rev A)" -gt 1 ] &&
+	    { newest=0; break; }
+	sleep 0.1
+done
+ok "$newest" "a Redis seeded with an older revision gets the instances' newer one back"
+api B GET /api/kb/items/hours
+echo "$BODY" | grep -q 旧的种子
+ok $((! $?)) "and no instance serves the older one"
 up=1
 for _ in $(seq 1 100); do
 	api A PUT /api/kb/items/hours "$rev" "$(item_body 恢复后保存)"
