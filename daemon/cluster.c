@@ -8,6 +8,7 @@
 #include "daemon/cluster_kb.h"
 #include "daemon/cluster_stats.h"
 #include "daemon/config.h"
+#include "handlers/admin/admin_api.h"
 #include "handlers/callback/wx_share_redis.h"
 #include "handlers/wechat/wx_token_redis.h"
 #include "lib/log.h"
@@ -108,6 +109,22 @@ cluster_kb_changed(struct cluster *c)
 {
 	if (c != NULL)
 		cluster_kb_publish(c->kb);
+}
+
+void
+cluster_admin_cfg(struct cluster *c, struct admin_api_cfg *cfg)
+{
+	if (c == NULL || c->kb == NULL)
+		return;
+	cfg->cas = cluster_kb_save;
+	cfg->cas_arg = c->kb;
+}
+
+void
+cluster_admin_attach(struct cluster *c, struct admin_api *a)
+{
+	if (c != NULL)
+		cluster_kb_attach(c->kb, a);
 }
 
 int

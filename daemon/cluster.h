@@ -6,6 +6,8 @@
 #ifndef CLUSTER_H
 #define CLUSTER_H
 
+struct admin_api;
+struct admin_api_cfg;
 struct config;
 struct event_base;
 struct cluster;
@@ -32,6 +34,14 @@ int	cluster_follow_kb(struct cluster *, struct event_base *,
 
 /* The local knowledge base changed: publish it to the other instances. */
 void	cluster_kb_changed(struct cluster *);
+
+/*
+ * The admin API's writes go through the cluster (cfg->cas), and the
+ * changes the others make are kept in its history (attach, once made).
+ * Without a cluster, nothing.
+ */
+void	cluster_admin_cfg(struct cluster *, struct admin_api_cfg *cfg);
+void	cluster_admin_attach(struct cluster *, struct admin_api *);
 
 /*
  * Share the statistics and unanswered questions of dispatch (borrowed)

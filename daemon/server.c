@@ -533,10 +533,12 @@ server_new(struct event_base *base, const struct config *cfg, char **cause,
 		ac.reload_arg = s;
 		ac.api = active_api(s->active);
 		ac.push = active_pusher(s->active);
+		cluster_admin_cfg(s->cluster, &ac);
 		ac.stats_share = cluster_admin_stats(s->cluster);
 		s->admin_api = admin_api_new(&ac, cause, &cause2);
 		if (s->admin_api == NULL)
 			goto fail;
+		cluster_admin_attach(s->cluster, s->admin_api);
 		if (cause2 != NULL) {
 			log_warn("state_error", "knowledge-base history: %s",
 			    cause2);

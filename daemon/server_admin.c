@@ -231,9 +231,8 @@ server_admin_api(struct server *s, struct evhttp_request *req,
 	 */
 	if (cluster_degraded(s->cluster) && ar.method != ADMIN_GET &&
 	    strncmp(path, "/api/kb", 7) == 0) {
-		static const char away[] = "{\"error\":\"共享存储（Redis）"
-		    "暂时无法连接，为避免各服务器内容不一致，暂停保存修改。"
-		    "请稍后重试；居民的提问照常回答。\"}\n";
+		static const char away[] = "{\"error\":\""
+		    ADMIN_API_AWAY_ZH "\"}\n";
 
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", "10");

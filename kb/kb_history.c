@@ -152,11 +152,64 @@ hi_version_path(const struct kb_history *h, int64_t rev, char *buf,
 	snprintf(buf, size, "%s/kb-%" PRId64 ".json", h->dir, rev);
 }
 
+int
+kb_history_entry_parse(const json_t *v, struct kb_history_entry *e)
+{
+	const json_t *j;
+
+	memset(e, 0, sizeof *e);
+	j = json_object_get(v, "revision");
+	if (!json_is_integer(j) || json_integer_value(j) < 0 ||
+	    json_integer_value(j) > KB_DOC_MAX_REVISION)
+		return -1;
+	e->revision = json_integer_value(j);
+	j = json_object_get(v, "saved");
+	if (!json_is_integer(j) || json_integer_value(j) < 0)
+		return -1;
+	e->saved = (time_t)json_integer_value(j);
+	j = json_object_get(v, "action");
+	if (!json_is_string(j) || !hi_action_known(json_string_value(j)))
+		return -1;
+	snprintf(e->action, sizeof e->action, "%s", json_string_value(j));
+	j = json_object_get(v, "item");
+	if (json_is_string(j) && json_string_length(j) <= KB_MAX_ID)
+		snprintf(e->item, sizeof e->item, "%s", json_string_value(j));
+	j = json_object_get(v, "by");
+	if (json_is_string(j) && json_string_length(j) <= KB_HISTORY_BY_MAX)
+		snprintf(e->by, sizeof e->by, "%s", json_string_value(j));
+	j = json_object_get(v, "restored");
+	if (json_is_integer(j) && json_integer_value(j) >= 0 &&
+	    json_integer_value(j) <= KB_DOC_MAX_REVISION)
+		e->restored = json_integer_value(j);
+	return 0;
+}
+
+json_t *
+kb_history_entry_json(const struct kb_history_entry *e)
+{
+	json_t *v;
+
+	v = json_pack("{sIsIss}", "revision", (json_int_t)e->revision,
+	    "saved", (json_int_t)e->saved, "action", e->action);
+	if (v == NULL)
+		return NULL;
+	if ((e->item[0] != '\0' && json_object_set_new(v, "item",
+	    json_string(e->item)) != 0) || (e->restored != 0 &&
+	    json_object_set_new(v, "restored",
+	    json_integer(e->restored)) != 0) ||
+	    (e->by[0] != '\0' && json_object_set_new(v, "by",
+	    json_string(e->by)) != 0)) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
 static int
 hi_load_index(struct kb_history *h, char **cause)
 {
 	struct kb_history_entry e;
-	json_t *root = NULL, *arr, *v, *j;
+	json_t *root = NULL, *arr, *v;
 	size_t i;
 	int r;
 
@@ -171,34 +224,8 @@ hi_load_index(struct kb_history *h, char **cause)
 		goto out;
 	}
 	json_array_foreach(arr, i, v) {
-		memset(&e, 0, sizeof e);
-		j = json_object_get(v, "revision");
-		if (!json_is_integer(j) || json_integer_value(j) < 0 ||
-		    json_integer_value(j) > KB_DOC_MAX_REVISION)
+		if (kb_history_entry_parse(v, &e) != 0)
 			goto bad;
-		e.revision = json_integer_value(j);
-		j = json_object_get(v, "saved");
-		if (!json_is_integer(j) || json_integer_value(j) < 0)
-			goto bad;
-		e.saved = (time_t)json_integer_value(j);
-		j = json_object_get(v, "action");
-		if (!json_is_string(j) ||
-		    !hi_action_known(json_string_value(j)))
-			goto bad;
-		snprintf(e.action, sizeof e.action, "%s",
-		    json_string_value(j));
-		j = json_object_get(v, "item");
-		if (json_is_string(j) && json_string_length(j) <= KB_MAX_ID)
-			snprintf(e.item, sizeof e.item, "%s",
-			    json_string_value(j));
-		j = json_object_get(v, "by");
-		if (json_is_string(j) &&
-		    json_string_length(j) <= KB_HISTORY_BY_MAX)
-			snprintf(e.by, sizeof e.by, "%s", json_string_value(j));
-		j = json_object_get(v, "restored");
-		if (json_is_integer(j) && json_integer_value(j) >= 0 &&
-		    json_integer_value(j) <= KB_DOC_MAX_REVISION)
-			e.restored = json_integer_value(j);
 		hi_note(h, &e);
 	}
 	r = 0;
@@ -287,7 +314,6 @@ kb_history_max(const struct kb_history *h)
 static json_t *
 hi_index_json(const struct kb_history *h)
 {
-	const struct kb_history_entry *e;
 	json_t *root, *arr, *v;
 	size_t i;
 
@@ -298,18 +324,8 @@ hi_index_json(const struct kb_history *h)
 	    json_object_set(root, "versions", arr) != 0)
 		goto fail;
 	for (i = 0; i < h->n; i++) {
-		e = &h->e[i];
-		v = json_pack("{sIsIss}", "revision", (json_int_t)e->revision,
-		    "saved", (json_int_t)e->saved, "action", e->action);
-		if (v == NULL)
-			goto fail;
-		if ((e->item[0] != '\0' && json_object_set_new(v, "item",
-		    json_string(e->item)) != 0) || (e->restored != 0 &&
-		    json_object_set_new(v, "restored",
-		    json_integer(e->restored)) != 0) ||
-		    (e->by[0] != '\0' && json_object_set_new(v, "by",
-		    json_string(e->by)) != 0) ||
-		    json_array_append_new(arr, v) != 0)
+		v = kb_history_entry_json(&h->e[i]);
+		if (v == NULL || json_array_append_new(arr, v) != 0)
 			goto fail;
 	}
 	json_decref(arr);

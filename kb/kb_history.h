@@ -41,6 +41,20 @@ struct kb_history_entry {
 struct kb_history;
 
 /*
+ * One note as the index keeps it: {"revision", "saved" (seconds since
+ * the epoch), "action", and "item", "restored", "by" when set}.  A new
+ * reference, or NULL when out of memory.
+ */
+json_t	*kb_history_entry_json(const struct kb_history_entry *);
+
+/*
+ * The note v (as kb_history_entry_json() makes it, from any source: it is
+ * checked) into *e.  Returns 0, or -1 when it is not one; strings too long
+ * are left empty.
+ */
+int	kb_history_entry_parse(const json_t *v, struct kb_history_entry *e);
+
+/*
  * The history under state_dir (the directory is made by the first
  * kb_history_push(); temporary files of saves killed half-way are
  * removed).  NULL only when out of memory.  An index that

@@ -36,6 +36,8 @@ admin_api_new(const struct admin_api_cfg *cfg, char **cause, char **warning)
 	a->reload_arg = cfg->reload_arg;
 	a->api = cfg->api;
 	a->push = cfg->push;
+	a->cas = cfg->cas;
+	a->cas_arg = cfg->cas_arg;
 	a->stats_share = cfg->stats_share;
 	return a;
 nomem:
@@ -49,6 +51,7 @@ admin_api_free(struct admin_api *a)
 {
 	if (a == NULL)
 		return;
+	admin_save_clear(a);
 	admin_file_clear(&a->cur);
 	admin_pushes_clear(a);
 	kb_history_free(a->history);
@@ -205,7 +208,11 @@ admin_api_serve(struct admin_api *a, const struct admin_request *req,
 		goto answer;
 	if (fn != NULL) {
 		fn(a, req, seg, &res);
-		goto answer;
+		/* A write the other instances must take first answers later. */
+		if (!admin_save_waiting(a))
+			goto answer;
+		admin_result_cleanup(&res);
+		afn = admin_save_send;
 	}
 	p = calloc(1, sizeof *p);
 	if (p == NULL) {
@@ -234,15 +241,30 @@ admin_pending_finish(struct admin_pending *p, int status, json_t *j)
 	struct admin_result res;
 
 	memset(&res, 0, sizeof res);
-	snprintf(res.person, sizeof res.person, "%s", p->person);
 	admin_reply(&res, status, j);
+	admin_pending_result(p, &res);
+}
+
+void
+admin_pending_result(struct admin_pending *p, struct admin_result *res)
+{
+	snprintf(res->person, sizeof res->person, "%s", p->person);
 	if (!p->gone)
-		p->done(p->arg, &res);
-	admin_result_cleanup(&res);
+		p->done(p->arg, res);
+	admin_result_cleanup(res);
 	if (p->serving)
 		p->finished = 1;
 	else
 		free(p);
+}
+
+int
+admin_api_keep(struct admin_api *a, int64_t old_rev, const char *old,
+    size_t len, const struct kb_history_entry *next, char **cause)
+{
+	/* The file is about to change under the cached copy. */
+	admin_file_clear(&a->cur);
+	return kb_history_push(a->history, old_rev, old, len, 0, next, cause);
 }
 
 void

@@ -9,7 +9,8 @@
  * validates the result exactly as `wxkbctl check` does (kb_load_buffer),
  * keeps the version it replaces (kb_history), replaces the file
  * atomically and has it served as a new generation, and only then
- * answers.  Requests are handled one at a time (the admin listener runs
+ * answers.  With other instances (cfg->cas) the cluster takes the edit
+ * first, and the answer waits for it.  Requests are handled one at a time (the admin listener runs
  * on the main loop): not thread-safe.
  */
 #ifndef ADMIN_API_H
@@ -46,6 +47,39 @@ enum admin_method {
  */
 typedef int (*admin_reload_fn)(void *arg, uint64_t *generation);
 
+/*
+ * What the answer to the saying of an edit by the other instances is.
+ * WON: the cluster holds it now; LOST: another instance saved first (and
+ * this one now serves that version); AWAY: Redis did not answer.
+ */
+enum admin_cas {
+	ADMIN_CAS_WON = 0,
+	ADMIN_CAS_LOST,
+	ADMIN_CAS_AWAY,
+};
+
+/*
+ * Called once with the outcome of an admin_cas_fn.  After WON it saves
+ * the edit here and returns 0, or -1 when that failed (the caller then
+ * brings the cluster's version here); otherwise 0.
+ */
+typedef int (*admin_cas_done_fn)(void *arg, enum admin_cas outcome);
+
+/*
+ * With other instances: make doc (len bytes, revision note->revision,
+ * made as note says from revision base) the cluster's knowledge base
+ * only if the cluster is still at base.  Returns 0 and done(done_arg,
+ * outcome) is called once, later; or -1 when it cannot be asked now.
+ */
+struct kb_history_entry;
+typedef int (*admin_cas_fn)(void *arg, int64_t base, const char *doc,
+    size_t len, const struct kb_history_entry *note, admin_cas_done_fn done,
+    void *done_arg);
+
+/* The answer to an edit while the other instances cannot be reached. */
+#define ADMIN_API_AWAY_ZH	"共享存储（Redis）暂时无法连接，为避免各服务器" \
+	"内容不一致，暂停保存修改。请稍后重试；居民的提问照常回答。"
+
 struct admin_api_cfg {
 	const char	*kb_path;	/* WXKB_KB */
 	const char	*state_dir;	/* WXKB_STATE_DIR: history/ */
@@ -54,6 +88,8 @@ struct admin_api_cfg {
 	void		*reload_arg;
 	struct wx_api	*api;		/* NULL: the WeChat API is off */
 	struct wx_push	*push;		/* with api */
+	admin_cas_fn	 cas;		/* NULL: one instance */
+	void		*cas_arg;
 	/* NULL: statistics are this instance's (admin_stats_share.h) */
 	const struct admin_stats_share *stats_share;
 };
@@ -133,6 +169,14 @@ struct admin_api *admin_api_new(const struct admin_api_cfg *cfg,
 void	admin_api_free(struct admin_api *);
 
 /*
+ * An edit made on another instance: keep the version it replaced (old,
+ * len bytes, revision old_rev) with its note next in this history, as
+ * that instance kept it.  Returns 0, or -1 with *cause (malloc'ed).
+ */
+int	admin_api_keep(struct admin_api *, int64_t old_rev, const char *old,
+	    size_t len, const struct kb_history_entry *next, char **cause);
+
+/*
  * Where an answer goes: called once with the result, which done may take
  * over (zero what it takes); the rest is released after the call.
  */
@@ -141,7 +185,8 @@ typedef void (*admin_done_fn)(void *arg, struct admin_result *res);
 /*
  * Answer req through the one route table of /api/: done(arg, res) is
  * called once, before this returns for most routes and later for those
- * that wait for WeChat (push, menu, import).  Returns NULL when answered,
+ * that wait for WeChat (push, menu, import) and, with cfg->cas, for the
+ * knowledge-base writes.  Returns NULL when answered,
  * else the pending answer, to be cancelled with admin_pending_cancel() if
  * the client leaves first (done is then never called).
  */

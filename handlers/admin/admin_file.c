@@ -1,8 +1,8 @@
 /*
  * admin_file — the knowledge-base file as the admin API sees it: the
  * cached copy of the live file, its revision, items as answered, and
- * admin_commit(), through which every write is validated, kept in the
- * history, saved and served alike.
+ * the two halves of a write (validate; keep, save and serve), through
+ * which every write goes alike (admin_save.c joins them).
  */
 #include <sys/stat.h>
 
@@ -161,49 +161,67 @@ admin_file_holds(const char *path, const char *text, size_t len)
 }
 
 /*
- * Make doc the live file as revision what->revision: validate it exactly
- * as `wxkbctl check`, keep the version it replaces, replace the file, and
- * serve it.  Returns 0 with *generation and the loader's warnings (a new
- * array in *warnings); or -1 with res filled, the file and the generation
- * as they were.
+ * The first half of a write: doc as revision what->revision, validated
+ * exactly as `wxkbctl check`.  Returns 0 with the text to save (*text,
+ * malloc'ed), the note to keep (what, by the request's person) and the
+ * loader's warnings (a new array); or -1 with res filled (422, 500).
  */
 int
-admin_commit(struct admin_api *a, json_t *doc,
+admin_commit_prepare(struct admin_api *a, json_t *doc,
     const struct kb_history_entry *what, struct admin_result *res,
-    uint64_t *generation, json_t **warnings)
+    char **text, size_t *len, struct kb_history_entry *note,
+    json_t **warnings)
 {
-	struct kb_history_entry note;
 	struct kb_diag diag;
 	struct kb *kb = NULL;
-	char *text, *cause = NULL;
-	size_t len;
-	mode_t mode = a->cur.st.st_mode & 0777;
-	int r = -1;
 
+	*text = NULL;
 	*warnings = NULL;
-	memset(&diag, 0, sizeof diag);
-	note = *what;
-	snprintf(note.by, sizeof note.by, "%s", a->person);
+	*note = *what;
+	snprintf(note->by, sizeof note->by, "%s", a->person);
 	if (what->revision > KB_DOC_MAX_REVISION ||
 	    kb_doc_set_revision(doc, what->revision) != 0) {
 		admin_errorf(res, 500, NULL, "no revision left to give");
 		return -1;
 	}
-	text = kb_doc_dump(doc, &len);
-	if (text == NULL) {
+	*text = kb_doc_dump(doc, len);
+	if (*text == NULL) {
 		admin_errorf(res, 500, NULL, "out of memory");
 		return -1;
 	}
-	if (kb_load_buffer(text, len, 0, &kb, &diag) != KB_OK) {
+	memset(&diag, 0, sizeof diag);
+	if (kb_load_buffer(*text, *len, 0, &kb, &diag) != KB_OK) {
 		admin_errorf(res, 422, admin_diag_details(&diag, 0),
 		    "the change would make the knowledge base invalid; "
 		    "nothing was saved");
-		goto out;
+		kb_diag_cleanup(&diag);
+		free(*text);
+		*text = NULL;
+		return -1;
 	}
 	kb_unref(kb);
 	*warnings = admin_diag_details(&diag, 1);
+	kb_diag_cleanup(&diag);
+	return 0;
+}
+
+/*
+ * The second half: keep the version a->cur holds with the note, replace
+ * the file with text, and serve it.  Returns 0 with *generation, or -1
+ * with res filled (507, 500) and the file and the generation as they
+ * were.  a->cur is read afresh next.
+ */
+int
+admin_commit_finish(struct admin_api *a, const char *text, size_t len,
+    const struct kb_history_entry *note, struct admin_result *res,
+    uint64_t *generation)
+{
+	char *cause = NULL;
+	mode_t mode = a->cur.st.st_mode & 0777;
+	int r = -1;
+
 	if (kb_history_push(a->history, kb_doc_revision(a->cur.doc),
-	    a->cur.buf, a->cur.len, a->cur.st.st_mtime, &note, &cause) != 0) {
+	    a->cur.buf, a->cur.len, a->cur.st.st_mtime, note, &cause) != 0) {
 		admin_errorf(res, 507, admin_detail(cause),
 		    "the change could not be saved: the previous version "
 		    "cannot be kept in the state dir; the knowledge base is "
@@ -240,15 +258,9 @@ admin_commit(struct admin_api *a, json_t *doc,
 	}
 	r = 0;
 out:
-	if (r != 0) {
-		json_decref(*warnings);
-		*warnings = NULL;
-	}
 	/* Whatever happened, read the file afresh next time. */
 	admin_file_clear(&a->cur);
-	kb_diag_cleanup(&diag);
 	free(cause);
-	free(text);
 	return r;
 }
 
@@ -291,21 +303,4 @@ admin_written_item(int64_t rev, uint64_t generation, json_t *warnings,
 		return NULL;
 	}
 	return j;
-}
-
-int
-admin_commit_item(struct admin_api *a, json_t *doc,
-    const struct kb_history_entry *what, const char *action, int64_t rev,
-    time_t now, int status, struct admin_result *res)
-{
-	json_t *warnings;
-	uint64_t gen;
-
-	if (admin_commit(a, doc, what, res, &gen, &warnings) != 0)
-		return -1;
-	admin_etag(res, what->revision);
-	admin_reply(res, status, admin_written_item(what->revision, gen,
-	    warnings, admin_item(kb_doc_find(doc, what->item, NULL), now)));
-	admin_audit(res, action, what->item, rev, what->revision);
-	return 0;
 }

@@ -37,6 +37,8 @@ struct admin_file {
 	struct stat	 st;		/* of the file read */
 };
 
+struct admin_save;
+
 struct admin_api {
 	char		*kb_path;
 	struct dispatch	*dispatch;
@@ -55,6 +57,9 @@ struct admin_api {
 	struct admin_file	 cur;
 	/* The person of the request being served, for the history. */
 	char		 person[ADMIN_PERSON_MAX + 1];
+	admin_cas_fn	 cas;		/* NULL: one instance */
+	void		*cas_arg;
+	struct admin_save *saving;	/* the write waiting on the cluster */
 };
 
 /* One route for one method; arg is the path segment matched by '*'. */
@@ -77,6 +82,9 @@ typedef void (*admin_async_fn)(struct admin_api *,
 
 /* Answer p with status and j (stolen), and forget p. */
 void	admin_pending_finish(struct admin_pending *p, int status, json_t *j);
+
+/* Answer p with res (its person set here; released), and forget p. */
+void	admin_pending_result(struct admin_pending *p, struct admin_result *res);
 
 /* Forget the cached file: the next admin_current() reads it again. */
 void	admin_file_clear(struct admin_file *);
@@ -156,24 +164,44 @@ int	admin_param(const char *query, const char *name, char *buf,
 json_t	*admin_diag_details(const struct kb_diag *, int warnings);
 
 /*
- * Make doc the live file as revision what->revision: validate it exactly
- * as `wxkbctl check`, keep the version it replaces, replace the file, and
- * serve it.  Returns 0 with *generation and the loader's warnings (a new
- * array in *warnings); or -1 with the answer filled (422, 507, 500) and
- * the file and the generation as they were.  a->cur is read afresh next.
+ * A write in two halves (admin_file.c): prepare validates doc as revision
+ * what->revision and gives its text, the note and the loader's warnings;
+ * finish keeps the version a->cur holds, saves text and serves it.  See
+ * there.
  */
-int	admin_commit(struct admin_api *, json_t *doc,
+int	admin_commit_prepare(struct admin_api *, json_t *doc,
 	    const struct kb_history_entry *what, struct admin_result *,
-	    uint64_t *generation, json_t **warnings);
+	    char **text, size_t *len, struct kb_history_entry *note,
+	    json_t **warnings);
+int	admin_commit_finish(struct admin_api *, const char *text, size_t len,
+	    const struct kb_history_entry *note, struct admin_result *,
+	    uint64_t *generation);
 
 /*
- * admin_commit() of a change to the item what->item, answered with status
- * and the item as written, and audited as action from revision rev.
- * Returns 0, or -1 with the answer filled.
+ * Save doc (borrowed) as the change what made from revision old_rev, and
+ * answer status with the revision (and the item what->item when
+ * with_item), audited (admin_save.c).  One instance: done here; returns
+ * 0 with res filled, or -1 with the error.  With other instances the
+ * cluster must take it first: returns 0 with res untouched and
+ * admin_save_waiting() true; the route's caller then hands the answer to
+ * admin_save_send().
  */
-int	admin_commit_item(struct admin_api *, json_t *doc,
-	    const struct kb_history_entry *what, const char *action,
-	    int64_t rev, time_t now, int status, struct admin_result *);
+int	admin_save(struct admin_api *, json_t *doc,
+	    const struct kb_history_entry *what, int64_t old_rev, int status,
+	    int with_item, time_t now, struct admin_result *res);
+
+/* 1 when a write waits for admin_save_send(). */
+int	admin_save_waiting(const struct admin_api *);
+
+/* Ask the cluster to take the waiting write; p is answered once. */
+void	admin_save_send(struct admin_api *, const struct admin_request *,
+	    const char *arg, struct admin_pending *p);
+
+/* Drop a write still waiting (admin_api_free). */
+void	admin_save_clear(struct admin_api *);
+
+/* {"revision", "account", "welcome", "fallback", "synonyms"} of doc. */
+json_t	*admin_kb_settings(json_t *doc);
 
 /* A note for the history: action (on item, or NULL) made rev at now. */
 void	admin_entry(struct kb_history_entry *, int64_t rev, time_t now,

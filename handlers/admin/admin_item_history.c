@@ -228,8 +228,7 @@ admin_item_restore(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	(void)admin_commit_item(a, doc, &what, "restore", rev, req->now, 200,
-	    res);
+	(void)admin_save(a, doc, &what, rev, 200, 1, req->now, res);
 out:
 	json_decref(doc);
 	json_decref(vs);

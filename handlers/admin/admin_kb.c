@@ -2,7 +2,7 @@
  * admin_kb — the knowledge-base routes of the admin API: the file's
  * settings, items listed, searched, read, created, replaced and deleted,
  * reload, history and restore.  Writes build the new document and hand
- * it to admin_commit().
+ * it to admin_save().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -177,15 +177,25 @@ admin_kb_get(struct admin_api *a, const struct admin_request *req,
 	kb_unref(kb);
 }
 
+json_t *
+admin_kb_settings(json_t *doc)
+{
+	return json_pack("{sIsO?sO?sO?so}", "revision",
+	    (json_int_t)kb_doc_revision(doc), "account",
+	    json_object_get(doc, "account"), "welcome",
+	    json_object_get(doc, "welcome"), "fallback",
+	    json_object_get(doc, "fallback"), "synonyms",
+	    admin_synonyms(doc));
+}
+
 /* PUT /api/kb: the welcome and fallback replies, the synonym groups. */
 void
 admin_kb_put(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	struct kb_history_entry what;
-	json_t *body, *doc = NULL, *v, *warnings, *cur;
+	json_t *body, *doc = NULL, *v, *cur;
 	const char *key;
-	uint64_t gen;
 	int64_t want, rev;
 	int changed = 0;
 
@@ -222,12 +232,8 @@ admin_kb_put(struct admin_api *a, const struct admin_request *req,
 	}
 	rev = kb_doc_revision(a->cur.doc);
 	if (want != rev) {
-		cur = json_pack("{sIsO?sO?sO?so}", "revision", (json_int_t)rev,
-		    "account", json_object_get(a->cur.doc, "account"),
-		    "welcome", json_object_get(a->cur.doc, "welcome"),
-		    "fallback", json_object_get(a->cur.doc, "fallback"),
-		    "synonyms", admin_synonyms(a->cur.doc));
-		admin_errorf(res, 412, json_pack("{so}", "current", cur),
+		admin_errorf(res, 412, json_pack("{so}", "current",
+		    admin_kb_settings(a->cur.doc)),
 		    "the knowledge base changed since revision %" PRId64
 		    " (now %" PRId64 ")", want, rev);
 		goto out;
@@ -255,11 +261,7 @@ admin_kb_put(struct admin_api *a, const struct admin_request *req,
 	if (v != NULL && json_array_size(v) == 0)
 		json_object_del(doc, "synonyms");
 	admin_entry(&what, admin_next_revision(a), req->now, "settings", NULL);
-	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
-		goto out;
-	admin_etag(res, what.revision);
-	admin_reply(res, 200, admin_written(what.revision, gen, warnings));
-	admin_audit(res, "settings", NULL, rev, what.revision);
+	(void)admin_save(a, doc, &what, rev, 200, 0, req->now, res);
 out:
 	json_decref(doc);
 	json_decref(body);
@@ -411,8 +413,7 @@ admin_items_post(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	(void)admin_commit_item(a, doc, &what, "create", rev, req->now, 201,
-	    res);
+	(void)admin_save(a, doc, &what, rev, 201, 1, req->now, res);
 out:
 	json_decref(doc);
 	json_decref(body);
@@ -515,8 +516,7 @@ admin_item_put(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	(void)admin_commit_item(a, doc, &what, "update", rev, req->now, 200,
-	    res);
+	(void)admin_save(a, doc, &what, rev, 200, 1, req->now, res);
 out:
 	json_decref(doc);
 	json_decref(body);
@@ -528,8 +528,7 @@ admin_item_delete(struct admin_api *a, const struct admin_request *req,
     const char *id, struct admin_result *res)
 {
 	struct kb_history_entry what;
-	json_t *doc = NULL, *warnings;
-	uint64_t gen;
+	json_t *doc = NULL;
 	int64_t want, rev;
 
 	if (admin_need_match(req, res, &want) != 0 ||
@@ -543,11 +542,7 @@ admin_item_delete(struct admin_api *a, const struct admin_request *req,
 		admin_errorf(res, 500, NULL, "out of memory");
 		goto out;
 	}
-	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
-		goto out;
-	admin_etag(res, what.revision);
-	admin_reply(res, 200, admin_written(what.revision, gen, warnings));
-	admin_audit(res, "delete", id, rev, what.revision);
+	(void)admin_save(a, doc, &what, rev, 200, 0, req->now, res);
 out:
 	json_decref(doc);
 }
@@ -655,9 +650,8 @@ admin_restore(struct admin_api *a, const struct admin_request *req,
     const char *arg, struct admin_result *res)
 {
 	struct kb_history_entry what;
-	json_t *doc = NULL, *warnings;
+	json_t *doc = NULL;
 	char *buf = NULL, *cause = NULL;
-	uint64_t gen;
 	int64_t from, want, rev;
 	size_t len;
 	int m;
@@ -710,16 +704,7 @@ admin_restore(struct admin_api *a, const struct admin_request *req,
 	admin_entry(&what, admin_next_revision(a), req->now, "restore", NULL);
 	what.restored = from;
 	admin_stamp_restored(doc, a->cur.doc, what.revision);
-	if (admin_commit(a, doc, &what, res, &gen, &warnings) != 0)
-		goto out;
-	admin_etag(res, what.revision);
-	admin_reply(res, 200, admin_written(what.revision, gen, warnings));
-	admin_audit(res, "restore", NULL, rev, what.revision);
-	free(res->message);
-	if (asprintf(&res->message, "knowledge base restore of revision %"
-	    PRId64 ": revision %" PRId64 " -> %" PRId64, from, rev,
-	    what.revision) == -1)
-		res->message = NULL;
+	(void)admin_save(a, doc, &what, rev, 200, 0, req->now, res);
 out:
 	json_decref(doc);
 	free(buf);

@@ -9,55 +9,22 @@
 # instance keeps its id; a malformed snapshot in Redis is refused.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/lib.sh
+. tests/integration/redis_lib.sh
 
-REDIS_DIR=$WORK/redis
-SOCK=$REDIS_DIR/redis.sock
 PREFIX=wxkbs:
-REDIS_PID=
 PID_A=
 PID_B=
+trap 'stop_all $PID_A $PID_B $REDIS_PID' EXIT
 
-cleanup_cluster() {
-	local p
-	for p in $PID_A $PID_B $REDIS_PID; do
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	cleanup
-}
-trap cleanup_cluster EXIT
-
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null
-then
+if ! redis_installed; then
 	ok 1 "redis-server and redis-cli are installed (make deps)"
 	finish
 fi
 
-rcli() {
-	redis-cli -s "$SOCK" "$@"
-}
-
 # With its append-only file: a restarted Redis keeps what it had, as
 # docs/high-availability.md asks of a production one.
-start_redis() {
-	mkdir -p "$REDIS_DIR"
-	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
-	    --dir "$REDIS_DIR" --save '' --appendonly yes \
-	    --appendfsync always --maxmemory-policy noeviction \
-	    >>"$REDIS_DIR/log" 2>&1 &
-	REDIS_PID=$!
-	for _ in $(seq 1 50); do
-		[ "$(rcli ping 2>/dev/null)" = PONG ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-kill_redis() {
-	kill -9 "$REDIS_PID" 2>/dev/null
-	wait "$REDIS_PID" 2>/dev/null
-	REDIS_PID=
-	rm -f "$SOCK"
+start_redis_aof() {
+	start_redis --appendonly yes --appendfsync always
 }
 
 # start_inst NAME: a wxkbd with its own state dir (the shipped knowledge
@@ -180,7 +147,7 @@ items_within() {
 	is "$got" "$2" "$3"
 }
 
-start_redis
+start_redis_aof
 ok $? "a private redis-server answers on its unix socket"
 if ! start_inst A || ! start_inst B; then
 	ok 1 "two instances start on the shared Redis"
@@ -260,7 +227,7 @@ is "$(printf '%s' "$un_a" | grep -o '"cluster": *"[a-z]*"' | tr -d ' ')" \
     '"cluster":"degraded"' "A's list says the cluster is degraded"
 is "$(field "$un_a" '深海养殖许可' count):$(field "$un_a" '量子计算机补贴' count)" \
     "2:1" "A lists its new question and still B's, as last read"
-start_redis
+start_redis_aof
 ok $? "Redis restarted"
 wait_health A ok && wait_health B ok
 ok $? "both ok again"

@@ -322,10 +322,14 @@ async function api(method, path, opts = {}) {
 	if (!res.ok) {
 		// Staff read Chinese: the server's own sentence goes only
 		// where a translation of it is known (zhDetail).
-		const base = STATUS_TEXT[res.status] ?? `请求失败（HTTP ${res.status}）`;
+		// Another instance saved first (409, "conflict": "cluster"):
+		// to staff it is the 412 of a stale page, and handled alike.
+		const status = res.status === 409 && data && data.conflict === 'cluster' ?
+		    412 : res.status;
+		const base = STATUS_TEXT[status] ?? `请求失败（HTTP ${res.status}）`;
 		const said = data && typeof data.message_zh === 'string' ? data.message_zh :
 		    data && typeof data.error === 'string' ? zhDetail(data.error) : null;
-		const err = new ApiError(res.status, data,
+		const err = new ApiError(status, data,
 		    said ? `${base}：${said}` : `${base}。`);
 		if (res.status === 401 && !opts.signIn)
 			lockOut('登录已过期，请重新登录。没有保存的修改仍在，登录后再点“保存”。');

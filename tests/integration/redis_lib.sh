@@ -1,0 +1,50 @@
+# Shared by the tests of several instances (cluster*.sh),
+# after lib.sh: a private redis-server on a unix socket in the test's own
+# directory, never the system's, never a TCP port.  Sets REDIS_DIR, SOCK
+# and REDIS_PID; the caller kills REDIS_PID on exit.
+
+REDIS_DIR=$WORK/redis
+SOCK=$REDIS_DIR/redis.sock
+REDIS_PID=
+
+# redis_installed: 0 when redis-server and redis-cli are there.
+redis_installed() {
+	command -v redis-server >/dev/null && command -v redis-cli >/dev/null
+}
+
+rcli() {
+	redis-cli -s "$SOCK" "$@"
+}
+
+# start_redis [OPTION VALUE...]: until it answers PING (bounded: 5 s);
+# the options are added to (and override) redis-server's below.
+start_redis() {
+	mkdir -p "$REDIS_DIR"
+	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
+	    --dir "$REDIS_DIR" --save '' --appendonly no \
+	    --maxmemory-policy noeviction "$@" >>"$REDIS_DIR/log" 2>&1 &
+	REDIS_PID=$!
+	for _ in $(seq 1 50); do
+		[ "$(rcli ping 2>/dev/null)" = PONG ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+kill_redis() {
+	kill -9 "$REDIS_PID" 2>/dev/null
+	wait "$REDIS_PID" 2>/dev/null
+	REDIS_PID=
+	rm -f "$SOCK"
+}
+
+# stop_all PID...: kill -9 and reap each (instances, Redis, fakes), then
+# lib.sh's cleanup; for the EXIT trap.
+stop_all() {
+	local p
+	for p in "$@"; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	cleanup
+}
