@@ -65,30 +65,6 @@ start_inst() {
 	return $rc
 }
 
-# health NAME: the status word of NAME's /healthz.
-health() {
-	local port
-	eval "port=\$PORT_$1"
-	curl -s -m 2 "http://127.0.0.1:$port/healthz" |
-	    sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'
-}
-
-# wait_health NAME WORD: until /healthz says WORD (bounded: 10 s).
-wait_health() {
-	for _ in $(seq 1 100); do
-		[ "$(health "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# to NAME: aim post() at instance NAME.
-to() {
-	local port
-	eval "port=\$PORT_$1"
-	URL="http://127.0.0.1:$port/wechat"
-}
-
 # add_item NAME ID KEYWORD TEXT: create an item through NAME's admin API
 # (If-Match: the knowledge base's revision); sets STATUS and BODY.
 add_item() {

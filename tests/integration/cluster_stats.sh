@@ -49,27 +49,6 @@ stop_inst() {
 	eval "PID_$1="
 }
 
-health() {
-	local port
-	eval "port=\$PORT_$1"
-	curl -s -m 2 "http://127.0.0.1:$port/healthz" |
-	    sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'
-}
-
-wait_health() {
-	for _ in $(seq 1 100); do
-		[ "$(health "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-to() {
-	local port
-	eval "port=\$PORT_$1"
-	URL="http://127.0.0.1:$port/wechat"
-}
-
 # ask NAME MSGID TEXT: a resident's message to instance NAME.
 NONCE=90000
 ask() {

@@ -1,7 +1,8 @@
 # Shared by the tests of several instances (cluster*.sh),
 # after lib.sh: a private redis-server on a unix socket in the test's own
 # directory, never the system's, never a TCP port.  Sets REDIS_DIR, SOCK
-# and REDIS_PID; the caller kills REDIS_PID on exit.
+# and REDIS_PID; the caller kills REDIS_PID on exit.  Also what every
+# such test asks of an instance: its health, and aiming post() at it.
 
 REDIS_DIR=$WORK/redis
 SOCK=$REDIS_DIR/redis.sock
@@ -36,6 +37,32 @@ kill_redis() {
 	wait "$REDIS_PID" 2>/dev/null
 	REDIS_PID=
 	rm -f "$SOCK"
+}
+
+# Instances are started by each test as NAME (A, B, ...), with PID_NAME
+# and PORT_NAME set.
+# health NAME: the status word of NAME's /healthz.
+health() {
+	local port
+	eval "port=\$PORT_$1"
+	curl -s -m 2 "http://127.0.0.1:$port/healthz" |
+	    sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'
+}
+
+# wait_health NAME WORD: until /healthz says WORD (bounded: 10 s).
+wait_health() {
+	for _ in $(seq 1 100); do
+		[ "$(health "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# to NAME: aim post() at instance NAME.
+to() {
+	local port
+	eval "port=\$PORT_$1"
+	URL="http://127.0.0.1:$port/wechat"
 }
 
 # stop_all PID...: kill -9 and reap each (instances, Redis, fakes), then
