@@ -19,7 +19,7 @@ FUZZ_FLAGS   ?=
 
 FUZZ_TARGETS := fuzz_wx_msg fuzz_wx_crypto fuzz_wx_query fuzz_wx_sig \
                 fuzz_callback fuzz_config fuzz_kb_load fuzz_kb_norm \
-                fuzz_kb_match
+                fuzz_kb_match fuzz_kb_snapshot
 
 # Longest input per target: a little over each parser's own limit where
 # that is cheap, so the limit itself is exercised.
@@ -32,6 +32,7 @@ FUZZ_MAXLEN_fuzz_config    := 4096
 FUZZ_MAXLEN_fuzz_kb_load   := 16384
 FUZZ_MAXLEN_fuzz_kb_norm   := 4096
 FUZZ_MAXLEN_fuzz_kb_match  := 4200
+FUZZ_MAXLEN_fuzz_kb_snapshot := 65536
 
 FUZZ_MAXLENS := $(foreach t,$(FUZZ_TARGETS),$(t)=$(FUZZ_MAXLEN_$(t)))
 
