@@ -63,7 +63,7 @@ static void *
 passwd_check_thread(void *arg)
 {
 	struct passwd_check *pc = arg;
-	struct passwd_slot *s;
+	struct passwd_slot *s = NULL;
 	ssize_t n;
 	int ok;
 
@@ -96,10 +96,10 @@ passwd_check_ready_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct passwd_check *pc = arg;
 	struct passwd_slot *s;
-	passwd_check_fn done;
+	passwd_check_fn done = NULL;
 	char buf[64];
-	void *darg;
-	int ok;
+	void *darg = NULL;
+	int ok = 0;
 
 	(void)what;
 	while (read(fd, buf, sizeof buf) > 0)
