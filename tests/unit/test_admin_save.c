@@ -100,6 +100,9 @@ done_cb(void *arg, struct admin_result *res)
 	struct fixture *f = arg;
 
 	f->answered++;
+	/* An answer that comes later replaces one not yet cleared. */
+	admin_result_cleanup(&f->res);
+	json_decref(f->j);
 	f->res = *res;
 	memset(res, 0, sizeof *res);
 	f->j = json_loadb(f->res.body, f->res.len, 0, NULL);
