@@ -42,14 +42,7 @@
 #include "handlers/callback/wx_reply.h"
 #include "handlers/callback/wx_sig.h"
 #include "lib/cache.h"
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #c);				\
-		abort();						\
-	}								\
-} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 #define TOKEN		"fuzzT0ken"
 #define KEY_TEXT	"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

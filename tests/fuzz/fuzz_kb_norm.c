@@ -18,14 +18,7 @@
 #include <string.h>
 
 #include "kb/kb_norm.h"
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #c);				\
-		abort();						\
-	}								\
-} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 /* NFKC can grow text: U+FDFA is 3 bytes in and 33 out. */
 #define GROWTH	18

@@ -13,14 +13,8 @@
 
 #include "kb/kb.h"
 #include "kb/kb_snapshot.h"
+#include "tests/fuzz/fuzz_check.h"
 
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #c);				\
-		abort();						\
-	}								\
-} while (0)
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -23,14 +23,7 @@
 #include <mbedtls/base64.h>
 
 #include "handlers/callback/wx_crypto.h"
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #c);				\
-		abort();						\
-	}								\
-} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 /* Vector A of the protocol doc (§4.1). */
 #define KEY_TEXT	"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

@@ -14,14 +14,7 @@
 
 #include "handlers/callback/wx_msg.h"
 #include "handlers/callback/wx_reply.h"
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #c);				\
-		abort();						\
-	}								\
-} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

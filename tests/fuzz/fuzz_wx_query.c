@@ -11,14 +11,7 @@
 #include <string.h>
 
 #include "handlers/callback/wx_query.h"
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #c);				\
-		abort();						\
-	}								\
-} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 #define NKNOWN	7
 

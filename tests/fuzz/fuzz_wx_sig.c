@@ -15,14 +15,7 @@
 #include <mbedtls/sha1.h>
 
 #include "handlers/callback/wx_sig.h"
-
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #c);				\
-		abort();						\
-	}								\
-} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 #define MAX_PARTS	8
 
