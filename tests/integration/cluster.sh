@@ -112,13 +112,7 @@ count() { curl -s -m 5 "$API/control/stats" | grep -o "\"$1\":[0-9]*" | cut -d: 
 
 start_redis
 ok $? "a private redis-server answers on its unix socket"
-if ! start_inst A || ! start_inst B; then
-	ok 1 "two instances start on the shared Redis"
-	finish
-fi
-ok 0 "two instances start on the shared Redis"
-wait_health A ok && wait_health B ok
-ok $? "both report ok in /healthz once Redis is up"
+start_pair
 
 # --- one access_token for the cluster ---
 for _ in $(seq 1 30); do

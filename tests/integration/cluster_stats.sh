@@ -128,13 +128,7 @@ items_within() {
 
 start_redis_aof
 ok $? "a private redis-server answers on its unix socket"
-if ! start_inst A || ! start_inst B; then
-	ok 1 "two instances start on the shared Redis"
-	finish
-fi
-ok 0 "two instances start on the shared Redis"
-wait_health A ok && wait_health B ok
-ok $? "both report ok in /healthz once Redis is up"
+start_pair
 
 # --- questions asked on either instance, seen on both ---
 ask A 7500000000000000001 '火星移民怎么办理' &&

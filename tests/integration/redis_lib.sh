@@ -65,6 +65,18 @@ to() {
 	URL="http://127.0.0.1:$port/wechat"
 }
 
+# start_pair: the test's start_inst A and B on the shared Redis, both ok
+# in /healthz (two checks); finishes the test when they do not start.
+start_pair() {
+	if ! start_inst A || ! start_inst B; then
+		ok 1 "two instances start on the shared Redis"
+		finish
+	fi
+	ok 0 "two instances start on the shared Redis"
+	wait_health A ok && wait_health B ok
+	ok $? "both report ok in /healthz once Redis is up"
+}
+
 # stop_all PID...: kill -9 and reap each (instances, Redis, fakes), then
 # lib.sh's cleanup; for the EXIT trap.
 stop_all() {
