@@ -175,9 +175,14 @@ async function main() {
 		// token, the refused edits, push without a WeChat server.
 		const expectErrors = /status of (401|404|409|412|422|502|503|504)\b/;
 
-		const see = (sel, text) =>
-		    page.locator(sel, text === undefined ? {} : { hasText: text })
-			.first().waitFor({ state: 'visible', timeout: WAIT });
+		const find = (sel, text) =>
+		    page.locator(sel, text === undefined ? {} : { hasText: text }).first();
+		const see = (sel, text) => find(sel, text).waitFor({ state: 'visible', timeout: WAIT });
+		// gone(sel, text, what): waits until no such element is left; the
+		// view may still show its last answer while a new load is on its way.
+		const gone = (sel, text, what) =>
+		    find(sel, text).waitFor({ state: 'detached', timeout: WAIT })
+			.catch(() => assert(false, what));
 		const confirm = async (ok) => {
 			await see('#confirm[open]');
 			await page.click(ok ? '#confirm-ok' : '#confirm-cancel');
@@ -437,8 +442,7 @@ async function main() {
 			// Answered now: it leaves the list of questions to do.
 			await page.click('#tabs [data-tab=unanswered]');
 			await see('#unanswered-answered', '已经能回答');
-			assert(await page.locator('#unanswered-body tr', { hasText: Q_NEW }).count() === 0,
-			    'the answered question is no longer listed');
+			await gone('#unanswered-body tr', Q_NEW, 'the answered question is no longer listed');
 			await page.selectOption('#unanswered-filter', 'all');
 			await see(`#unanswered-body tr[data-q="${Q_NEW}"] .answered-by`, Q_NEW);
 			await page.selectOption('#unanswered-filter', 'open');
@@ -666,10 +670,8 @@ async function main() {
 			const key = await page.getAttribute('#trend-chart svg .trend-point', 'data-key');
 			assert(/^\d{4}-\d{2}$/.test(key), `a point per month: ${key}`);
 			await see(`#top-unanswered .bar-row[data-q="${Q_ADD}"]`);
-			assert(await page.locator(`#top-unanswered .bar-row[data-q="${Q_NEW}"]`).count() === 0,
-			    'an answered question is not charted');
-			assert(await page.locator(`#top-unanswered .bar-row[data-q="${Q_SKIP}"]`).count() === 0,
-			    'a handled question is not charted');
+			await gone(`#top-unanswered .bar-row[data-q="${Q_NEW}"]`, undefined, 'an answered question is not charted');
+			await gone(`#top-unanswered .bar-row[data-q="${Q_SKIP}"]`, undefined, 'a handled question is not charted');
 			await page.screenshot({ path: path.join(outDir, 'admin-stats.png'), fullPage: true });
 			const month = await page.inputValue('#export-month');
 			const [dl] = await Promise.all([
