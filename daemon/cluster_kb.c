@@ -262,24 +262,18 @@ static int
 cluster_kb_eval(struct cluster_kb *ck, const char *script, int nargs,
     const char **args, const size_t *lens, redis_reply_fn fn)
 {
-	const char *argv[7 + CLUSTER_KB_ARGS_MAX];
-	size_t argvlen[7 + CLUSTER_KB_ARGS_MAX];
+	const char *v[4 + CLUSTER_KB_ARGS_MAX] = { ck->rev_key, ck->doc_key,
+	    ck->channel, ck->hist_key };
+	size_t len[4 + CLUSTER_KB_ARGS_MAX] = { 0 };
 	int i;
 
-	argv[0] = "EVAL";
-	argv[1] = script;
-	argv[2] = "4";
-	argv[3] = ck->rev_key;
-	argv[4] = ck->doc_key;
-	argv[5] = ck->channel;
-	argv[6] = ck->hist_key;
-	for (i = 0; i < 7; i++)
-		argvlen[i] = strlen(argv[i]);
-	for (i = 0; i < nargs && i < CLUSTER_KB_ARGS_MAX; i++) {
-		argv[7 + i] = args[i];
-		argvlen[7 + i] = lens != NULL ? lens[i] : strlen(args[i]);
+	if (nargs > CLUSTER_KB_ARGS_MAX)
+		return -1;
+	for (i = 0; i < nargs; i++) {
+		v[4 + i] = args[i];
+		len[4 + i] = lens != NULL ? lens[i] : 0;
 	}
-	return redis_command(ck->state, fn, ck, 7 + i, argv, argvlen);
+	return redis_eval(ck->state, fn, ck, script, 4, 4 + nargs, v, len);
 }
 
 /*

@@ -41,7 +41,6 @@
 #define CS_KEY_MAX	256
 #define CS_ID_LEN	32	/* hex digits of an instance id */
 #define CS_VER_MAX	48	/* bytes of a snapshot's version */
-#define CS_EVAL_MAX	8	/* keys and arguments of a script */
 /*
  * The main loop also answers callbacks: after making or reading a large
  * snapshot, wait this many times as long before the next, so that the
@@ -236,35 +235,6 @@ cs_up(const struct cluster_stats *cs)
 }
 
 /*
- * EVAL script over n strings (its nkeys keys, then its arguments), the
- * length of each from len (0: strlen).  As redis_command().
- */
-static int
-cs_eval(struct cluster_stats *cs, redis_reply_fn fn, void *arg,
-    const char *script, int nkeys, int n, const char **v, const size_t *len)
-{
-	const char *argv[3 + CS_EVAL_MAX];
-	size_t argvlen[3 + CS_EVAL_MAX];
-	char nk[16];
-	int i;
-
-	if (n > CS_EVAL_MAX)
-		return -1;
-	snprintf(nk, sizeof nk, "%d", nkeys);
-	argv[0] = "EVAL";
-	argv[1] = script;
-	argv[2] = nk;
-	for (i = 0; i < n; i++) {
-		argv[3 + i] = v[i];
-		argvlen[3 + i] = len != NULL && len[i] != 0 ? len[i] :
-		    strlen(v[i]);
-	}
-	for (i = 0; i < 3; i++)
-		argvlen[i] = strlen(argv[i]);
-	return redis_command(cs->state, fn, arg, 3 + n, argv, argvlen);
-}
-
-/*
  * cmd key (GET, HGETALL) for fn with a struct cs_fetch of id and version
  * (fn frees it).  0 when sent.
  */
@@ -344,7 +314,7 @@ cs_publish(struct cluster_stats *cs)
 	v[3] = buf;
 	v[4] = cs->sending_version;
 	vlen[3] = len;
-	if (cs_eval(cs, cs_publish_cb, cs, cs_publish_lua, 2, 5, v,
+	if (redis_eval(cs->state, cs_publish_cb, cs, cs_publish_lua, 2, 5, v,
 	    vlen) != 0) {
 		free(buf);
 		return;
@@ -644,7 +614,8 @@ cs_poll(struct cluster_stats *cs)
 	v[2] = cs->state_key;
 	v[3] = cs->snap_prefix;
 	v[4] = max;
-	if (cs_eval(cs, cs_poll_cb, cs, cs_poll_lua, 3, 5, v, NULL) == 0)
+	if (redis_eval(cs->state, cs_poll_cb, cs, cs_poll_lua, 3, 5, v,
+	    NULL) == 0)
 		cs->polling = 1;
 }
 
@@ -715,7 +686,8 @@ cs_push(struct cluster_stats *cs)
 	v[4] = at;
 	v[5] = kb_unanswered_state_name((enum kb_unanswered_state)c->state);
 	v[6] = max;
-	if (cs_eval(cs, cs_push_cb, cs, cs_state_lua, 3, 7, v, NULL) == 0)
+	if (redis_eval(cs->state, cs_push_cb, cs, cs_state_lua, 3, 7, v,
+	    NULL) == 0)
 		cs->pushing = 1;
 }
 

@@ -534,6 +534,31 @@ redis_command(struct redis *r, redis_reply_fn fn, void *arg, int argc,
 }
 
 int
+redis_eval(struct redis *r, redis_reply_fn fn, void *arg, const char *script,
+    int nkeys, int n, const char **v, const size_t *len)
+{
+	const char *argv[3 + REDIS_EVAL_MAX];
+	size_t argvlen[3 + REDIS_EVAL_MAX];
+	char nk[16];
+	int i;
+
+	if (n < 0 || n > REDIS_EVAL_MAX || nkeys < 0 || nkeys > n)
+		return -1;
+	snprintf(nk, sizeof nk, "%d", nkeys);
+	argv[0] = "EVAL";
+	argv[1] = script;
+	argv[2] = nk;
+	for (i = 0; i < 3; i++)
+		argvlen[i] = strlen(argv[i]);
+	for (i = 0; i < n; i++) {
+		argv[3 + i] = v[i];
+		argvlen[3 + i] = len != NULL && len[i] != 0 ? len[i] :
+		    strlen(v[i]);
+	}
+	return redis_command(r, fn, arg, 3 + n, argv, argvlen);
+}
+
+int
 redis_subscribe(struct redis *r, const char *channel, redis_message_fn fn,
     void *arg)
 {

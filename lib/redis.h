@@ -84,6 +84,16 @@ int	redis_command(struct redis *, redis_reply_fn fn, void *arg, int argc,
 	    const char **argv, const size_t *argvlen);
 
 /*
+ * EVAL script over nkeys keys and then its arguments: n strings in v, at
+ * most REDIS_EVAL_MAX, the length of each from len (len NULL or len[i] 0:
+ * strlen).  As redis_command(); -1 too when n is out of range.
+ */
+#define REDIS_EVAL_MAX	12
+int	redis_eval(struct redis *, redis_reply_fn fn, void *arg,
+	    const char *script, int nkeys, int n, const char **v,
+	    const size_t *len);
+
+/*
  * Subscribe to channel on this connection (which then carries nothing
  * else), again after every reconnect.  fn gets each message's payload,
  * and (NULL, 0) after every (re)subscription, when messages may have been

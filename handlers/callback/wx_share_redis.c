@@ -109,21 +109,18 @@ wx_share_send(struct wx_share_check *chk)
 {
 	struct wx_share_redis *sr = chk->sr;
 	char nttl[24], cttl[24];
-	const char *argv[9];
+	const char *v[6];
 
 	snprintf(nttl, sizeof nttl, "%ld", sr->nonce_ms);
 	snprintf(cttl, sizeof cttl, "%d", WX_SHARE_CLAIM_MS);
-	argv[0] = "EVAL";
-	argv[1] = wx_share_script;
-	argv[2] = "3";
-	argv[3] = chk->nkey;
-	argv[4] = chk->rkey;
-	argv[5] = chk->ukey;
-	argv[6] = chk->digest;
-	argv[7] = nttl;
-	argv[8] = cttl;
-	if (sr->closing || redis_command(sr->redis, wx_share_reply_cb, chk,
-	    9, argv, NULL) != 0)
+	v[0] = chk->nkey;
+	v[1] = chk->rkey;
+	v[2] = chk->ukey;
+	v[3] = chk->digest;
+	v[4] = nttl;
+	v[5] = cttl;
+	if (sr->closing || redis_eval(sr->redis, wx_share_reply_cb, chk,
+	    wx_share_script, 3, 6, v, NULL) != 0)
 		return -1;
 	chk->in_redis = 1;
 	return 0;

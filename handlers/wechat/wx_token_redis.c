@@ -109,15 +109,14 @@ wx_token_redis_acquire(void *impl, time_t not_before, wx_token_share_fn fn,
 {
 	struct wx_token_redis *tr = impl;
 	char nb[24], ms[24];
-	const char *argv[8] = { "EVAL", wx_token_acquire_lua, "2", tr->key,
-	    tr->lock, nb, tr->id, ms };
+	const char *v[5] = { tr->key, tr->lock, nb, tr->id, ms };
 
 	if (tr->pending)
 		return -1;	/* one wx_token, one acquire at a time */
 	snprintf(nb, sizeof nb, "%lld", (long long)not_before);
 	snprintf(ms, sizeof ms, "%d", WX_TOKEN_LOCK_MS);
-	if (redis_command(tr->redis, wx_token_redis_reply_cb, tr, 8, argv,
-	    NULL) != 0)
+	if (redis_eval(tr->redis, wx_token_redis_reply_cb, tr,
+	    wx_token_acquire_lua, 2, 5, v, NULL) != 0)
 		return -1;
 	tr->pending = 1;
 	tr->fn = fn;
@@ -130,15 +129,15 @@ wx_token_redis_put(void *impl, const char *token, time_t expires)
 {
 	struct wx_token_redis *tr = impl;
 	char val[WX_TOKEN_MAX + 32], ms[24];
-	const char *argv[8] = { "EVAL", wx_token_put_lua, "2", tr->key,
-	    tr->lock, val, ms, tr->id };
+	const char *v[5] = { tr->key, tr->lock, val, ms, tr->id };
 	long long left = (long long)(expires - time(NULL));
 
 	if (left <= 0)
 		return;
 	snprintf(val, sizeof val, "%lld\n%s", (long long)expires, token);
 	snprintf(ms, sizeof ms, "%lld", left * 1000);
-	(void)redis_command(tr->redis, NULL, NULL, 8, argv, NULL);
+	(void)redis_eval(tr->redis, NULL, NULL, wx_token_put_lua, 2, 5, v,
+	    NULL);
 	mbedtls_platform_zeroize(val, sizeof val);
 }
 
@@ -146,10 +145,10 @@ static void
 wx_token_redis_invalidate(void *impl, const char *failed)
 {
 	struct wx_token_redis *tr = impl;
-	const char *argv[5] = { "EVAL", wx_token_invalidate_lua, "1",
-	    tr->key, failed };
+	const char *v[2] = { tr->key, failed };
 
-	(void)redis_command(tr->redis, NULL, NULL, 5, argv, NULL);
+	(void)redis_eval(tr->redis, NULL, NULL, wx_token_invalidate_lua, 1, 2,
+	    v, NULL);
 }
 
 static void
