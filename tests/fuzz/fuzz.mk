@@ -109,7 +109,8 @@ fuzz: $(FUZZ_BINS)
 	  $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=$$maxlen -timeout=25 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- $(FUZZ_FLAGS) \
-	    $$work tests/fuzz/corpus/$$t tests/fuzz/regress/$$t \
+	    $$work $$(for d in corpus regress; do \
+	      [ ! -d tests/fuzz/$$d/$$t ] || echo tests/fuzz/$$d/$$t; done) \
 	    >$$log 2>&1; \
 	  rc=$$?; \
 	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
