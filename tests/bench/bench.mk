@@ -84,3 +84,6 @@ bench-callgrind: $(BENCH_DIR)/stages
 	  sed -n '/file:function/,$$p' | head -n 40
 	callgrind_annotate --inclusive=no $(BENCH_DIR)/callgrind.out | \
 	  sed -n '/file:function/,$$p' | head -n 25
+
+# make check runs each of them once (tests/integration/bench_tools.sh).
+tests: $(BENCH_BINS)

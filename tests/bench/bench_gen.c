@@ -24,6 +24,7 @@ struct bench_gen {
 	size_t		 users;
 	uint64_t	 salt;		/* from the seed: nonces, MsgIds */
 	uint64_t	 rng;		/* xorshift64 state */
+	uint64_t	 rng0;		/* its start, for bench_gen_rewind() */
 	struct wx_crypto *crypto;	/* safe mode */
 	char		**questions;
 	size_t		 nquestions;
@@ -119,6 +120,7 @@ bench_gen_new(const struct bench_gen_cfg *cfg, const char *path,
 	g->users = cfg->users;
 	g->salt = bench_gen_mix(cfg->seed + 1);
 	g->rng = bench_gen_mix(cfg->seed + 2) | 1;
+	g->rng0 = g->rng;
 	if (g->safe && wx_crypto_new(&g->crypto, cfg->aes_key,
 	    cfg->appid) != WX_CRYPTO_OK) {
 		*cause = "unusable EncodingAESKey or AppID";
@@ -223,6 +225,12 @@ bench_gen_inner(const struct bench_gen *g, const char *openid, time_t ts,
 	p += sprintf(p, "]]></Content><MsgId>%llu</MsgId></xml>", msgid);
 	*len = (size_t)(p - xml);
 	return xml;
+}
+
+void
+bench_gen_rewind(struct bench_gen *g)
+{
+	g->rng = g->rng0;
 }
 
 int

@@ -54,4 +54,10 @@ int	bench_gen_request(struct bench_gen *, size_t i, time_t ts,
 	    struct bench_req *req);
 void	bench_req_cleanup(struct bench_req *);
 
+/*
+ * Start the random choices over: the requests made next pick the same
+ * senders and questions as those made since bench_gen_new().
+ */
+void	bench_gen_rewind(struct bench_gen *);
+
 #endif

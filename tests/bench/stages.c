@@ -45,8 +45,8 @@
 #define STAGES_AES_KEY		"ThisIsAnOwnTestKeyForWeChatCryptoVectors012"
 #define STAGES_TO_USER		"gh_0123456789ab"
 #define STAGES_SUGGEST_MAX	1024
-/* Allowed skew of the whole handler, whose clock runs ahead (see below). */
-#define STAGES_SKEW		100000000L
+/* Allowed skew of the whole handler (the daemon's default). */
+#define STAGES_SKEW		300L
 
 /* One message with the output of every stage, prepared untimed. */
 struct stages_msg {
@@ -69,7 +69,9 @@ struct stages {
 	struct wx_crypto	*crypto;
 	struct dispatch		*dispatch;
 	struct kb_unanswered	*unanswered;
-	struct wx_callback	*callback;	/* fresh for every pass */
+	struct wx_callback	*callback;	/* lives across passes */
+	struct bench_gen	*gen;		/* made the requests */
+	struct bench_req	 whole[STAGES_MSGS]; /* this pass's requests */
 	struct cache		*nonces;
 	struct cache		*retry;
 	unsigned char		 key[16];
@@ -277,8 +279,8 @@ st_whole(struct stages *s, size_t i)
 {
 	struct wx_result res;
 
-	wx_callback_handle(s->callback, WX_METHOD_POST, s->m[i].req.query,
-	    s->m[i].req.body, s->m[i].req.bodylen, s->whole_now, &res);
+	wx_callback_handle(s->callback, WX_METHOD_POST, s->whole[i].query,
+	    s->whole[i].body, s->whole[i].bodylen, s->whole_now, &res);
 	if (res.status != 200 || res.retry)
 		stages_die("the whole handler did not answer 200");
 	stages_sink += res.len;
@@ -286,19 +288,28 @@ st_whole(struct stages *s, size_t i)
 }
 
 /*
- * Move the clock past the retry cache's life before each pass, so that
- * no message is answered from it.  The handler lives on, as in the
- * daemon: a fresh one would fault its new cache pages in while timed.
- * The replay check sees each (timestamp, nonce) again with the same
- * message, which it lets through as WeChat retrying.
+ * Move the clock past the life of every record the handler keeps of a
+ * message (its answer, its nonce, that it was dispatched) before each
+ * pass, and sign the same messages anew with that time, so that each is
+ * dispatched again, never answered as a retry or refused as a replay.
+ * The handler lives on, as in the daemon: a fresh one would fault its
+ * new cache pages in while timed.
  */
 static void
 st_whole_setup(struct stages *s)
 {
 	struct wx_callback_cfg cc;
 	const char *cause = NULL;
+	size_t i;
 
-	s->whole_now += 61;
+	s->whole_now += 2 * STAGES_SKEW + 2;
+	bench_gen_rewind(s->gen);
+	for (i = 0; i < s->n; i++) {
+		bench_req_cleanup(&s->whole[i]);
+		if (bench_gen_request(s->gen, i, s->whole_now,
+		    &s->whole[i]) != 0)
+			stages_die("cannot make a request");
+	}
 	if (s->callback != NULL)
 		return;
 	memset(&cc, 0, sizeof cc);
@@ -421,7 +432,7 @@ stages_prepare(struct stages *s, const char *kbpath, const char *qpath)
 	gc.safe = 1;
 	gc.users = 2000;
 	gc.seed = 20201231;
-	g = bench_gen_new(&gc, qpath, &cause);
+	g = s->gen = bench_gen_new(&gc, qpath, &cause);
 	if (g == NULL)
 		stages_die(cause);
 	s->n = STAGES_MSGS;
@@ -454,7 +465,6 @@ stages_prepare(struct stages *s, const char *kbpath, const char *qpath)
 		parts[3] = m->b64;
 		wx_sig_compute(parts, 4, m->sig);
 	}
-	bench_gen_free(g);
 }
 
 static void
@@ -470,7 +480,9 @@ stages_cleanup(struct stages *s)
 		free(s->m[i].plain);
 		free(s->m[i].xml);
 		free(s->m[i].b64);
+		bench_req_cleanup(&s->whole[i]);
 	}
+	bench_gen_free(s->gen);
 	wx_callback_free(s->callback);
 	dispatch_free(s->dispatch);
 	kb_unanswered_free(s->unanswered);
