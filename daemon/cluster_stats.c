@@ -25,21 +25,19 @@
 
 #include "daemon/cluster_stats.h"
 #include "daemon/config.h"
+#include "daemon/instance_id.h"
 #include "handlers/admin/admin_stats_share.h"
 #include "handlers/callback/dispatch.h"
 #include "kb/kb.h"
 #include "kb/kb_snapshot.h"
 #include "kb/kb_stats.h"
 #include "kb/kb_unanswered.h"
-#include "lib/cause.h"
 #include "lib/digest.h"
-#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/rand.h"
 #include "lib/redis.h"
 
 #define CS_KEY_MAX	256
-#define CS_ID_LEN	32	/* hex digits of an instance id */
 #define CS_VER_MAX	48	/* bytes of a snapshot's version */
 /*
  * The main loop also answers callbacks: after making or reading a large
@@ -94,7 +92,7 @@ static const char cs_state_lua[] =
 
 /* Another instance, as last read. */
 struct cs_peer {
-	char			 id[CS_ID_LEN + 1];
+	char			 id[INSTANCE_ID_LEN + 1];
 	char			 version[CS_VER_MAX + 1];	/* taken or
 							   refused */
 	struct kb_stats		*stats;		/* NULL until read */
@@ -115,7 +113,7 @@ struct cluster_stats {
 	struct dispatch		*dispatch;
 	struct event		*timer;
 	struct admin_stats_share share;
-	char			 id[CS_ID_LEN + 1];
+	char			 id[INSTANCE_ID_LEN + 1];
 	char			 nonce[17];	/* this process's */
 	char			 version[CS_VER_MAX + 1];	/* published */
 	char			*published;	/* its bytes; NULL: publish */
@@ -137,7 +135,7 @@ struct cluster_stats {
 	size_t			 npending;
 	char			 instances_key[CS_KEY_MAX];
 	char			 snap_prefix[CS_KEY_MAX];
-	char			 snap_key[CS_KEY_MAX + CS_ID_LEN];
+	char			 snap_key[CS_KEY_MAX + INSTANCE_ID_LEN];
 	char			 state_key[CS_KEY_MAX];
 	char			 state_at_key[CS_KEY_MAX];
 	char			 seq_key[CS_KEY_MAX];
@@ -146,69 +144,9 @@ struct cluster_stats {
 /* A fetch in flight: the peer is found again by id (the table moves). */
 struct cs_fetch {
 	struct cluster_stats	*cs;
-	char			 id[CS_ID_LEN + 1];
+	char			 id[INSTANCE_ID_LEN + 1];
 	char			 version[CS_VER_MAX + 1];
 };
-
-static int
-cs_is_id(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len != CS_ID_LEN)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * This instance's id from the state dir, made on the first start: the
- * same across restarts, so that a restarted instance replaces its own
- * snapshot instead of adding a second one.  0 or -1 with *cause.
- */
-static int
-cs_instance_id(const char *dir, char id[CS_ID_LEN + 1], char **cause)
-{
-	unsigned char raw[CS_ID_LEN / 2];
-	char path[4096], line[CS_ID_LEN + 2], *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	snprintf(path, sizeof path, "%s/%s", dir, CLUSTER_STATS_ID_FILE);
-	r = file_read(path, 64, &buf, &len, NULL);
-	if (r == 0) {
-		while (len > 0 && buf[len - 1] == '\n')
-			len--;
-		if (cs_is_id(buf, len)) {
-			memcpy(id, buf, CS_ID_LEN);
-			id[CS_ID_LEN] = '\0';
-			free(buf);
-			return 0;
-		}
-		free(buf);
-		cause_set(cause, "%s: not an instance id (%d hex digits); "
-		    "remove it to get a new one", path, CS_ID_LEN);
-		return -1;
-	}
-	if (r != FILE_ERR_IO || errno != ENOENT) {
-		cause_set(cause, "%s: cannot be read", path);
-		return -1;
-	}
-	if (rand_bytes(raw, sizeof raw) != 0) {
-		cause_set(cause, "no randomness for an instance id");
-		return -1;
-	}
-	digest_hex(raw, sizeof raw, id);
-	snprintf(line, sizeof line, "%s\n", id);
-	if (file_write_atomic(path, line, CS_ID_LEN + 1, 0600, cause) != 0)
-		return -1;
-	log_notice("cluster", "statistics shared as instance %s", id);
-	return 0;
-}
 
 static double
 cs_now(void)
@@ -392,7 +330,7 @@ out:
 static void
 cs_fetch(struct cluster_stats *cs, struct cs_peer *p, const char *version)
 {
-	char key[CS_KEY_MAX + CS_ID_LEN];
+	char key[CS_KEY_MAX + INSTANCE_ID_LEN];
 
 	snprintf(key, sizeof key, "%s%s", cs->snap_prefix, p->id);
 	if (cs_get(cs, "GET", key, p->id, version, cs_fetch_cb) == 0)
@@ -509,7 +447,7 @@ cs_own_entry(struct cluster_stats *cs, const redisReply *ver)
 		log_err("stats_id_shared", "another instance publishes its "
 		    "statistics as %s too (a copied state dir?): remove %s "
 		    "from the state dir of one of them and restart it",
-		    cs->id, CLUSTER_STATS_ID_FILE);
+		    cs->id, INSTANCE_ID_FILE);
 	}
 }
 
@@ -547,7 +485,7 @@ cs_poll_cb(void *arg, const redisReply *reply)
 			own = ver;
 			continue;
 		}
-		if (!cs_is_id(id->str, id->len) || ver->len == 0 ||
+		if (!instance_id_valid(id->str, id->len) || ver->len == 0 ||
 		    ver->len > CS_VER_MAX || strlen(ver->str) != ver->len) {
 			bad++;
 			continue;
@@ -555,7 +493,7 @@ cs_poll_cb(void *arg, const redisReply *reply)
 		p = cs_peer_find(cs, id->str);
 		if (p == NULL && cs->npeers < CLUSTER_STATS_PEERS) {
 			p = &cs->peers[cs->npeers++];
-			memcpy(p->id, id->str, CS_ID_LEN + 1);
+			memcpy(p->id, id->str, INSTANCE_ID_LEN + 1);
 		}
 		if (p == NULL)
 			continue;
@@ -844,7 +782,7 @@ cluster_stats_new(struct event_base *base, const struct config *cfg,
 	cs = calloc(1, sizeof *cs);
 	if (cs == NULL)
 		fatal("calloc");
-	if (cs_instance_id(cfg->state_dir, cs->id, cause) != 0) {
+	if (instance_id_load(cfg->state_dir, cs->id, cause) != 0) {
 		free(cs);
 		return NULL;
 	}

@@ -31,8 +31,6 @@ struct admin_stats_share;
 #define CLUSTER_STATS_STATES	10000
 /* State changes kept here while Redis is away. */
 #define CLUSTER_STATS_PENDING	1000
-/* The file of the state dir holding this instance's id. */
-#define CLUSTER_STATS_ID_FILE	"instance-id"
 
 /*
  * Share the counts of dispatch (borrowed) through state (borrowed).
