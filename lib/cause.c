@@ -22,3 +22,31 @@ cause_set(char **cause, const char *fmt, ...)
 	va_end(ap);
 	errno = saved;
 }
+
+void
+cause_vadd(char **text, const char *fmt, va_list ap)
+{
+	char *line = NULL, *t = NULL;
+
+	if (vasprintf(&line, fmt, ap) == -1)
+		return;
+	if (*text == NULL) {
+		*text = line;
+		return;
+	}
+	if (asprintf(&t, "%s\n%s", *text, line) != -1) {
+		free(*text);
+		*text = t;
+	}
+	free(line);
+}
+
+void
+cause_add(char **text, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cause_vadd(text, fmt, ap);
+	va_end(ap);
+}

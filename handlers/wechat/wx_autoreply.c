@@ -13,6 +13,7 @@
 #include "handlers/wechat/wx_autoreply.h"
 #include "kb/kb.h"
 #include "kb/kb_norm.h"
+#include "lib/cause.h"
 
 struct conv {
 	json_t		*items;
@@ -27,21 +28,11 @@ static void conv_warn(struct conv *, const char *, ...)
 static void
 conv_warn(struct conv *c, const char *fmt, ...)
 {
-	char *line = NULL, *t = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) == -1)
-		line = NULL;
+	cause_vadd(&c->warnings, fmt, ap);
 	va_end(ap);
-	if (line == NULL)
-		return;
-	if (asprintf(&t, "%s%s\n", c->warnings != NULL ? c->warnings : "",
-	    line) != -1) {
-		free(c->warnings);
-		c->warnings = t;
-	}
-	free(line);
 }
 
 static const char *

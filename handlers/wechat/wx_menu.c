@@ -11,6 +11,7 @@
 #include "handlers/wechat/wx_api.h"
 #include "handlers/wechat/wx_menu.h"
 #include "kb/kb.h"
+#include "lib/cause.h"
 #include "lib/utf8.h"
 #include "kb/kb_menu.h"
 
@@ -26,24 +27,12 @@ static void menu_err(struct menu_errs *, const char *, ...)
 static void
 menu_err(struct menu_errs *m, const char *fmt, ...)
 {
-	char *line = NULL, *t = NULL;
 	va_list ap;
 
-	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) == -1)
-		line = NULL;
-	va_end(ap);
 	m->n++;
-	if (line == NULL)
-		return;
-	if (asprintf(&t, "%s%s%s", m->text != NULL ? m->text : "",
-	    m->text != NULL ? "\n" : "", line) == -1)
-		t = NULL;
-	free(line);
-	if (t != NULL) {
-		free(m->text);
-		m->text = t;
-	}
+	va_start(ap, fmt);
+	cause_vadd(&m->text, fmt, ap);
+	va_end(ap);
 }
 
 static const char *
