@@ -194,9 +194,14 @@ async function main() {
 			if (!await page.$eval('#login-advanced', (d) => d.open))
 				await page.click('#login-advanced summary');
 		};
+		// openTab(name): shows a tab and waits until its content is loaded.
+		const openTab = async (name) => {
+			await page.click(`#tabs [data-tab=${name}]`);
+			await page.locator(`#tab-${name}:not([aria-busy])`).waitFor({ timeout: WAIT });
+		};
 		const chips = () => page.$$eval('#chips .chip', (cs) => cs.map((c) => c.dataset.kw));
 		const openItem = async (id, word) => {
-			await page.click('#tabs [data-tab=items]');
+			await openTab('items');
 			await page.fill('#search', word);
 			await page.press('#search', 'Enter');
 			// Wait for the item's own answer: the editor may show it
@@ -422,7 +427,7 @@ async function main() {
 
 		let newId = 'garbage-sorting';
 		await t('unanswered questions: "新建条目" starts an item from the question', async () => {
-			await page.click('#tabs [data-tab=unanswered]');
+			await openTab('unanswered');
 			const row = page.locator('#unanswered-body tr', { hasText: Q_NEW }).first();
 			await row.waitFor({ timeout: WAIT });
 			await row.locator('.new-from').click();
@@ -440,7 +445,7 @@ async function main() {
 			await page.press('#query-text', 'Enter');
 			await see('#query-result .query-item', Q_NEW);
 			// Answered now: it leaves the list of questions to do.
-			await page.click('#tabs [data-tab=unanswered]');
+			await openTab('unanswered');
 			await see('#unanswered-answered', '已经能回答');
 			await gone('#unanswered-body tr', Q_NEW, 'the answered question is no longer listed');
 			await page.selectOption('#unanswered-filter', 'all');
@@ -449,7 +454,7 @@ async function main() {
 		});
 
 		await t('unanswered questions: "加入已有条目" adds the question to a picked item', async () => {
-			await page.click('#tabs [data-tab=unanswered]');
+			await openTab('unanswered');
 			const row = page.locator('#unanswered-body tr', { hasText: Q_ADD }).first();
 			await row.waitFor({ timeout: WAIT });
 			await row.locator('.add-existing').click();
@@ -467,7 +472,7 @@ async function main() {
 		});
 
 		await t('unanswered questions: 忽略 and 已处理 are kept, and can be undone', async () => {
-			await page.click('#tabs [data-tab=unanswered]');
+			await openTab('unanswered');
 			const row = page.locator(`#unanswered-body tr[data-q="${Q_SKIP}"]`);
 			await row.waitFor({ timeout: WAIT });
 			await row.locator('.mark-ignored').click();
@@ -489,7 +494,7 @@ async function main() {
 		await t('unanswered questions on a phone: one card per question, nothing cut off', async () => {
 			await page.setViewportSize({ width: 390, height: 844 });
 			try {
-				await page.click('#tabs [data-tab=unanswered]');
+				await openTab('unanswered');
 				const row = page.locator(`#unanswered-body tr[data-q="${Q_ADD}"]`);
 				await row.waitFor({ timeout: WAIT });
 				const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
@@ -523,7 +528,7 @@ async function main() {
 				const r = await http('POST', '/api/kb/items', it, rev);
 				assert(r.status === 201, `POST ${it.id}: ${r.status} ${r.text}`);
 			}
-			await page.click('#tabs [data-tab=items]');
+			await openTab('items');
 			await page.fill('#search', '供暖');
 			await page.press('#search', 'Enter');
 			await see('.item-row[data-id="old-notice"] .badge.expired', '已过期');
@@ -543,7 +548,7 @@ async function main() {
 		});
 
 		await t('several text replies: added, sent at random or all, removed again; an image reply is shown', async () => {
-			await page.click('#tabs [data-tab=items]');
+			await openTab('items');
 			await page.click('#new-item');
 			await page.fill('#f-title', '街道办公时间');
 			await addChip('办公时间测试');
@@ -605,7 +610,7 @@ async function main() {
 			delete mine.revision;
 			delete mine.expired;
 			assert((await http('PUT', '/api/kb/items/contact-fax', mine, other.revision)).status === 200, 'edit fax');
-			await page.click('#tabs [data-tab=history]');
+			await openTab('history');
 			const row = page.locator(`#history-body tr[data-item="${newId}"][data-action="delete"]`);
 			await row.waitFor({ timeout: WAIT });
 			assert((await row.textContent()).includes(Q_NEW), 'the row names the item by its title');
@@ -658,7 +663,7 @@ async function main() {
 		});
 
 		await t('statistics: a period, the answer-rate trend, the top unanswered questions, a Chinese CSV', async () => {
-			await page.click('#tabs [data-tab=stats]');
+			await openTab('stats');
 			await see('#days-body tr');
 			await see('#hits-body tr');
 			assert(await page.isHidden('#stats-error'), await page.textContent('#stats-error'));
@@ -709,7 +714,7 @@ async function main() {
 		const PUSH_TITLE = '王哥庄街道2020年政府信息公开工作年度报告';
 
 		await t('push: the page checks the article first (title, cover, 微信号), in Chinese', async () => {
-			await page.click('#tabs [data-tab=push]');
+			await openTab('push');
 			await page.fill('#p-title', '');
 			await page.fill('#p-content', '');
 			await page.click('#push-draft');
@@ -809,7 +814,7 @@ async function main() {
 		});
 
 		await t('menu: the preview shows the short names; a name WeChat would cut is named, fixed from the page', async () => {
-			await page.click('#tabs [data-tab=push]');
+			await openTab('push');
 			await see('#menu-preview .menu-top .menu-name', '信息公开');
 			await see('#menu-preview .menu-sub .menu-name', '联系我们');
 			await see('#menu-preview .menu-sub .menu-item', '街道党政办公室联系方式');
@@ -838,7 +843,7 @@ async function main() {
 			await page.click('#save');
 			await see('#save-status', '已保存');
 			assert((await getItem('contact')).menu_name === '联系我们', 'menu_name saved');
-			await page.click('#tabs [data-tab=push]');
+			await openTab('push');
 			await see('#menu-preview .menu-sub .menu-name', '联系我们');
 			assert(await page.isHidden('#menu-problems'), 'no problem left');
 		});
@@ -846,7 +851,7 @@ async function main() {
 		await t('menu sync: sent after a confirmation, the live menu shown as the result', async () => {
 			if (!haveFake)
 				return noFake;
-			await page.click('#tabs [data-tab=push]');
+			await openTab('push');
 			await see('#menu-preview .menu-top');
 			await page.click('#menu-sync');
 			await confirm(true);
@@ -864,7 +869,7 @@ async function main() {
 
 		await t('欢迎语: edited in the page with the bubble, saved, and a new follower gets it', async () => {
 			const WELCOME = '欢迎关注山海小王哥庄！发送“电话”可查街道党政办公室联系方式。';
-			await page.click('#tabs [data-tab=settings]');
+			await openTab('settings');
 			await page.waitForFunction(() => document.getElementById('s-welcome').value !== '', null, { timeout: WAIT });
 			await page.fill('#s-welcome', WELCOME);
 			await see('#s-welcome-preview .bubble.bot', '发送“电话”');
@@ -932,7 +937,7 @@ async function main() {
 					settings: '#settings-save',
 				};
 				for (const [tab, button] of Object.entries(tabs)) {
-					await page.click(`#tabs [data-tab=${tab}]`);
+					await openTab(tab);
 					await see(button);
 					const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
 					assert(sw <= iw, `${tab}: scrollWidth ${sw} > ${iw}`);
@@ -941,7 +946,7 @@ async function main() {
 					await page.screenshot({ path: path.join(outDir, `admin-${tab}-phone.png`), fullPage: true });
 				}
 				// The item history dialog on a phone.
-				await page.click('#tabs [data-tab=history]');
+				await openTab('history');
 				await page.locator('#history-body .item-history').first().click();
 				await see('#ihist[open]');
 				const d = await page.locator('#ihist').boundingBox();
@@ -977,9 +982,9 @@ async function main() {
 				await page.click('#login-submit');
 				await see('#app');
 				await see('#who-name', `${staff}（编辑）`);
-				await page.click('#tabs [data-tab=push]');
+				await openTab('push');
 				await see('#push-role-note', '发布员');
-				await page.click('#tabs [data-tab=items]');
+				await openTab('items');
 				const kept = await page.evaluate(() => [sessionStorage.getItem('wxkb.adminToken'), document.cookie]);
 				assert(kept[0] === null, 'no token kept');
 				assert(kept[1] === '', 'the session cookie is out of the page\'s reach (HttpOnly)');
@@ -991,7 +996,7 @@ async function main() {
 				await page.click('#save');
 				await see('#save-status', '已保存');
 				assert((await getItem('contact')).keywords.includes('党政办座机'), 'saved');
-				await page.click('#tabs [data-tab=history]');
+				await openTab('history');
 				await see('#history-body tr[data-item="contact"] .hist-by', staff);
 				await page.locator('#history-body tr[data-item="contact"] .item-history').first().click();
 				await see('#ihist[open]');

@@ -560,8 +560,20 @@ function showTab(name) {
 		push: loadMenuPreview,
 		settings: loadSettings,
 	}[name];
-	if (load)
-		load().catch((e) => report(e));
+	if (!load)
+		return;
+	// The pane is aria-busy while its content is fetched: screen readers
+	// wait for it, and so can a test.  Loads may overlap; the last one
+	// to finish clears it.
+	const pane = $(`tab-${name}`);
+	pane.dataset.loads = String((Number(pane.dataset.loads) || 0) + 1);
+	pane.setAttribute('aria-busy', 'true');
+	load().catch((e) => report(e)).finally(() => {
+		const left = Number(pane.dataset.loads) - 1;
+		pane.dataset.loads = String(left);
+		if (left === 0)
+			pane.removeAttribute('aria-busy');
+	});
 }
 
 $('tabs').addEventListener('click', (ev) => {
