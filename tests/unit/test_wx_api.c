@@ -16,16 +16,12 @@
 
 #include "handlers/wechat/wx_api.h"
 #include "handlers/wechat/wx_errcode.h"
-#include "lib/log.h"
 #include "lib/metrics.h"
-#include "tests/unit/wx_fake.h"
+#include "tests/unit/wx_fx.h"
 
 struct fx {
-	struct wx_fake	 fake;
-	struct event_base *base;
+	struct wx_fx	 fx;
 	struct wx_api	*api;
-	FILE		*logfp;
-	char		 logpath[160];
 };
 
 /* What one call got. */
@@ -63,20 +59,14 @@ fx_api(struct fx *f, const char *base, int with_secret, long timeout_ms,
     size_t max_body)
 {
 	struct wx_api_cfg cfg;
-	struct wx_api *api;
-	const char *cause = NULL;
 
-	memset(&cfg, 0, sizeof cfg);
+	wx_fx_api_cfg(&f->fx, &cfg);
 	cfg.base = base;
-	cfg.appid = WX_FAKE_APPID;
-	cfg.appsecret = with_secret ? WX_FAKE_SECRET : NULL;
-	cfg.state_dir = f->fake.state;
-	cfg.backoff_ms = 50;
+	if (!with_secret)
+		cfg.appsecret = NULL;
 	cfg.timeout_ms = timeout_ms;
 	cfg.max_body = max_body;
-	api = wx_api_new(f->base, &cfg, &cause);
-	assert_non_null(api);
-	return api;
+	return wx_fx_api(&f->fx, &cfg);
 }
 
 static int
@@ -85,17 +75,8 @@ setup(void **state)
 	struct fx *f = calloc(1, sizeof *f);
 
 	assert_non_null(f);
-	assert_int_equal(wx_fake_start(&f->fake), 0);
-	snprintf(f->logpath, sizeof f->logpath, "%s/wxkbd.log", f->fake.dir);
-	f->logfp = fopen(f->logpath, "w");
-	assert_non_null(f->logfp);
-	log_init("test_wx_api", LOG_DEBUG);
-	log_force_stderr(1);
-	log_set_stream(f->logfp);
-	metrics_reset();
-	f->base = event_base_new();
-	assert_non_null(f->base);
-	f->api = fx_api(f, f->fake.url, 1, 0, 0);
+	wx_fx_open(&f->fx, "test_wx_api");
+	f->api = fx_api(f, f->fx.fake.url, 1, 0, 0);
 	*state = f;
 	return 0;
 }
@@ -104,17 +85,10 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char *tok = wx_fake_token(&f->fake);
 
 	wx_api_free(f->api);
-	event_base_free(f->base);
-	log_set_stream(NULL);
-	fclose(f->logfp);
 	/* Whatever happened, neither secret reached the log. */
-	assert_false(wx_fake_file_has(f->logpath, WX_FAKE_SECRET));
-	assert_false(wx_fake_file_has(f->logpath, tok));
-	free(tok);
-	wx_fake_stop(&f->fake);
+	wx_fx_close(&f->fx);
 	free(f);
 	return 0;
 }
@@ -168,10 +142,10 @@ test_raw_utf8(void **state)
 
 	memset(&g, 0, sizeof g);
 	send_text(f, text, 0, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_OK);
 	assert_int_equal(g.attempts, 1);
-	reqs = wx_fake_requests(&f->fake, "/cgi-bin/message/custom/send");
+	reqs = wx_fake_requests(&f->fx.fake, "/cgi-bin/message/custom/send");
 	assert_int_equal(json_array_size(reqs), 1);
 	got = json_string_value(json_object_get(json_object_get(json_object_get(
 	    json_array_get(reqs, 0), "body"), "text"), "content"));
@@ -191,17 +165,18 @@ test_retry_busy(void **state)
 	/* Get the token first so only the call's timing is measured. */
 	memset(&warm, 0, sizeof warm);
 	send_text(f, "warm", 0, &warm);
-	assert_true(wx_fake_run(f->base, &warm.done, 5000));
-	assert_int_equal(wx_fake_control(&f->fake, "{\"fail\":-1,\"times\":2,"
-	    "\"path\":\"/cgi-bin/message/custom/send\"}"), 0);
+	assert_true(wx_fake_run(f->fx.base, &warm.done, 5000));
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"fail\":-1,\"times\":2,\"path\":"
+	    "\"/cgi-bin/message/custom/send\"}"), 0);
 	memset(&g, 0, sizeof g);
 	t0 = wx_fake_now_ms();
 	send_text(f, "after busy", 0, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_OK);
 	assert_int_equal(g.attempts, 3);
 	assert_true(g.at - t0 >= 140);
-	assert_int_equal(wx_fake_count(&f->fake,
+	assert_int_equal(wx_fake_count(&f->fx.fake,
 	    "/cgi-bin/message/custom/send"), 4);
 }
 
@@ -212,15 +187,16 @@ test_retry_bounded(void **state)
 	struct fx *f = *state;
 	struct got g;
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"fail\":-1,\"times\":50,"
-	    "\"path\":\"/cgi-bin/message/custom/send\"}"), 0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"fail\":-1,\"times\":50,\"path\":"
+	    "\"/cgi-bin/message/custom/send\"}"), 0);
 	memset(&g, 0, sizeof g);
 	send_text(f, "never", 0, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_ERR_ERRCODE);
 	assert_int_equal(g.errcode, -1);
 	assert_int_equal(g.attempts, 1 + WX_API_RETRIES);
-	assert_int_equal(wx_fake_count(&f->fake,
+	assert_int_equal(wx_fake_count(&f->fx.fake,
 	    "/cgi-bin/message/custom/send"), 1 + WX_API_RETRIES);
 }
 
@@ -248,21 +224,21 @@ test_no_retry(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		snprintf(ctl, sizeof ctl, "{\"fail\":%ld,\"times\":5,\"path\":"
 		    "\"/cgi-bin/message/custom/send\"}", cases[i].code);
-		assert_int_equal(wx_fake_control(&f->fake, ctl), 0);
-		before = wx_fake_count(&f->fake,
+		assert_int_equal(wx_fake_control(&f->fx.fake, ctl), 0);
+		before = wx_fake_count(&f->fx.fake,
 		    "/cgi-bin/message/custom/send");
 		memset(&g, 0, sizeof g);
 		send_text(f, "x", 1, &g);
-		assert_true(wx_fake_run(f->base, &g.done, 5000));
+		assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 		assert_int_equal(g.err, WX_API_ERR_ERRCODE);
 		assert_int_equal(g.errcode, cases[i].code);
 		assert_int_equal(g.attempts, 1);
 		assert_int_equal(wx_errcode_class(g.errcode), cases[i].cls);
 		assert_non_null(strstr(g.message, cases[i].words));
-		assert_int_equal(wx_fake_count(&f->fake,
+		assert_int_equal(wx_fake_count(&f->fx.fake,
 		    "/cgi-bin/message/custom/send"), before + 1);
-		assert_int_equal(wx_fake_control(&f->fake, "{\"clear\":true}"),
-		    0);
+		assert_int_equal(wx_fake_control(&f->fx.fake,
+		    "{\"clear\":true}"), 0);
 	}
 }
 
@@ -299,27 +275,27 @@ test_slow_api_does_not_block(void **state)
 
 	memset(&warm, 0, sizeof warm);
 	send_text(f, "warm", 0, &warm);
-	assert_true(wx_fake_run(f->base, &warm.done, 5000));
-	assert_int_equal(wx_fake_control(&f->fake, "{\"slow\":10,\"path\":"
+	assert_true(wx_fake_run(f->fx.base, &warm.done, 5000));
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"slow\":10,\"path\":"
 	    "\"/cgi-bin/menu/get\"}"), 0);
 	memset(&slow, 0, sizeof slow);
 	memset(&fast, 0, sizeof fast);
 	memset(&t, 0, sizeof t);
 	t0 = wx_fake_now_ms();
 	c = get_menu(f, &slow);
-	ev = evtimer_new(f->base, tick_cb, &t);
+	ev = evtimer_new(f->fx.base, tick_cb, &t);
 	evtimer_add(ev, &tv);
 	send_text(f, "meanwhile", 0, &fast);
-	assert_true(wx_fake_run(f->base, &t.fired, 2000));
+	assert_true(wx_fake_run(f->fx.base, &t.fired, 2000));
 	/* libevent's coarse clock may fire a few ms early. */
 	assert_true(t.at - t0 >= 90);
 	assert_true(t.at - t0 < 250);
-	assert_true(wx_fake_run(f->base, &fast.done, 2000));
+	assert_true(wx_fake_run(f->fx.base, &fast.done, 2000));
 	assert_int_equal(fast.err, WX_API_OK);
 	assert_true(fast.at - t0 < 1000);
 	assert_false(slow.done);
 	wx_api_cancel(c);
-	wx_fake_spin(f->base, 100);
+	wx_fake_spin(f->fx.base, 100);
 	assert_false(slow.done);
 	event_free(ev);
 }
@@ -332,15 +308,15 @@ test_timeout(void **state)
 	struct got g, warm;
 
 	wx_api_free(f->api);
-	f->api = fx_api(f, f->fake.url, 1, 500, 0);
+	f->api = fx_api(f, f->fx.fake.url, 1, 500, 0);
 	memset(&warm, 0, sizeof warm);
 	send_text(f, "warm", 0, &warm);
-	assert_true(wx_fake_run(f->base, &warm.done, 5000));
-	assert_int_equal(wx_fake_control(&f->fake, "{\"slow\":3,\"path\":"
+	assert_true(wx_fake_run(f->fx.base, &warm.done, 5000));
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"slow\":3,\"path\":"
 	    "\"/cgi-bin/message/custom/send\"}"), 0);
 	memset(&g, 0, sizeof g);
 	send_text(f, "slow", 0, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 2500));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 2500));
 	assert_int_equal(g.err, WX_API_ERR_NET);
 	assert_int_equal(g.attempts, 1);
 	assert_non_null(strstr(g.message, "network error"));
@@ -377,20 +353,20 @@ test_reset_and_garbage(void **state)
 		memset(&g, 0, sizeof g);
 		/* A first call brings the token. */
 		send_text(f, "warm", 0, &g);
-		assert_true(wx_fake_run(f->base, &g.done, 5000));
-		assert_int_equal(wx_fake_control(&f->fake, cases[i].ctl), 0);
-		before = wx_fake_count(&f->fake,
+		assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
+		assert_int_equal(wx_fake_control(&f->fx.fake, cases[i].ctl), 0);
+		before = wx_fake_count(&f->fx.fake,
 		    "/cgi-bin/message/custom/send");
 		memset(&g, 0, sizeof g);
 		send_text(f, "x", cases[i].idempotent, &g);
-		assert_true(wx_fake_run(f->base, &g.done, 5000));
+		assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 		assert_int_equal(g.err, cases[i].err);
 		assert_int_equal(g.attempts, cases[i].attempts);
-		assert_int_equal(wx_fake_count(&f->fake,
+		assert_int_equal(wx_fake_count(&f->fx.fake,
 		    "/cgi-bin/message/custom/send"), before +
 		    cases[i].requests);
-		assert_int_equal(wx_fake_control(&f->fake, "{\"clear\":true}"),
-		    0);
+		assert_int_equal(wx_fake_control(&f->fx.fake,
+		    "{\"clear\":true}"), 0);
 	}
 }
 
@@ -401,12 +377,13 @@ test_too_big(void **state)
 	struct got g;
 
 	wx_api_free(f->api);
-	f->api = fx_api(f, f->fake.url, 1, 0, 64 * 1024);
-	assert_int_equal(wx_fake_control(&f->fake, "{\"big\":200000,\"path\":"
+	f->api = fx_api(f, f->fx.fake.url, 1, 0, 64 * 1024);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"big\":200000,\"path\":"
 	    "\"/cgi-bin/menu/get\"}"), 0);
 	memset(&g, 0, sizeof g);
 	get_menu(f, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_ERR_TOOBIG);
 	assert_int_equal(g.attempts, 1);
 }
@@ -438,10 +415,10 @@ test_upload(void **state)
 	req.file_len = sizeof img;
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_api_call(f->api, &req, got_cb, &g));
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_OK);
 	assert_string_equal(g.media_id, "MEDIA_1");
-	reqs = wx_fake_requests(&f->fake, "/cgi-bin/material/add_material");
+	reqs = wx_fake_requests(&f->fx.fake, "/cgi-bin/material/add_material");
 	assert_int_equal(json_array_size(reqs), 1);
 	mp = json_object_get(json_object_get(json_array_get(reqs, 0), "body"),
 	    "multipart");
@@ -474,7 +451,7 @@ test_connection_refused(void **state)
 	req.body_text = "{}";
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_api_call(api, &req, got_cb, &g));
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_ERR_NET);
 	assert_int_equal(g.attempts, 1 + WX_API_RETRIES);
 	wx_api_free(api);
@@ -493,7 +470,7 @@ test_http_status(void **state)
 	req.auth = 1;
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_api_call(f->api, &req, got_cb, &g));
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_ERR_HTTP);
 	assert_int_equal(g.http, 404);
 	assert_int_equal(g.attempts, 1);
@@ -504,7 +481,7 @@ static void
 test_callback_is_later(void **state)
 {
 	struct fx *f = *state;
-	struct wx_api *off = fx_api(f, f->fake.url, 0, 0, 0);
+	struct wx_api *off = fx_api(f, f->fx.fake.url, 0, 0, 0);
 	struct wx_api_req req;
 	struct got g;
 
@@ -515,9 +492,9 @@ test_callback_is_later(void **state)
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_api_call(off, &req, got_cb, &g));
 	assert_false(g.done);
-	assert_true(wx_fake_run(f->base, &g.done, 1000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 1000));
 	assert_int_equal(g.err, WX_API_ERR_OFF);
-	assert_int_equal(wx_fake_count(&f->fake, NULL), 0);
+	assert_int_equal(wx_fake_count(&f->fx.fake, NULL), 0);
 	wx_api_free(off);
 	/* Invalid descriptions are refused at once, without a callback. */
 	req.path = "no-slash";
@@ -535,7 +512,7 @@ test_cancel(void **state)
 	memset(g, 0, sizeof g);
 	for (i = 0; i < 3; i++)
 		wx_api_cancel(send_text(f, "gone", 0, &g[i]));
-	wx_fake_spin(f->base, 300);
+	wx_fake_spin(f->fx.base, 300);
 	for (i = 0; i < 3; i++)
 		assert_false(g[i].done);
 	wx_api_stats(f->api, &st);
@@ -550,11 +527,12 @@ test_metrics(void **state)
 	struct got g;
 	char *text;
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"fail\":-1,\"times\":2,"
-	    "\"path\":\"/cgi-bin/message/custom/send\"}"), 0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"fail\":-1,\"times\":2,\"path\":"
+	    "\"/cgi-bin/message/custom/send\"}"), 0);
 	memset(&g, 0, sizeof g);
 	send_text(f, "m", 0, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	text = metrics_render();
 	assert_non_null(text);
 	assert_non_null(strstr(text, "wxkb_api_calls_total{endpoint=\"/cgi-bin/"
