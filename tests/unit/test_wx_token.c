@@ -21,20 +21,15 @@
 #include "handlers/wechat/wx_api.h"
 #include "handlers/wechat/wx_errcode.h"
 #include "handlers/wechat/wx_token.h"
-#include "lib/log.h"
-#include "lib/metrics.h"
-#include "tests/unit/wx_fake.h"
+#include "tests/unit/wx_fx.h"
 
 #define STABLE	"/cgi-bin/stable_token"
 #define SEND	"/cgi-bin/message/custom/send"
 #define NCALLS	20
 
 struct fx {
-	struct wx_fake	 fake;
-	struct event_base *base;
+	struct wx_fx	 fx;
 	struct wx_api	*api;
-	FILE		*logfp;
-	char		 logpath[160];
 	char		 cache[200];
 };
 
@@ -69,47 +64,15 @@ got_cb(void *arg, const struct wx_api_res *res)
 		cur_batch->all = 1;
 }
 
-static struct wx_api *
-fx_api(struct fx *f, const struct wx_api_cfg *over)
-{
-	struct wx_api_cfg cfg;
-	struct wx_api *api;
-	const char *cause = NULL;
-
-	if (over != NULL)
-		cfg = *over;
-	else
-		memset(&cfg, 0, sizeof cfg);
-	cfg.base = f->fake.url;
-	if (cfg.appid == NULL)
-		cfg.appid = WX_FAKE_APPID;
-	cfg.appsecret = WX_FAKE_SECRET;
-	cfg.state_dir = f->fake.state;
-	if (cfg.backoff_ms == 0)
-		cfg.backoff_ms = 50;
-	api = wx_api_new(f->base, &cfg, &cause);
-	assert_non_null(api);
-	return api;
-}
-
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 
 	assert_non_null(f);
-	assert_int_equal(wx_fake_start(&f->fake), 0);
-	snprintf(f->logpath, sizeof f->logpath, "%s/wxkbd.log", f->fake.dir);
-	snprintf(f->cache, sizeof f->cache, "%s/%s", f->fake.state,
+	wx_fx_open(&f->fx, "test_wx_token");
+	snprintf(f->cache, sizeof f->cache, "%s/%s", f->fx.fake.state,
 	    WX_TOKEN_FILE);
-	f->logfp = fopen(f->logpath, "w");
-	assert_non_null(f->logfp);
-	log_init("test_wx_token", LOG_DEBUG);
-	log_force_stderr(1);
-	log_set_stream(f->logfp);
-	metrics_reset();
-	f->base = event_base_new();
-	assert_non_null(f->base);
 	*state = f;
 	return 0;
 }
@@ -118,17 +81,10 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char *tok = wx_fake_token(&f->fake);
 
 	cur_batch = NULL;
 	wx_api_free(f->api);
-	event_base_free(f->base);
-	log_set_stream(NULL);
-	fclose(f->logfp);
-	assert_false(wx_fake_file_has(f->logpath, WX_FAKE_SECRET));
-	assert_false(wx_fake_file_has(f->logpath, tok));
-	free(tok);
-	wx_fake_stop(&f->fake);
+	wx_fx_close(&f->fx);
 	free(f);
 	return 0;
 }
@@ -175,7 +131,7 @@ run_until_token(struct fx *f, long ms)
 		wx_token_stats(wx_api_token(f->api), &st);
 		if (st.have_token && st.waiters == 0 && st.fetches > 0)
 			return 1;
-		wx_fake_spin(f->base, 20);
+		wx_fake_spin(f->fx.base, 20);
 	} while (wx_fake_now_ms() < end);
 	return 0;
 }
@@ -191,7 +147,7 @@ run_batch(struct fx *f, struct batch *b)
 	cur_batch = b;
 	for (i = 0; i < NCALLS; i++)
 		send_text(f, &b->g[i]);
-	assert_true(wx_fake_run(f->base, &b->all, 10000));
+	assert_true(wx_fake_run(f->fx.base, &b->all, 10000));
 	cur_batch = NULL;
 }
 
@@ -206,15 +162,15 @@ test_cold_start(void **state)
 	json_error_t jerr;
 	time_t now = time(NULL);
 
-	f->api = fx_api(f, NULL);
+	f->api = wx_fx_api(&f->fx, NULL);
 	assert_int_equal(wx_api_start(f->api), 0);
 	assert_true(run_until_token(f, 5000));
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 1);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 1);
 	assert_int_equal(stat(f->cache, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	cache = json_load_file(f->cache, 0, &jerr);
 	assert_non_null(cache);
-	tok = wx_fake_token(&f->fake);
+	tok = wx_fake_token(&f->fx.fake);
 	assert_string_equal(json_string_value(json_object_get(cache,
 	    "access_token")), tok);
 	assert_string_equal(json_string_value(json_object_get(cache, "appid")),
@@ -224,7 +180,7 @@ test_cold_start(void **state)
 	json_decref(cache);
 	free(tok);
 	/* The request was stable_token, normal mode, no force. */
-	reqs = wx_fake_requests(&f->fake, STABLE);
+	reqs = wx_fake_requests(&f->fx.fake, STABLE);
 	body = json_object_get(json_array_get(reqs, 0), "body");
 	assert_string_equal(json_string_value(json_object_get(body,
 	    "grant_type")), "client_credential");
@@ -233,7 +189,7 @@ test_cold_start(void **state)
 	assert_true(json_is_false(json_object_get(body, "force_refresh")));
 	json_decref(reqs);
 	/* No temporary file is left beside it. */
-	assert_int_equal(count_files(f->fake.state), 1);
+	assert_int_equal(count_files(f->fx.fake.state), 1);
 }
 
 /* 20 concurrent calls without a token: one fetch serves them all. */
@@ -245,14 +201,14 @@ test_concurrent_one_fetch(void **state)
 	struct batch b;
 	int i;
 
-	f->api = fx_api(f, NULL);
+	f->api = wx_fx_api(&f->fx, NULL);
 	run_batch(f, &b);
 	for (i = 0; i < NCALLS; i++) {
 		assert_int_equal(b.g[i].err, WX_API_OK);
 		assert_int_equal(b.g[i].attempts, 1);
 	}
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 1);
-	assert_int_equal(wx_fake_count(&f->fake, SEND), NCALLS);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 1);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), NCALLS);
 	wx_token_stats(wx_api_token(f->api), &st);
 	assert_int_equal(st.fetches, 1);
 	assert_int_equal(st.waiters, 0);
@@ -270,18 +226,18 @@ test_40001_one_refresh(void **state)
 	json_t *reqs;
 	size_t i, bad = 0, good = 0;
 
-	f->api = fx_api(f, NULL);
+	f->api = wx_fx_api(&f->fx, NULL);
 	assert_int_equal(wx_api_start(f->api), 0);
 	assert_true(run_until_token(f, 5000));
-	assert_int_equal(wx_fake_control(&f->fake, "{\"rotate\":true}"), 0);
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"rotate\":true}"), 0);
 	run_batch(f, &b);
 	for (i = 0; i < NCALLS; i++) {
 		assert_int_equal(b.g[i].err, WX_API_OK);
 		assert_int_equal(b.g[i].attempts, 2);
 	}
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 2);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 2);
 	/* 20 refused with the old token, then 20 accepted with the new. */
-	reqs = wx_fake_requests(&f->fake, SEND);
+	reqs = wx_fake_requests(&f->fx.fake, SEND);
 	assert_int_equal(json_array_size(reqs), 2 * NCALLS);
 	for (i = 0; i < json_array_size(reqs); i++) {
 		if (json_is_true(json_object_get(json_array_get(reqs, i),
@@ -302,18 +258,18 @@ test_40001_once(void **state)
 	struct fx *f = *state;
 	struct got g;
 
-	f->api = fx_api(f, NULL);
+	f->api = wx_fx_api(&f->fx, NULL);
 	assert_int_equal(wx_api_start(f->api), 0);
 	assert_true(run_until_token(f, 5000));
-	assert_int_equal(wx_fake_control(&f->fake, "{\"fail\":\"40001_once\"}"),
-	    0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"fail\":\"40001_once\"}"), 0);
 	memset(&g, 0, sizeof g);
 	send_text(f, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_OK);
 	assert_int_equal(g.attempts, 2);
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 2);
-	assert_int_equal(wx_fake_count(&f->fake, SEND), 2);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 2);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), 2);
 }
 
 /* 40001 that a new token does not cure: one refresh, one retry, stop. */
@@ -323,20 +279,20 @@ test_40001_no_loop(void **state)
 	struct fx *f = *state;
 	struct got g;
 
-	f->api = fx_api(f, NULL);
+	f->api = wx_fx_api(&f->fx, NULL);
 	assert_int_equal(wx_api_start(f->api), 0);
 	assert_true(run_until_token(f, 5000));
-	assert_int_equal(wx_fake_control(&f->fake, "{\"fail\":40001,"
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"fail\":40001,"
 	    "\"times\":100,\"path\":\"" SEND "\"}"), 0);
 	memset(&g, 0, sizeof g);
 	send_text(f, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_ERR_ERRCODE);
 	assert_int_equal(g.errcode, 40001);
 	assert_int_equal(g.attempts, 2);
-	wx_fake_spin(f->base, 300);
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 2);
-	assert_int_equal(wx_fake_count(&f->fake, SEND), 2);
+	wx_fake_spin(f->fx.base, 300);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 2);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), 2);
 }
 
 /* A restart with the same state dir spends no token fetch. */
@@ -347,19 +303,19 @@ test_restart_reuses_cache(void **state)
 	struct wx_token_stats st;
 	struct got g;
 
-	f->api = fx_api(f, NULL);
+	f->api = wx_fx_api(&f->fx, NULL);
 	assert_int_equal(wx_api_start(f->api), 0);
 	assert_true(run_until_token(f, 5000));
 	wx_api_free(f->api);
 
-	f->api = fx_api(f, NULL);
+	f->api = wx_fx_api(&f->fx, NULL);
 	assert_int_equal(wx_api_start(f->api), 0);
 	memset(&g, 0, sizeof g);
 	send_text(f, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_OK);
 	assert_int_equal(g.attempts, 1);
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 1);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 1);
 	wx_token_stats(wx_api_token(f->api), &st);
 	assert_int_equal(st.fetches, 0);
 	assert_int_equal(st.cache_loads, 1);
@@ -390,7 +346,7 @@ test_cache_rejected(void **state)
 		assert_non_null(fp);
 		fputs(files[i], fp);
 		fclose(fp);
-		f->api = fx_api(f, NULL);
+		f->api = wx_fx_api(&f->fx, NULL);
 		assert_int_equal(wx_api_start(f->api), 0);
 		assert_true(run_until_token(f, 5000));
 		wx_token_stats(wx_api_token(f->api), &st);
@@ -399,7 +355,7 @@ test_cache_rejected(void **state)
 		wx_api_free(f->api);
 		f->api = NULL;
 	}
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 5);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 5);
 }
 
 /*
@@ -416,22 +372,22 @@ test_hostile_token(void **state)
 	struct got g;
 	json_t *reqs;
 
-	assert_int_equal(wx_fake_control(&f->fake,
+	assert_int_equal(wx_fake_control(&f->fx.fake,
 	    "{\"token\":\"TOK\\\"x&evil=1#\"}"), 0);
-	f->api = fx_api(f, NULL);
+	f->api = wx_fx_api(&f->fx, NULL);
 	assert_int_equal(wx_api_start(f->api), 0);
 	memset(&g, 0, sizeof g);
 	send_text(f, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_not_equal(g.err, WX_API_OK);
-	assert_int_equal(wx_fake_count(&f->fake, SEND), 0);
-	reqs = wx_fake_requests(&f->fake, SEND);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), 0);
+	reqs = wx_fake_requests(&f->fx.fake, SEND);
 	assert_int_equal(json_array_size(reqs), 0);
 	json_decref(reqs);
 	wx_token_stats(wx_api_token(f->api), &st);
 	assert_false(st.have_token);
 	assert_int_equal(stat(f->cache, &sb), -1);
-	assert_true(wx_fake_file_has(f->logpath, "no usable access_token"));
+	assert_true(wx_fake_file_has(f->fx.logpath, "no usable access_token"));
 }
 
 /* The characters and lengths a token may have. */
@@ -464,23 +420,24 @@ test_refresh_ahead(void **state)
 	struct wx_token_stats st;
 	uint64_t end;
 
-	memset(&cfg, 0, sizeof cfg);
+	wx_fx_api_cfg(&f->fx, &cfg);
 	cfg.token_ahead_s = 300;
-	assert_int_equal(wx_fake_control(&f->fake, "{\"expires_in\":301}"), 0);
-	f->api = fx_api(f, &cfg);
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"expires_in\":301}"),
+	    0);
+	f->api = wx_fx_api(&f->fx, &cfg);
 	assert_int_equal(wx_api_start(f->api), 0);
 	assert_true(run_until_token(f, 5000));
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 1);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 1);
 	end = wx_fake_now_ms() + 4000;
 	do {
-		wx_fake_spin(f->base, 100);
+		wx_fake_spin(f->fx.base, 100);
 		wx_token_stats(wx_api_token(f->api), &st);
 	} while (st.fetches < 2 && wx_fake_now_ms() < end);
 	assert_true(st.fetches >= 2);
-	assert_true(wx_fake_count(&f->fake, STABLE) >= 2);
+	assert_true(wx_fake_count(&f->fx.fake, STABLE) >= 2);
 	/* Nothing but the timer asked: no other request was made. */
-	assert_int_equal(wx_fake_count(&f->fake, NULL),
-	    wx_fake_count(&f->fake, STABLE));
+	assert_int_equal(wx_fake_count(&f->fx.fake, NULL),
+	    wx_fake_count(&f->fx.fake, STABLE));
 }
 
 /*
@@ -497,21 +454,21 @@ test_breaker(void **state)
 	struct got g;
 	uint64_t t0;
 
-	memset(&cfg, 0, sizeof cfg);
+	wx_fx_api_cfg(&f->fx, &cfg);
 	cfg.breaker_threshold = 3;
 	cfg.breaker_cooldown_s = 1;
 	cfg.retries = 5;
-	f->api = fx_api(f, &cfg);
-	assert_int_equal(wx_fake_control(&f->fake, "{\"fail\":-1,\"times\":100,"
-	    "\"path\":\"" STABLE "\"}"), 0);
+	f->api = wx_fx_api(&f->fx, &cfg);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"fail\":-1,\"times\":100,\"path\":\"" STABLE "\"}"), 0);
 	memset(&g, 0, sizeof g);
 	send_text(f, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_ERR_BREAKER);
 	assert_non_null(strstr(g.message, "paused"));
 	assert_non_null(strstr(g.message, "busy"));
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 3);
-	assert_int_equal(wx_fake_count(&f->fake, SEND), 0);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 3);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), 0);
 	wx_token_stats(wx_api_token(f->api), &st);
 	assert_true(st.breaker_open);
 
@@ -519,19 +476,19 @@ test_breaker(void **state)
 	memset(&g, 0, sizeof g);
 	t0 = wx_fake_now_ms();
 	send_text(f, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 500));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 500));
 	assert_int_equal(g.err, WX_API_ERR_BREAKER);
 	assert_true(wx_fake_now_ms() - t0 < 200);
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 3);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 3);
 
 	/* The platform heals; after the cool-down one fetch succeeds. */
-	assert_int_equal(wx_fake_control(&f->fake, "{\"clear\":true}"), 0);
-	wx_fake_spin(f->base, 1300);
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"clear\":true}"), 0);
+	wx_fake_spin(f->fx.base, 1300);
 	memset(&g, 0, sizeof g);
 	send_text(f, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_OK);
-	assert_int_equal(wx_fake_count(&f->fake, STABLE), 4);
+	assert_int_equal(wx_fake_count(&f->fx.fake, STABLE), 4);
 	wx_token_stats(wx_api_token(f->api), &st);
 	assert_false(st.breaker_open);
 	assert_int_equal(st.consecutive, 0);
@@ -557,24 +514,25 @@ test_fetch_config_error(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		f->api = fx_api(f, NULL);
+		f->api = wx_fx_api(&f->fx, NULL);
 		snprintf(ctl, sizeof ctl, "{\"fail\":%ld,\"times\":1,"
 		    "\"path\":\"" STABLE "\"}", cases[i].code);
-		assert_int_equal(wx_fake_control(&f->fake, ctl), 0);
-		before = wx_fake_count(&f->fake, STABLE);
+		assert_int_equal(wx_fake_control(&f->fx.fake, ctl), 0);
+		before = wx_fake_count(&f->fx.fake, STABLE);
 		memset(&g, 0, sizeof g);
 		send_text(f, &g);
-		assert_true(wx_fake_run(f->base, &g.done, 5000));
+		assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 		assert_int_equal(g.err, WX_API_ERR_TOKEN);
 		assert_int_equal(g.errcode, cases[i].code);
 		assert_non_null(strstr(g.message, cases[i].words));
-		assert_int_equal(wx_fake_count(&f->fake, STABLE), before + 1);
+		assert_int_equal(wx_fake_count(&f->fx.fake, STABLE),
+		    before + 1);
 		wx_token_stats(wx_api_token(f->api), &st);
 		assert_true(st.breaker_open);
 		wx_api_free(f->api);
 		f->api = NULL;
 	}
-	assert_int_equal(wx_fake_count(&f->fake, SEND), 0);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), 0);
 }
 
 /* A wrong AppSecret (the fake answers 40125) is never logged. */
@@ -585,12 +543,12 @@ test_wrong_secret(void **state)
 	struct wx_api_cfg cfg;
 	struct got g;
 
-	memset(&cfg, 0, sizeof cfg);
+	wx_fx_api_cfg(&f->fx, &cfg);
 	cfg.appid = "wxWRONGAPPID";
-	f->api = fx_api(f, &cfg);
+	f->api = wx_fx_api(&f->fx, &cfg);
 	memset(&g, 0, sizeof g);
 	send_text(f, &g);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_ERR_TOKEN);
 	assert_int_equal(g.errcode, 40013);
 	assert_non_null(strstr(g.message, "AppID"));
