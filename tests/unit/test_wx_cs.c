@@ -22,21 +22,16 @@
 #include "handlers/wechat/wx_api.h"
 #include "handlers/wechat/wx_cs.h"
 #include "kb/kb.h"
-#include "lib/log.h"
-#include "lib/metrics.h"
-#include "tests/unit/wx_fake.h"
+#include "tests/unit/wx_fx.h"
 
 #define SEND	"/cgi-bin/message/custom/send"
 #define OPENID	"oAbCdEfGhIjKlMnOpQrStUvWxYz0"
 #define OPENID2	"oZyXwVuTsRqPoNmLkJiHgFeDcBa9"
 
 struct fx {
-	struct wx_fake	 fake;
-	struct event_base *base;
+	struct wx_fx	 fx;
 	struct wx_api	*api;
 	struct wx_cs	*cs;
-	FILE		*logfp;
-	char		 logpath[160];
 };
 
 static time_t fake_now = 1700000000;
@@ -58,7 +53,7 @@ fx_cs(struct fx *f, size_t max_users, size_t max_parts)
 	cfg.no_delay = 1;
 	cfg.max_users = max_users;
 	cfg.max_parts = max_parts;
-	cs = wx_cs_new(f->api, f->base, &cfg);
+	cs = wx_cs_new(f->api, f->fx.base, &cfg);
 	assert_non_null(cs);
 	wx_cs_set_clock(cs, test_clock);
 	return cs;
@@ -68,27 +63,10 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wx_api_cfg cfg;
-	const char *cause = NULL;
 
 	assert_non_null(f);
-	assert_int_equal(wx_fake_start(&f->fake), 0);
-	snprintf(f->logpath, sizeof f->logpath, "%s/wxkbd.log", f->fake.dir);
-	f->logfp = fopen(f->logpath, "w");
-	assert_non_null(f->logfp);
-	log_init("test_wx_cs", LOG_DEBUG);
-	log_force_stderr(1);
-	log_set_stream(f->logfp);
-	metrics_reset();
-	f->base = event_base_new();
-	memset(&cfg, 0, sizeof cfg);
-	cfg.base = f->fake.url;
-	cfg.appid = WX_FAKE_APPID;
-	cfg.appsecret = WX_FAKE_SECRET;
-	cfg.state_dir = f->fake.state;
-	cfg.backoff_ms = 50;
-	f->api = wx_api_new(f->base, &cfg, &cause);
-	assert_non_null(f->api);
+	wx_fx_open(&f->fx, "test_wx_cs");
+	f->api = wx_fx_api(&f->fx, NULL);
 	f->cs = fx_cs(f, 0, 0);
 	fake_now = 1700000000;
 	*state = f;
@@ -98,17 +76,13 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	/* The OpenID never reaches the log in clear. */
+	static const char *const clear[] = { OPENID, OPENID2, NULL };
 	struct fx *f = *state;
 
 	wx_cs_free(f->cs);
 	wx_api_free(f->api);
-	event_base_free(f->base);
-	log_set_stream(NULL);
-	fclose(f->logfp);
-	/* The OpenID never reaches the log in clear. */
-	assert_false(wx_fake_file_has(f->logpath, OPENID));
-	assert_false(wx_fake_file_has(f->logpath, OPENID2));
-	wx_fake_stop(&f->fake);
+	wx_fx_close_absent(&f->fx, clear);
 	free(f);
 	return 0;
 }
@@ -121,7 +95,7 @@ run_idle(struct fx *f, long ms)
 	uint64_t end = wx_fake_now_ms() + (uint64_t)ms;
 
 	do {
-		wx_fake_spin(f->base, 20);
+		wx_fake_spin(f->fx.base, 20);
 		wx_cs_stats(f->cs, &st);
 		if (st.queued == 0)
 			return 1;
@@ -133,7 +107,7 @@ run_idle(struct fx *f, long ms)
 static json_t *
 delivered(struct fx *f, const char *openid)
 {
-	json_t *all = wx_fake_requests(&f->fake, SEND), *out = json_array();
+	json_t *all = wx_fake_requests(&f->fx.fake, SEND), *out = json_array();
 	json_t *r, *body;
 	const char *fault;
 	size_t i;
@@ -283,8 +257,8 @@ test_parts_wait_for_each_other(void **state)
 	struct wx_cs_stats st;
 	size_t i;
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"slow\":0.4,\"path\":\""
-	    SEND "\"}"), 0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"slow\":0.4,\"path\":\"" SEND "\"}"), 0);
 	assert_int_equal(wx_cs_send_text(f->cs, OPENID, text, strlen(text)),
 	    0);
 	assert_true(run_idle(f, 5000));
@@ -322,7 +296,7 @@ test_window_message(void **state)
 		    0);
 	}
 	assert_true(run_idle(f, 5000));
-	assert_int_equal(wx_fake_count(&f->fake, SEND), 5);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), 5);
 	wx_cs_stats(f->cs, &st);
 	assert_int_equal(st.sent, 5);
 	assert_int_equal(st.dropped, 2);
@@ -332,11 +306,11 @@ test_window_message(void **state)
 	wx_cs_interaction(f->cs, OPENID, WX_CS_MESSAGE, fake_now + 10);
 	assert_int_equal(wx_cs_send_text(f->cs, OPENID, "again", 5), 0);
 	assert_true(run_idle(f, 5000));
-	assert_int_equal(wx_fake_count(&f->fake, SEND), 6);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), 6);
 	/* 48 h later without a word from them: closed. */
 	fake_now += WX_CS_MSG_WINDOW + 11;
 	assert_int_equal(wx_cs_send_text(f->cs, OPENID, "late", 4), -1);
-	assert_true(wx_fake_file_has(f->logpath, "cs_undelivered"));
+	assert_true(wx_fake_file_has(f->fx.logpath, "cs_undelivered"));
 }
 
 /* After a click: 3 within one minute. */
@@ -350,11 +324,11 @@ test_window_event(void **state)
 	for (i = 0; i < 4; i++)
 		assert_int_equal(wx_cs_send_text(f->cs, OPENID, "c", 1), 0);
 	assert_true(run_idle(f, 5000));
-	assert_int_equal(wx_fake_count(&f->fake, SEND), 3);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), 3);
 	wx_cs_interaction(f->cs, OPENID, WX_CS_EVENT, fake_now);
 	fake_now += WX_CS_EVENT_WINDOW + 1;
 	assert_int_equal(wx_cs_send_text(f->cs, OPENID, "late", 4), -1);
-	assert_int_equal(wx_fake_count(&f->fake, SEND), 3);
+	assert_int_equal(wx_fake_count(&f->fx.fake, SEND), 3);
 }
 
 /* The inbound message decides the window; unsubscribe closes it. */
@@ -389,11 +363,11 @@ test_observe(void **state)
 		    WX_MSG_OK);
 		wx_cs_observe(f->cs, msg, fake_now);
 		wx_msg_free(msg);
-		before = wx_fake_count(&f->fake, SEND);
+		before = wx_fake_count(&f->fx.fake, SEND);
 		for (j = 0; j < 6; j++)
 			(void)wx_cs_send_text(f->cs, OPENID, "o", 1);
 		assert_true(run_idle(f, 5000));
-		assert_int_equal(wx_fake_count(&f->fake, SEND) - before,
+		assert_int_equal(wx_fake_count(&f->fx.fake, SEND) - before,
 		    cases[i].allowed);
 	}
 }
@@ -424,23 +398,23 @@ test_quota_drops_rest(void **state)
 		f->cs = fx_cs(f, 0, 0);
 		snprintf(ctl, sizeof ctl, "{\"fail\":%ld,\"skip\":1,\"path\":"
 		    "\"" SEND "\"}", cases[i].code);
-		assert_int_equal(wx_fake_control(&f->fake, ctl), 0);
-		before = wx_fake_count(&f->fake, SEND);
+		assert_int_equal(wx_fake_control(&f->fx.fake, ctl), 0);
+		before = wx_fake_count(&f->fx.fake, SEND);
 		assert_int_equal(wx_cs_send_text(f->cs, OPENID, text,
 		    strlen(text)), 0);
 		assert_true(run_idle(f, 5000));
 		/* Part 1 delivered, part 2 refused, parts 3-4 never sent. */
-		assert_int_equal(wx_fake_count(&f->fake, SEND) - before, 2);
+		assert_int_equal(wx_fake_count(&f->fx.fake, SEND) - before, 2);
 		wx_cs_stats(f->cs, &st);
 		assert_int_equal(st.sent, 1);
 		assert_int_equal(st.failed, 1);
 		assert_int_equal(st.dropped, 3);
-		assert_true(wx_fake_file_has(f->logpath, cases[i].words));
+		assert_true(wx_fake_file_has(f->fx.logpath, cases[i].words));
 		/* Closed now: the next answer is refused at once. */
 		assert_int_equal(wx_cs_send_text(f->cs, OPENID, "x", 1), -1);
 	}
-	assert_true(wx_fake_file_has(f->logpath, "cs_undelivered"));
-	assert_true(wx_fake_file_has(f->logpath, "user="));
+	assert_true(wx_fake_file_has(f->fx.logpath, "cs_undelivered"));
+	assert_true(wx_fake_file_has(f->fx.logpath, "user="));
 	parts = delivered(f, OPENID);
 	assert_int_equal(json_array_size(parts), 2);
 	json_decref(parts);
@@ -455,7 +429,7 @@ test_busy_retried(void **state)
 	char *text = long_text(5000), *got;
 	json_t *parts;
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"fail\":-1,\"skip\":1,"
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"fail\":-1,\"skip\":1,"
 	    "\"path\":\"" SEND "\"}"), 0);
 	assert_int_equal(wx_cs_send_text(f->cs, OPENID, text, strlen(text)),
 	    0);
@@ -538,14 +512,14 @@ test_free_in_flight(void **state)
 	struct fx *f = *state;
 	char *text = long_text(6000);
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"slow\":1,\"path\":\""
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"slow\":1,\"path\":\""
 	    SEND "\"}"), 0);
 	assert_int_equal(wx_cs_send_text(f->cs, OPENID, text, strlen(text)),
 	    0);
-	wx_fake_spin(f->base, 200);
+	wx_fake_spin(f->fx.base, 200);
 	wx_cs_free(f->cs);
 	f->cs = fx_cs(f, 0, 0);
-	wx_fake_spin(f->base, 200);
+	wx_fake_spin(f->fx.base, 200);
 	free(text);
 }
 
