@@ -18,21 +18,16 @@
 
 #include "handlers/wechat/wx_api.h"
 #include "handlers/wechat/wx_push.h"
-#include "lib/log.h"
-#include "lib/metrics.h"
-#include "tests/unit/wx_fake.h"
+#include "tests/unit/wx_fx.h"
 
 #define ARTICLE		"tests/data/push/article.json"
 #define PREVIEW_ID	"oPreviewFollowerOpenId000001"
 
 struct fx {
-	struct wx_fake	 fake;
-	struct event_base *base;
+	struct wx_fx	 fx;
 	struct wx_api	*api;
 	struct wx_push	*push;
 	struct wx_article art;
-	FILE		*logfp;
-	char		 logpath[160];
 };
 
 struct result {
@@ -83,11 +78,11 @@ fx_push(struct fx *f, unsigned poll_max_ms)
 	const char *cause = NULL;
 
 	memset(&cfg, 0, sizeof cfg);
-	cfg.state_dir = f->fake.state;
+	cfg.state_dir = f->fx.fake.state;
 	memset(cfg.uid_key, 3, sizeof cfg.uid_key);
 	cfg.poll_ms = 50;
 	cfg.poll_max_ms = poll_max_ms;
-	p = wx_push_new(f->api, f->base, &cfg, &cause);
+	p = wx_push_new(f->api, f->fx.base, &cfg, &cause);
 	assert_non_null(p);
 	return p;
 }
@@ -96,28 +91,11 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wx_api_cfg cfg;
-	const char *cause = NULL;
 	char *why = NULL;
 
 	assert_non_null(f);
-	assert_int_equal(wx_fake_start(&f->fake), 0);
-	snprintf(f->logpath, sizeof f->logpath, "%s/wxkbd.log", f->fake.dir);
-	f->logfp = fopen(f->logpath, "w");
-	assert_non_null(f->logfp);
-	log_init("test_wx_push", LOG_DEBUG);
-	log_force_stderr(1);
-	log_set_stream(f->logfp);
-	metrics_reset();
-	f->base = event_base_new();
-	memset(&cfg, 0, sizeof cfg);
-	cfg.base = f->fake.url;
-	cfg.appid = WX_FAKE_APPID;
-	cfg.appsecret = WX_FAKE_SECRET;
-	cfg.state_dir = f->fake.state;
-	cfg.backoff_ms = 50;
-	f->api = wx_api_new(f->base, &cfg, &cause);
-	assert_non_null(f->api);
+	wx_fx_open(&f->fx, "test_wx_push");
+	f->api = wx_fx_api(&f->fx, NULL);
 	f->push = fx_push(f, 5000);
 	assert_int_equal(wx_article_load(ARTICLE, &f->art, &why), 0);
 	*state = f;
@@ -127,16 +105,13 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	static const char *const absent[] = { PREVIEW_ID, NULL };
 	struct fx *f = *state;
 
 	wx_article_cleanup(&f->art);
 	wx_push_free(f->push);
 	wx_api_free(f->api);
-	event_base_free(f->base);
-	log_set_stream(NULL);
-	fclose(f->logfp);
-	assert_false(wx_fake_file_has(f->logpath, PREVIEW_ID));
-	wx_fake_stop(&f->fake);
+	wx_fx_close_absent(&f->fx, absent);
 	free(f);
 	return 0;
 }
@@ -157,14 +132,14 @@ run_push(struct fx *f, int publish, int mass, const char *preview,
 	assert_int_equal(wx_push_start(f->push, &f->art, &o, result_cb, res,
 	    &cause), 0);
 	assert_false(res->done);
-	assert_true(wx_fake_run(f->base, &res->done, 10000));
+	assert_true(wx_fake_run(f->fx.base, &res->done, 10000));
 }
 
 /* The API paths the fake saw, token fetches left out. */
 static char *
 paths(struct fx *f)
 {
-	json_t *all = wx_fake_requests(&f->fake, NULL), *r;
+	json_t *all = wx_fake_requests(&f->fx.fake, NULL), *r;
 	char *s = calloc(1, 4096);
 	const char *p;
 	size_t i;
@@ -184,7 +159,7 @@ paths(struct fx *f)
 static json_t *
 body_of(struct fx *f, const char *path, size_t nth)
 {
-	json_t *all = wx_fake_requests(&f->fake, path), *b;
+	json_t *all = wx_fake_requests(&f->fx.fake, path), *b;
 
 	b = json_incref(json_object_get(json_array_get(all, nth), "body"));
 	json_decref(all);
@@ -413,7 +388,8 @@ test_full_walk(void **state)
 	const char *media, *draft;
 	struct stat sb;
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"publish_polls\":2}"), 0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"publish_polls\":2}"), 0);
 	run_push(f, 1, 1, PREVIEW_ID, &r);
 	assert_int_equal(r.err, WX_PUSH_OK);
 	assert_int_equal(r.did, WX_PUSH_THUMB | WX_PUSH_DRAFT |
@@ -485,7 +461,7 @@ test_full_walk(void **state)
 	json_decref(b);
 
 	/* The record: private, and the preview follower only as a hash. */
-	snprintf(recpath, sizeof recpath, "%s/push/%s.json", f->fake.state,
+	snprintf(recpath, sizeof recpath, "%s/push/%s.json", f->fx.fake.state,
 	    key);
 	assert_int_equal(stat(recpath, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
@@ -511,7 +487,7 @@ test_repeat_sends_nothing(void **state)
 	run_push(f, 1, 1, PREVIEW_ID, &r);
 	assert_int_equal(r.err, WX_PUSH_OK);
 	result_cleanup(&r);
-	total = wx_fake_count(&f->fake, NULL);
+	total = wx_fake_count(&f->fx.fake, NULL);
 
 	run_push(f, 1, 1, PREVIEW_ID, &r);
 	assert_int_equal(r.err, WX_PUSH_OK);
@@ -521,30 +497,19 @@ test_repeat_sends_nothing(void **state)
 	assert_true(strlen(r.url) > 0);
 	assert_non_null(strstr(r.text, "already sent to all followers"));
 	result_cleanup(&r);
-	assert_int_equal(wx_fake_count(&f->fake, NULL), total);
+	assert_int_equal(wx_fake_count(&f->fx.fake, NULL), total);
 
 	/* A restart: new client, new pusher, same state dir. */
 	wx_push_free(f->push);
 	wx_api_free(f->api);
-	{
-		struct wx_api_cfg cfg;
-		const char *cause = NULL;
-
-		memset(&cfg, 0, sizeof cfg);
-		cfg.base = f->fake.url;
-		cfg.appid = WX_FAKE_APPID;
-		cfg.appsecret = WX_FAKE_SECRET;
-		cfg.state_dir = f->fake.state;
-		f->api = wx_api_new(f->base, &cfg, &cause);
-		assert_non_null(f->api);
-	}
+	f->api = wx_fx_api(&f->fx, NULL);
 	f->push = fx_push(f, 5000);
 	run_push(f, 1, 1, PREVIEW_ID, &r);
 	assert_int_equal(r.err, WX_PUSH_OK);
 	assert_int_equal(r.did, 0);
 	result_cleanup(&r);
-	assert_int_equal(wx_fake_count(&f->fake, NULL), total);
-	assert_int_equal(wx_fake_count(&f->fake,
+	assert_int_equal(wx_fake_count(&f->fx.fake, NULL), total);
+	assert_int_equal(wx_fake_count(&f->fx.fake,
 	    "/cgi-bin/message/mass/sendall"), 1);
 }
 
@@ -560,8 +525,8 @@ test_incremental(void **state)
 	assert_int_equal(r.did, WX_PUSH_THUMB | WX_PUSH_DRAFT);
 	assert_int_equal(strlen(r.url), 0);
 	result_cleanup(&r);
-	assert_int_equal(wx_fake_count(&f->fake, "/cgi-bin/freepublish/submit"),
-	    0);
+	assert_int_equal(wx_fake_count(&f->fx.fake,
+	    "/cgi-bin/freepublish/submit"), 0);
 
 	run_push(f, 1, 0, NULL, &r);
 	assert_int_equal(r.err, WX_PUSH_OK);
@@ -588,14 +553,14 @@ test_incremental(void **state)
 	assert_int_equal(r.did, WX_PUSH_PREVIEW);
 	result_cleanup(&r);
 
-	assert_int_equal(wx_fake_count(&f->fake,
+	assert_int_equal(wx_fake_count(&f->fx.fake,
 	    "/cgi-bin/material/add_material"), 1);
-	assert_int_equal(wx_fake_count(&f->fake, "/cgi-bin/draft/add"), 1);
-	assert_int_equal(wx_fake_count(&f->fake, "/cgi-bin/freepublish/submit"),
-	    1);
-	assert_int_equal(wx_fake_count(&f->fake,
+	assert_int_equal(wx_fake_count(&f->fx.fake, "/cgi-bin/draft/add"), 1);
+	assert_int_equal(wx_fake_count(&f->fx.fake,
+	    "/cgi-bin/freepublish/submit"), 1);
+	assert_int_equal(wx_fake_count(&f->fx.fake,
 	    "/cgi-bin/message/mass/sendall"), 1);
-	assert_int_equal(wx_fake_count(&f->fake,
+	assert_int_equal(wx_fake_count(&f->fx.fake,
 	    "/cgi-bin/message/mass/preview"), 2);
 }
 
@@ -629,8 +594,8 @@ test_refusals(void **state)
 		f->art.content[1] = (char)('A' + i);
 		snprintf(ctl, sizeof ctl, "{\"fail\":%ld,\"times\":5,"
 		    "\"path\":\"%s\"}", cases[i].code, cases[i].path);
-		assert_int_equal(wx_fake_control(&f->fake, ctl), 0);
-		before = wx_fake_count(&f->fake, cases[i].path);
+		assert_int_equal(wx_fake_control(&f->fx.fake, ctl), 0);
+		before = wx_fake_count(&f->fx.fake, cases[i].path);
 		run_push(f, 1, 1, NULL, &r);
 		assert_int_equal(r.err, WX_PUSH_ERR_API);
 		assert_int_equal(r.errcode, cases[i].code);
@@ -639,11 +604,11 @@ test_refusals(void **state)
 			fail_msg("\"%s\" lacks \"%s\"", r.message,
 			    cases[i].words);
 		assert_non_null(strstr(r.text, "error: "));
-		assert_int_equal(wx_fake_count(&f->fake, cases[i].path),
+		assert_int_equal(wx_fake_count(&f->fx.fake, cases[i].path),
 		    before + 1);
 		result_cleanup(&r);
-		assert_int_equal(wx_fake_control(&f->fake, "{\"clear\":true}"),
-		    0);
+		assert_int_equal(wx_fake_control(&f->fx.fake,
+		    "{\"clear\":true}"), 0);
 		run_push(f, 1, 1, NULL, &r);
 		assert_int_equal(r.err, WX_PUSH_OK);
 		assert_true((r.did & cases[i].step) != 0);
@@ -659,7 +624,7 @@ test_publish_failed(void **state)
 	struct fx *f = *state;
 	struct result r;
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"publish_status\":4}"),
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"publish_status\":4}"),
 	    0);
 	run_push(f, 1, 0, NULL, &r);
 	assert_int_equal(r.err, WX_PUSH_ERR_PUBLISH);
@@ -670,15 +635,15 @@ test_publish_failed(void **state)
 	assert_string_equal(json_string_value(json_object_get(r.json,
 	    "state")), "failed");
 	result_cleanup(&r);
-	assert_int_equal(wx_fake_control(&f->fake, "{\"publish_status\":0}"),
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"publish_status\":0}"),
 	    0);
 	run_push(f, 1, 0, NULL, &r);
 	assert_int_equal(r.err, WX_PUSH_OK);
 	assert_int_equal(r.did, WX_PUSH_PUBLISH);
 	result_cleanup(&r);
-	assert_int_equal(wx_fake_count(&f->fake, "/cgi-bin/freepublish/submit"),
-	    2);
-	assert_int_equal(wx_fake_count(&f->fake, "/cgi-bin/draft/add"), 1);
+	assert_int_equal(wx_fake_count(&f->fx.fake,
+	    "/cgi-bin/freepublish/submit"), 2);
+	assert_int_equal(wx_fake_count(&f->fx.fake, "/cgi-bin/draft/add"), 1);
 }
 
 /* Polling is bounded; the next run follows the same job, no resubmit. */
@@ -691,19 +656,19 @@ test_publish_timeout(void **state)
 
 	wx_push_free(f->push);
 	f->push = fx_push(f, 300);
-	assert_int_equal(wx_fake_control(&f->fake, "{\"publish_polls\":1000}"),
-	    0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"publish_polls\":1000}"), 0);
 	run_push(f, 1, 0, NULL, &r);
 	assert_int_equal(r.err, WX_PUSH_ERR_TIMEOUT);
 	assert_non_null(strstr(r.message, "still publishing"));
 	result_cleanup(&r);
-	polls = wx_fake_count(&f->fake, "/cgi-bin/freepublish/get");
+	polls = wx_fake_count(&f->fx.fake, "/cgi-bin/freepublish/get");
 	assert_true(polls >= 3 && polls <= 12);
 	run_push(f, 1, 0, NULL, &r);
 	assert_int_equal(r.err, WX_PUSH_ERR_TIMEOUT);
 	result_cleanup(&r);
-	assert_int_equal(wx_fake_count(&f->fake, "/cgi-bin/freepublish/submit"),
-	    1);
+	assert_int_equal(wx_fake_count(&f->fx.fake,
+	    "/cgi-bin/freepublish/submit"), 1);
 }
 
 /*
@@ -724,7 +689,7 @@ test_mass_record_lost(void **state)
 	assert_int_equal(r.err, WX_PUSH_OK);
 	result_cleanup(&r);
 	wx_article_key(&f->art, key);
-	snprintf(path, sizeof path, "%s/push/%s.json", f->fake.state, key);
+	snprintf(path, sizeof path, "%s/push/%s.json", f->fx.fake.state, key);
 	rec = json_load_file(path, 0, &jerr);
 	assert_non_null(rec);
 	json_object_del(rec, "mass_sent");
@@ -736,9 +701,9 @@ test_mass_record_lost(void **state)
 	assert_int_equal(r.err, WX_PUSH_OK);
 	assert_int_equal(r.did, WX_PUSH_MASS);
 	result_cleanup(&r);
-	assert_int_equal(wx_fake_count(&f->fake,
+	assert_int_equal(wx_fake_count(&f->fx.fake,
 	    "/cgi-bin/message/mass/sendall"), 2);
-	rec = wx_fake_requests(&f->fake, "/cgi-bin/message/mass/sendall");
+	rec = wx_fake_requests(&f->fx.fake, "/cgi-bin/message/mass/sendall");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(rec,
 	    1), "errcode")), 45065);
 	json_decref(rec);
@@ -767,7 +732,8 @@ test_progress_wxname(void **state)
 	char key[WX_PUSH_KEY_LEN + 1], *cause = NULL;
 	json_t *p, *b;
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"publish_polls\":2}"), 0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"publish_polls\":2}"), 0);
 	memset(&o, 0, sizeof o);
 	o.publish = 1;
 	o.preview_wxname = 1;
@@ -789,7 +755,7 @@ test_progress_wxname(void **state)
 	assert_string_equal(json_string_value(json_object_get(p,
 	    "message_zh")), "");
 	json_decref(p);
-	assert_true(wx_fake_run(f->base, &r.done, 10000));
+	assert_true(wx_fake_run(f->fx.base, &r.done, 10000));
 	assert_int_equal(r.err, WX_PUSH_OK);
 	assert_null(wx_push_progress(f->push, key));
 	assert_string_equal(json_string_value(json_object_get(r.json,
@@ -807,10 +773,10 @@ test_progress_wxname(void **state)
 	memset(&r, 0, sizeof r);
 	assert_int_equal(wx_push_start(f->push, &f->art, &o, result_cb, &r,
 	    &cause), 0);
-	assert_true(wx_fake_run(f->base, &r.done, 10000));
+	assert_true(wx_fake_run(f->fx.base, &r.done, 10000));
 	assert_int_equal(r.did, WX_PUSH_PREVIEW);
 	result_cleanup(&r);
-	assert_int_equal(wx_fake_count(&f->fake,
+	assert_int_equal(wx_fake_count(&f->fx.fake,
 	    "/cgi-bin/message/mass/preview"), 2);
 }
 
@@ -821,8 +787,8 @@ test_refusal_in_chinese(void **state)
 	struct fx *f = *state;
 	struct result r;
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"fail\":45028,\"path\":"
-	    "\"/cgi-bin/message/mass/sendall\"}"), 0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"fail\":45028,\"path\":\"/cgi-bin/message/mass/sendall\"}"), 0);
 	run_push(f, 1, 1, NULL, &r);
 	assert_int_equal(r.err, WX_PUSH_ERR_API);
 	assert_int_equal(r.failed, WX_PUSH_MASS);
@@ -900,7 +866,7 @@ test_busy(void **state)
 	assert_non_null(strstr(cause, "already"));
 	free(cause);
 	assert_int_equal(wx_push_running(f->push), 1);
-	assert_true(wx_fake_run(f->base, &r1.done, 10000));
+	assert_true(wx_fake_run(f->fx.base, &r1.done, 10000));
 	assert_int_equal(r1.err, WX_PUSH_OK);
 	assert_false(r2.done);
 	assert_int_equal(wx_push_running(f->push), 0);
@@ -931,7 +897,7 @@ test_twenty_pushes_one_fetch(void **state)
 	assert_int_equal(wx_push_running(f->push), 20);
 	end = wx_fake_now_ms() + 10000;
 	do {
-		wx_fake_spin(f->base, 20);
+		wx_fake_spin(f->fx.base, 20);
 		for (i = 0, n = 0; i < 20; i++)
 			n += r[i].done;
 		all = n == 20;
@@ -944,8 +910,9 @@ test_twenty_pushes_one_fetch(void **state)
 		result_cleanup(&r[i]);
 		wx_article_cleanup(&a[i]);
 	}
-	assert_int_equal(wx_fake_count(&f->fake, "/cgi-bin/stable_token"), 1);
-	assert_int_equal(wx_fake_count(&f->fake, "/cgi-bin/draft/add"), 20);
+	assert_int_equal(wx_fake_count(&f->fx.fake,
+	    "/cgi-bin/stable_token"), 1);
+	assert_int_equal(wx_fake_count(&f->fx.fake, "/cgi-bin/draft/add"), 20);
 }
 
 /* Freed while running: no callback, nothing leaks. */
@@ -960,14 +927,14 @@ test_free_running(void **state)
 	memset(&o, 0, sizeof o);
 	o.publish = 1;
 	memset(&r, 0, sizeof r);
-	assert_int_equal(wx_fake_control(&f->fake, "{\"publish_polls\":1000}"),
-	    0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"publish_polls\":1000}"), 0);
 	assert_int_equal(wx_push_start(f->push, &f->art, &o, result_cb, &r,
 	    &cause), 0);
-	wx_fake_spin(f->base, 300);
+	wx_fake_spin(f->fx.base, 300);
 	wx_push_free(f->push);
 	f->push = fx_push(f, 5000);
-	wx_fake_spin(f->base, 200);
+	wx_fake_spin(f->fx.base, 200);
 	assert_false(r.done);
 }
 
