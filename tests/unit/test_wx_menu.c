@@ -17,9 +17,7 @@
 #include "handlers/wechat/wx_errcode.h"
 #include "handlers/wechat/wx_menu.h"
 #include "kb/kb.h"
-#include "lib/log.h"
-#include "lib/metrics.h"
-#include "tests/unit/wx_fake.h"
+#include "tests/unit/wx_fx.h"
 
 #define E(g, n, k)	{ (g), (n), (k), NULL }
 #define LONGKEY	"KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK" \
@@ -185,10 +183,8 @@ test_from_kb(void **state)
 }
 
 struct fx {
-	struct wx_fake	 fake;
-	struct event_base *base;
+	struct wx_fx	 fx;
 	struct wx_api	*api;
-	FILE		*logfp;
 };
 
 struct got {
@@ -215,25 +211,10 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wx_api_cfg cfg;
-	const char *cause = NULL;
 
 	assert_non_null(f);
-	assert_int_equal(wx_fake_start(&f->fake), 0);
-	f->logfp = tmpfile();
-	log_init("test_wx_menu", LOG_DEBUG);
-	log_force_stderr(1);
-	log_set_stream(f->logfp);
-	metrics_reset();
-	f->base = event_base_new();
-	memset(&cfg, 0, sizeof cfg);
-	cfg.base = f->fake.url;
-	cfg.appid = WX_FAKE_APPID;
-	cfg.appsecret = WX_FAKE_SECRET;
-	cfg.state_dir = f->fake.state;
-	cfg.backoff_ms = 50;
-	f->api = wx_api_new(f->base, &cfg, &cause);
-	assert_non_null(f->api);
+	wx_fx_open(&f->fx, "test_wx_menu");
+	f->api = wx_fx_api(&f->fx, NULL);
 	*state = f;
 	return 0;
 }
@@ -244,10 +225,7 @@ teardown(void **state)
 	struct fx *f = *state;
 
 	wx_api_free(f->api);
-	event_base_free(f->base);
-	log_set_stream(NULL);
-	fclose(f->logfp);
-	wx_fake_stop(&f->fake);
+	wx_fx_close_absent(&f->fx, NULL);
 	free(f);
 	return 0;
 }
@@ -265,7 +243,7 @@ test_sync_and_get(void **state)
 
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_menu_get(f->api, got_cb, &g));
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.errcode, 46003);
 	assert_non_null(strstr(g.message, "no custom menu"));
 	json_decref(g.json);
@@ -273,11 +251,11 @@ test_sync_and_get(void **state)
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_menu_sync(f->api, kb, time(NULL), got_cb, &g,
 	    &cause));
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_OK);
 	json_decref(g.json);
 	want = json_loads(kb_menu, 0, &jerr);
-	reqs = wx_fake_requests(&f->fake, "/cgi-bin/menu/create");
+	reqs = wx_fake_requests(&f->fx.fake, "/cgi-bin/menu/create");
 	assert_int_equal(json_array_size(reqs), 1);
 	assert_true(json_equal(json_object_get(json_array_get(reqs, 0),
 	    "body"), want));
@@ -285,7 +263,7 @@ test_sync_and_get(void **state)
 
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_menu_get(f->api, got_cb, &g));
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_OK);
 	assert_true(json_equal(json_object_get(g.json, "menu"), want));
 	text = wx_menu_text(g.json);
@@ -321,9 +299,9 @@ test_sync_refused(void **state)
 	assert_non_null(strstr(cause, "11 Chinese characters wide"));
 	assert_non_null(strstr(cause, "give the item a shorter menu_name"));
 	free(cause);
-	wx_fake_spin(f->base, 100);
+	wx_fake_spin(f->fx.base, 100);
 	assert_false(g.done);
-	assert_int_equal(wx_fake_count(&f->fake, NULL), 0);
+	assert_int_equal(wx_fake_count(&f->fx.fake, NULL), 0);
 	kb_unref(kb);
 }
 
@@ -341,7 +319,7 @@ test_platform_refusal(void **state)
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_menu_create(f->api, menu, got_cb, &g));
 	json_decref(menu);
-	assert_true(wx_fake_run(f->base, &g.done, 5000));
+	assert_true(wx_fake_run(f->fx.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_ERR_ERRCODE);
 	assert_int_equal(g.errcode, 40018);
 	assert_int_equal(wx_errcode_class(g.errcode), WX_ERRC_REQUEST);
