@@ -20,7 +20,7 @@
 #include "kb/kb.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
-#include "tests/unit/wx_fake.h"
+#include "tests/unit/wx_fx.h"
 
 /* Load kbj as `wxkbctl check` would; fails the test on any error. */
 static struct kb *
@@ -61,29 +61,11 @@ got_cb(void *arg, const struct wx_api_res *res)
 	g->json = json_incref(res->json);
 }
 
-static struct wx_api *
-fake_api(struct wx_fake *fk, struct event_base *base)
-{
-	struct wx_api_cfg cfg;
-	struct wx_api *api;
-	const char *cause = NULL;
-
-	memset(&cfg, 0, sizeof cfg);
-	cfg.base = fk->url;
-	cfg.appid = WX_FAKE_APPID;
-	cfg.appsecret = WX_FAKE_SECRET;
-	cfg.state_dir = fk->state;
-	api = wx_api_new(base, &cfg, &cause);
-	assert_non_null(api);
-	return api;
-}
-
 /* The fake's rules, fetched and imported, answer as on the platform. */
 static void
 test_fetch_and_import(void **state)
 {
-	struct wx_fake fk;
-	struct event_base *base = event_base_new();
+	struct wx_fx x;
 	struct wx_api *api;
 	struct kb_result res;
 	struct kb *kb;
@@ -94,11 +76,11 @@ test_fetch_and_import(void **state)
 	time_t now = time(NULL);
 
 	(void)state;
-	assert_int_equal(wx_fake_start(&fk), 0);
-	api = fake_api(&fk, base);
+	wx_fx_open(&x, "test_wx_autoreply");
+	api = wx_fx_api(&x, NULL);
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_autoreply_fetch(api, got_cb, &g));
-	assert_true(wx_fake_run(base, &g.done, 5000));
+	assert_true(wx_fake_run(x.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_OK);
 	assert_int_equal(wx_autoreply_convert(g.json, "山海小王哥庄", &kbj,
 	    &warn, &cause), 0);
@@ -159,33 +141,30 @@ test_fetch_and_import(void **state)
 	json_decref(kbj);
 	json_decref(g.json);
 	wx_api_free(api);
-	event_base_free(base);
-	wx_fake_stop(&fk);
+	wx_fx_close_absent(&x, NULL);
 }
 
 /* A refusal of the fetch comes back as such. */
 static void
 test_fetch_refused(void **state)
 {
-	struct wx_fake fk;
-	struct event_base *base = event_base_new();
+	struct wx_fx x;
 	struct wx_api *api;
 	struct got g;
 
 	(void)state;
-	assert_int_equal(wx_fake_start(&fk), 0);
-	api = fake_api(&fk, base);
-	assert_int_equal(wx_fake_control(&fk, "{\"fail\":48001,\"path\":"
+	wx_fx_open(&x, "test_wx_autoreply");
+	api = wx_fx_api(&x, NULL);
+	assert_int_equal(wx_fake_control(&x.fake, "{\"fail\":48001,\"path\":"
 	    "\"/cgi-bin/get_current_autoreply_info\"}"), 0);
 	memset(&g, 0, sizeof g);
 	assert_non_null(wx_autoreply_fetch(api, got_cb, &g));
-	assert_true(wx_fake_run(base, &g.done, 5000));
+	assert_true(wx_fake_run(x.base, &g.done, 5000));
 	assert_int_equal(g.err, WX_API_ERR_ERRCODE);
 	assert_int_equal(g.errcode, 48001);
 	json_decref(g.json);
 	wx_api_free(api);
-	event_base_free(base);
-	wx_fake_stop(&fk);
+	wx_fx_close_absent(&x, NULL);
 }
 
 #define RULE(name, mode, kws, replies)					\
