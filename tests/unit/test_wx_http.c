@@ -21,14 +21,13 @@
 #include <cmocka.h>
 
 #include "handlers/wechat/wx_http.h"
-#include "tests/unit/wx_fake.h"
+#include "tests/unit/wx_fx.h"
 
 #define STABLE	"/cgi-bin/stable_token"
 #define UPLOAD	"/cgi-bin/material/add_material"
 
 struct fx {
-	struct wx_fake	 fake;
-	struct event_base *base;
+	struct wx_fx	 fx;
 	struct wx_http	*http;
 };
 
@@ -73,7 +72,7 @@ fx_http(struct fx *f, size_t max_body)
 	cfg.connect_timeout_ms = 2000;
 	cfg.timeout_ms = 5000;
 	cfg.max_body = max_body;
-	h = wx_http_new(f->base, &cfg, &cause);
+	h = wx_http_new(f->fx.base, &cfg, &cause);
 	assert_non_null(h);
 	return h;
 }
@@ -84,9 +83,7 @@ setup(void **state)
 	struct fx *f = calloc(1, sizeof *f);
 
 	assert_non_null(f);
-	assert_int_equal(wx_fake_start(&f->fake), 0);
-	f->base = event_base_new();
-	assert_non_null(f->base);
+	wx_fx_open(&f->fx, "test_wx_http");
 	f->http = fx_http(f, 1024 * 1024);
 	*state = f;
 	return 0;
@@ -98,8 +95,7 @@ teardown(void **state)
 	struct fx *f = *state;
 
 	wx_http_free(f->http);
-	event_base_free(f->base);
-	wx_fake_stop(&f->fake);
+	wx_fx_close_absent(&f->fx, NULL);
 	free(f);
 	return 0;
 }
@@ -112,7 +108,7 @@ send_wait(struct fx *f, struct wx_http *h, const struct wx_http_req *req,
 	memset(g, 0, sizeof *g);
 	assert_non_null(wx_http_send(h, req, got_cb, g));
 	assert_int_equal(g->calls, 0);		/* never inside send */
-	assert_true(wx_fake_run(f->base, &g->done, 10000));
+	assert_true(wx_fake_run(f->fx.base, &g->done, 10000));
 	assert_int_equal(g->calls, 1);
 }
 
@@ -122,7 +118,7 @@ url_of(struct fx *f, const char *path)
 {
 	char *u;
 
-	assert_true(asprintf(&u, "%s%s", f->fake.url, path) > 0);
+	assert_true(asprintf(&u, "%s%s", f->fx.fake.url, path) > 0);
 	return u;
 }
 
@@ -153,12 +149,12 @@ test_post_json(void **state)
 	assert_int_equal(strlen(g.body), g.len);
 	ans = json_loads(g.body, 0, &jerr);
 	assert_non_null(ans);
-	tok = wx_fake_token(&f->fake);
+	tok = wx_fake_token(&f->fx.fake);
 	assert_string_equal(json_string_value(json_object_get(ans,
 	    "access_token")), tok);
 	free(tok);
 	json_decref(ans);
-	reqs = wx_fake_requests(&f->fake, STABLE);
+	reqs = wx_fake_requests(&f->fx.fake, STABLE);
 	assert_int_equal(json_array_size(reqs), 1);
 	assert_string_equal(json_string_value(json_object_get(
 	    json_array_get(reqs, 0), "method")), "POST");
@@ -176,11 +172,11 @@ test_status_unjudged(void **state)
 	struct fx *f = *state;
 	struct wx_http_req req;
 	struct got g;
-	char *url, *tok = wx_fake_token(&f->fake);
+	char *url, *tok = wx_fake_token(&f->fx.fake);
 
 	/* With a good token, so the fake's own answer is a 404. */
 	assert_true(asprintf(&url, "%s/cgi-bin/no/such/endpoint?"
-	    "access_token=%s", f->fake.url, tok) > 0);
+	    "access_token=%s", f->fx.fake.url, tok) > 0);
 	free(tok);
 	memset(&req, 0, sizeof req);
 	req.url = url;
@@ -188,8 +184,8 @@ test_status_unjudged(void **state)
 	free(url);
 	assert_int_equal(g.err, WX_HTTP_OK);
 	assert_int_equal(g.status, 404);
-	assert_int_equal(wx_fake_count(&f->fake, "/cgi-bin/no/such/endpoint"),
-	    1);
+	assert_int_equal(wx_fake_count(&f->fx.fake,
+	    "/cgi-bin/no/such/endpoint"), 1);
 	free(g.body);
 }
 
@@ -201,11 +197,11 @@ test_upload(void **state)
 	struct wx_http_req req;
 	struct got g;
 	unsigned char img[100];
-	char *url, *tok = wx_fake_token(&f->fake);
+	char *url, *tok = wx_fake_token(&f->fx.fake);
 	json_t *reqs, *mp;
 
 	assert_true(asprintf(&url, "%s" UPLOAD "?access_token=%s&type=image",
-	    f->fake.url, tok) > 0);
+	    f->fx.fake.url, tok) > 0);
 	free(tok);
 	memset(img, 0x42, sizeof img);
 	memcpy(img, "\xff\xd8\xff\xe0", 4);
@@ -221,7 +217,7 @@ test_upload(void **state)
 	free(url);
 	assert_int_equal(g.err, WX_HTTP_OK);
 	assert_int_equal(g.status, 200);
-	reqs = wx_fake_requests(&f->fake, UPLOAD);
+	reqs = wx_fake_requests(&f->fx.fake, UPLOAD);
 	mp = json_object_get(json_object_get(json_array_get(reqs, 0), "body"),
 	    "multipart");
 	assert_string_equal(json_string_value(json_object_get(mp, "field")),
@@ -247,8 +243,8 @@ test_too_big(void **state)
 	struct got g;
 	char *url = url_of(f, "/cgi-bin/menu/get");
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"big\":5000,\"times\":2,"
-	    "\"path\":\"/cgi-bin/menu/get\"}"), 0);
+	assert_int_equal(wx_fake_control(&f->fx.fake,
+	    "{\"big\":5000,\"times\":2,\"path\":\"/cgi-bin/menu/get\"}"), 0);
 	memset(&req, 0, sizeof req);
 	req.url = url;
 	send_wait(f, small, &req, &g);
@@ -294,7 +290,7 @@ test_reset(void **state)
 	struct got g;
 	char *url = url_of(f, "/cgi-bin/menu/get");
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"reset\":true,"
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"reset\":true,"
 	    "\"times\":1,\"path\":\"/cgi-bin/menu/get\"}"), 0);
 	memset(&req, 0, sizeof req);
 	req.url = url;
@@ -318,7 +314,7 @@ test_cancel_and_free(void **state)
 	struct got a, b, c;
 	char *url = url_of(f, "/cgi-bin/menu/get");
 
-	assert_int_equal(wx_fake_control(&f->fake, "{\"slow\":1,"
+	assert_int_equal(wx_fake_control(&f->fx.fake, "{\"slow\":1,"
 	    "\"times\":10,\"path\":\"/cgi-bin/menu/get\"}"), 0);
 	memset(&req, 0, sizeof req);
 	req.url = url;
@@ -330,17 +326,17 @@ test_cancel_and_free(void **state)
 	assert_non_null(wx_http_send(f->http, &req, got_cb, &b));
 	wx_http_cancel(x);
 	wx_http_cancel(NULL);
-	assert_true(wx_fake_run(f->base, &b.done, 10000));
-	wx_fake_spin(f->base, 200);
+	assert_true(wx_fake_run(f->fx.base, &b.done, 10000));
+	wx_fake_spin(f->fx.base, 200);
 	assert_int_equal(a.calls, 0);
 	assert_int_equal(b.calls, 1);
 	free(b.body);
 
 	assert_non_null(wx_http_send(f->http, &req, got_cb, &c));
-	wx_fake_spin(f->base, 100);
+	wx_fake_spin(f->fx.base, 100);
 	wx_http_free(f->http);
 	f->http = NULL;
-	wx_fake_spin(f->base, 200);
+	wx_fake_spin(f->fx.base, 200);
 	assert_int_equal(c.calls, 0);
 	free(url);
 	wx_http_free(NULL);
