@@ -6,7 +6,6 @@
  */
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,8 +22,7 @@
 #include "handlers/wechat/wx_api.h"
 #include "handlers/wechat/wx_errcode.h"
 #include "handlers/wechat/wx_token.h"
-#include "lib/log.h"
-#include "lib/metrics.h"
+#include "tests/unit/wx_fx.h"
 
 #define APPID	"wxSTATEAPPID001"
 #define SECRET	"statesecret0123456789"
@@ -40,14 +38,10 @@ struct fetcher {
 };
 
 struct fx {
-	struct event_base *base;
+	struct wx_fx	 fx;		/* the fake's directory, no fake */
 	struct wx_token	*tok;
 	struct fetcher	 fe;
-	char		 dir[64];	/* private temp dir */
-	char		 state[96];	/* the state dir in it */
-	char		 cache[160];
-	char		 logpath[160];
-	FILE		*logfp;
+	char		 cache[200];
 };
 
 /* One caller waiting for the token. */
@@ -113,8 +107,8 @@ fx_token(struct fx *f, const struct wx_token_cfg *over)
 	cfg.appid = APPID;
 	cfg.appsecret = SECRET;
 	if (cfg.state_dir == NULL)
-		cfg.state_dir = f->state;
-	t = wx_token_new(f->base, &cfg, &cause);
+		cfg.state_dir = f->fx.fake.state;
+	t = wx_token_new(f->fx.base, &cfg, &cause);
 	assert_non_null(t);
 	return t;
 }
@@ -179,34 +173,10 @@ run_until_started(struct fx *f, int want, long ms)
 	long n;
 
 	for (n = 0; n < ms / 50 && f->fe.started < want; n++) {
-		event_base_loopexit(f->base, &slice);
-		event_base_dispatch(f->base);
+		event_base_loopexit(f->fx.base, &slice);
+		event_base_dispatch(f->fx.base);
 	}
 	return f->fe.started >= want;
-}
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
-file_has(const char *path, const char *needle)
-{
-	char buf[65536];
-	size_t n;
-	FILE *fp = fopen(path, "r");
-
-	if (fp == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
 }
 
 static void
@@ -225,21 +195,9 @@ setup(void **state)
 	struct fx *f = calloc(1, sizeof *f);
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/wxkb-token.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->state, sizeof f->state, "%s/state", f->dir);
-	assert_int_equal(mkdir(f->state, 0700), 0);
-	snprintf(f->cache, sizeof f->cache, "%s/%s", f->state,
+	wx_fx_open_dir(&f->fx, "test_wx_token_state");
+	snprintf(f->cache, sizeof f->cache, "%s/%s", f->fx.fake.state,
 	    WX_TOKEN_FILE);
-	snprintf(f->logpath, sizeof f->logpath, "%s/wxkbd.log", f->dir);
-	f->logfp = fopen(f->logpath, "w");
-	assert_non_null(f->logfp);
-	log_init("test_wx_token_state", LOG_DEBUG);
-	log_force_stderr(1);
-	log_set_stream(f->logfp);
-	metrics_reset();
-	f->base = event_base_new();
-	assert_non_null(f->base);
 	*state = f;
 	return 0;
 }
@@ -247,16 +205,12 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	/* Neither the secret nor any token reached the log. */
+	static const char *const absent[] = { SECRET, "TOKEN-", NULL };
 	struct fx *f = *state;
 
 	wx_token_free(f->tok);
-	event_base_free(f->base);
-	log_set_stream(NULL);
-	fclose(f->logfp);
-	/* Neither the secret nor any token reached the log. */
-	assert_false(file_has(f->logpath, SECRET));
-	assert_false(file_has(f->logpath, "TOKEN-"));
-	nftw(f->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	wx_fx_close_absent(&f->fx, absent);
 	free(f);
 	return 0;
 }
@@ -287,7 +241,7 @@ test_new_refused(void **state)
 		cfg.fetch = cases[i].fetch ? fetch_cb : NULL;
 		cfg.fetch_drop = cases[i].fetch ? drop_cb : NULL;
 		cause = NULL;
-		assert_null(wx_token_new(f->base, &cfg, &cause));
+		assert_null(wx_token_new(f->fx.base, &cfg, &cause));
 		assert_non_null(strstr(cause, cases[i].words));
 	}
 	assert_int_equal(f->fe.started, 0);
@@ -427,7 +381,7 @@ test_persist(void **state)
 	assert_int_equal(st.expires_at, (time_t)exp);
 	/* Replaced atomically: no temporary file was left beside it. */
 	assert_int_equal(unlink(f->cache), 0);
-	assert_int_equal(rmdir(f->state), 0);
+	assert_int_equal(rmdir(f->fx.fake.state), 0);
 }
 
 /* A cache that is not ours, not fresh or not sound costs one fetch. */
@@ -488,7 +442,7 @@ test_cache_unwritable(void **state)
 	struct waiter w;
 	char missing[128];
 
-	snprintf(missing, sizeof missing, "%s/missing", f->dir);
+	snprintf(missing, sizeof missing, "%s/missing", f->fx.fake.dir);
 	memset(&cfg, 0, sizeof cfg);
 	cfg.state_dir = missing;
 	f->tok = fx_token(f, &cfg);
@@ -497,8 +451,9 @@ test_cache_unwritable(void **state)
 	memset(&w, 0, sizeof w);
 	assert_int_equal(get(f, &w), WX_TOKEN_READY);
 	assert_string_equal(w.token, "TOKEN-1");
-	fflush(f->logfp);
-	assert_true(file_has(f->logpath, "cannot keep the token cache"));
+	fflush(f->fx.logfp);
+	assert_true(wx_fake_file_has(f->fx.logpath,
+	    "cannot keep the token cache"));
 }
 
 /*

@@ -59,6 +59,22 @@ wx_fake_rm_cb(const char *path, const struct stat *st, int flag,
 	return remove(path);
 }
 
+/*
+ * The fake's directory and the state dir in it, without the fake: for a
+ * test that makes no request (wx_fake_stop() removes it).  0 or -1.
+ */
+static inline int
+wx_fake_mkdir(struct wx_fake *f)
+{
+	memset(f, 0, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/wxkb-fake.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->log, sizeof f->log, "%s/requests.log", f->dir);
+	snprintf(f->state, sizeof f->state, "%s/state", f->dir);
+	return mkdir(f->state, 0700);
+}
+
 /* Start the fake; 0 or -1 (with a message on stderr). */
 static inline int
 wx_fake_start(struct wx_fake *f)
@@ -71,18 +87,12 @@ wx_fake_start(struct wx_fake *f)
 	struct pollfd pfd;
 	ssize_t r;
 
-	memset(f, 0, sizeof *f);
 	if (bin == NULL) {
 		snprintf(path, sizeof path, "%s/tests/fake_wechat",
 		    build != NULL && *build != '\0' ? build : "build");
 		bin = path;
 	}
-	snprintf(f->dir, sizeof f->dir, "/tmp/wxkb-fake.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->log, sizeof f->log, "%s/requests.log", f->dir);
-	snprintf(f->state, sizeof f->state, "%s/state", f->dir);
-	if (mkdir(f->state, 0700) != 0)
+	if (wx_fake_mkdir(f) != 0)
 		return -1;
 	if (pipe(fds) != 0)
 		return -1;

@@ -1,9 +1,9 @@
 /*
  * wx_fx — the fixture the WeChat API tests share: the fake WeChat API
- * (wx_fake.h), an event base, and the daemon's log at debug level in a
- * file in the fake's directory, so that a test can look there for what
- * must never be logged.  A step that fails fails the test: include
- * <cmocka.h> first.
+ * (wx_fake.h; or only its directory, for a test without HTTP), an event
+ * base, and the daemon's log at debug level in a file in the fake's
+ * directory, so that a test can look there for what must never be
+ * logged.  A step that fails fails the test: include <cmocka.h> first.
  */
 #ifndef WX_FX_H
 #define WX_FX_H
@@ -20,11 +20,10 @@ struct wx_fx {
 	char		 logpath[160];
 };
 
-/* Start the fake, send the log (as prog) to its directory, reset metrics. */
+/* The log (as prog) to the fake's directory, fresh metrics, a base. */
 static inline void
-wx_fx_open(struct wx_fx *x, const char *prog)
+wx_fx_open_log(struct wx_fx *x, const char *prog)
 {
-	assert_int_equal(wx_fake_start(&x->fake), 0);
 	snprintf(x->logpath, sizeof x->logpath, "%s/wxkbd.log", x->fake.dir);
 	x->logfp = fopen(x->logpath, "w");
 	assert_non_null(x->logfp);
@@ -36,10 +35,27 @@ wx_fx_open(struct wx_fx *x, const char *prog)
 	assert_non_null(x->base);
 }
 
+/* Start the fake, send the log (as prog) to its directory, reset metrics. */
+static inline void
+wx_fx_open(struct wx_fx *x, const char *prog)
+{
+	assert_int_equal(wx_fake_start(&x->fake), 0);
+	wx_fx_open_log(x, prog);
+}
+
+/* wx_fx_open() with the fake's directory only: for tests without HTTP. */
+static inline void
+wx_fx_open_dir(struct wx_fx *x, const char *prog)
+{
+	assert_int_equal(wx_fake_mkdir(&x->fake), 0);
+	wx_fx_open_log(x, prog);
+}
+
 /*
- * Free the base, close the log and stop the fake; free what runs on the
- * base before.  No string of absent (NULL-terminated; NULL: none) may be
- * in the log: checked once it is whole, before the fake's directory goes.
+ * Free the base, close the log and stop the fake (if one runs) and
+ * remove its directory; free what runs on the base before.  No string of
+ * absent (NULL-terminated; NULL: none) may be in the log: checked once
+ * it is whole, before the directory goes.
  */
 static inline void
 wx_fx_close_absent(struct wx_fx *x, const char *const *absent)
