@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "daemon/admin_guard.h"
 #include "daemon/config_safety.h"
@@ -15,8 +16,8 @@
 struct admin_slot {
 	char		 addr[ADMIN_GUARD_ADDR];
 	unsigned	 failures;	/* in a row */
-	time_t		 until;		/* may try again from then */
-	time_t		 seen;
+	long long	 until;		/* may try again from then, ms */
+	long long	 seen;		/* ms */
 };
 
 struct admin_guard {
@@ -97,7 +98,7 @@ admin_guard_find(struct admin_guard *g, const char *addr)
 
 /* A slot for addr: its own, a free one, or the least recently seen. */
 static struct admin_slot *
-admin_guard_take(struct admin_guard *g, const char *addr, time_t now)
+admin_guard_take(struct admin_guard *g, const char *addr, long long now)
 {
 	struct admin_slot *s = admin_guard_find(g, addr), *old = NULL;
 	size_t i;
@@ -119,21 +120,31 @@ admin_guard_take(struct admin_guard *g, const char *addr, time_t now)
 	return old;
 }
 
+long long
+admin_guard_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 long
-admin_guard_wait(struct admin_guard *g, const char *addr, time_t now)
+admin_guard_wait(struct admin_guard *g, const char *addr, long long now)
 {
 	struct admin_slot *s = admin_guard_find(g, addr);
 
 	if (s == NULL || s->until <= now)
 		return 0;
 	/* A clock stepped back must not lock anyone out for long. */
-	if (s->until - now > ADMIN_GUARD_MAX_WAIT)
-		s->until = now + ADMIN_GUARD_MAX_WAIT;
-	return (long)(s->until - now);
+	if (s->until - now > ADMIN_GUARD_MAX_WAIT * 1000LL)
+		s->until = now + ADMIN_GUARD_MAX_WAIT * 1000LL;
+	/* Rounded up: a client that waits as told is let in. */
+	return (long)((s->until - now + 999) / 1000);
 }
 
 unsigned
-admin_guard_failed(struct admin_guard *g, const char *addr, time_t now)
+admin_guard_failed(struct admin_guard *g, const char *addr, long long now)
 {
 	struct admin_slot *s = admin_guard_take(g, addr, now);
 	unsigned over;
@@ -149,7 +160,7 @@ admin_guard_failed(struct admin_guard *g, const char *addr, time_t now)
 			wait *= 2;
 		if (wait > ADMIN_GUARD_MAX_WAIT)
 			wait = ADMIN_GUARD_MAX_WAIT;
-		s->until = now + wait;
+		s->until = now + wait * 1000LL;
 	}
 	return s->failures;
 }

@@ -8,8 +8,6 @@
 #ifndef ADMIN_GUARD_H
 #define ADMIN_GUARD_H
 
-#include <time.h>
-
 /* Failures from one address before it must wait. */
 #define ADMIN_GUARD_FREE_TRIES	10
 /* The longest wait, seconds. */
@@ -33,15 +31,24 @@ void	admin_guard_free(struct admin_guard *);
  */
 int	admin_guard_host_ok(const struct admin_guard *, const char *host);
 
-/* Seconds addr must still wait before it may try a token; 0: it may. */
-long	admin_guard_wait(struct admin_guard *, const char *addr, time_t now);
+/*
+ * The wall clock in milliseconds: the now of the calls below.  Whole
+ * seconds would let a one-second wait end at once.
+ */
+long long admin_guard_now(void);
+
+/*
+ * Seconds, rounded up, addr must still wait at now before it may try a
+ * token; 0: it may.
+ */
+long	admin_guard_wait(struct admin_guard *, const char *addr, long long now);
 
 /*
  * A wrong or missing token from addr at now.  Returns the failures in a
  * row from that address so far.
  */
 unsigned admin_guard_failed(struct admin_guard *, const char *addr,
-	    time_t now);
+	    long long now);
 
 /* A right token: addr starts afresh. */
 void	admin_guard_succeeded(struct admin_guard *, const char *addr);

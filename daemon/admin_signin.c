@@ -239,7 +239,8 @@ signin_checked(void *arg, int ok)
 	}
 	if (u == NULL) {
 		/* Counted even when the client left without waiting. */
-		failures = admin_guard_failed(w->guard, w->addr, time(NULL));
+		failures = admin_guard_failed(w->guard, w->addr,
+		    admin_guard_now());
 		log_warn("admin_signin_failed", "failed sign-in from %s (%u "
 		    "failures in a row)", w->addr, failures);
 		if (req != NULL)

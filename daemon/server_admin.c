@@ -66,7 +66,7 @@ server_backing_off(struct server *s, struct evhttp_request *req,
 	long wait;
 	int n;
 
-	wait = admin_guard_wait(s->guard, addr, time(NULL));
+	wait = admin_guard_wait(s->guard, addr, admin_guard_now());
 	if (wait <= 0)
 		return 0;
 	n = snprintf(body, sizeof body, "{\"error\":\"too many failed "
@@ -113,7 +113,7 @@ server_admin_gate(struct server *s, struct evhttp_request *req,
 		if (r != 0)
 			return r > 0;
 	}
-	failures = admin_guard_failed(s->guard, addr, time(NULL));
+	failures = admin_guard_failed(s->guard, addr, admin_guard_now());
 	/* A warning: rate-limited per event by the log module. */
 	log_warn("admin_unauthorized", "admin call to %s from %s without a "
 	    "valid token (%u failures in a row)", path, addr, failures);
